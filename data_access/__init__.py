@@ -1,0 +1,1 @@
+"""Database access: engine, schema, migrations, queries, importer, demo district. Imports nothing of ours above it."""

@@ -1,0 +1,18 @@
+"""The audit log: every import, undo, export and adjustment, with who, what, when and how many rows."""
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from data_access.schema import audit_log
+
+
+def record(conn: Connection, user: str, action: str, detail: dict | str = "", n_rows: int | None = None) -> None:
+    text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False, default=str)
+    conn.execute(audit_log.insert().values(at=datetime.now().replace(microsecond=0), user_name=user or "",
+                                           action=action, detail=text, n_rows=n_rows))
+
+
+def recent(conn: Connection, limit: int = 200) -> list[dict]:
+    return [dict(r) for r in conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)).mappings()]

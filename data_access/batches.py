@@ -1,0 +1,42 @@
+"""Import batches: one per imported file (or demo build), with its counts; history for the data page."""
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from data_access.schema import import_batches
+
+
+def start_batch(conn: Connection, file_name: str, checksum: str, *, mapping: str = "canonical", crs: str = "wgs84",
+                source: str = "import", user: str = "") -> int:
+    result = conn.execute(import_batches.insert().values(
+        file_name=file_name, checksum=checksum, mapping=mapping, crs=crs, source=source, imported_by=user,
+        started_at=datetime.now().replace(microsecond=0), status="done"))
+    return result.inserted_primary_key[0]
+
+
+def finish_batch(conn: Connection, batch_id: int, *, n_rows: int, n_new: int, n_updated: int, n_unchanged: int,
+                 n_rejected: int) -> None:
+    conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(
+        finished_at=datetime.now().replace(microsecond=0), n_rows=n_rows, n_new=n_new, n_updated=n_updated,
+        n_unchanged=n_unchanged, n_rejected=n_rejected))
+
+
+def find_done_batch(conn: Connection, checksum: str) -> int | None:
+    """A batch still in force that imported a file with this checksum (importing it again changes nothing)."""
+    return conn.execute(select(import_batches.c.id).where(
+        import_batches.c.checksum == checksum, import_batches.c.status == "done").order_by(
+        import_batches.c.id.desc())).scalar()
+
+
+def list_batches(conn: Connection, limit: int = 100) -> list[dict]:
+    rows = conn.execute(select(import_batches).order_by(import_batches.c.id.desc()).limit(limit)).mappings()
+    return [dict(r) for r in rows]
+
+
+def data_version(conn: Connection) -> tuple:
+    """Changes whenever cases change (an import, an undo): the key for the app's caches."""
+    row = conn.execute(select(import_batches.c.id, import_batches.c.status, import_batches.c.finished_at)
+                       .order_by(import_batches.c.id.desc()).limit(1)).first()
+    undone = conn.execute(select(import_batches.c.id).where(import_batches.c.status == "undone")).scalars().all()
+    return (tuple(row) if row else (), len(undone))

@@ -1,0 +1,275 @@
+"""The one write path for cases: upsert clean rows, record what changed (for undo), keep summaries current.
+
+Callers (the importer, the demo generator) hand over *clean* rows: python values already validated, the unit
+resolved to `unit_id`, the caller's phone already reduced to `caller_key` / `caller_masked`. Everything runs on
+the caller's connection, inside the caller's transaction, so a batch is written whole or not at all.
+"""
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, bindparam, case, func, literal, not_, select, String
+from sqlalchemy.engine import Connection
+
+from data_access.schema import (
+    batch_changes, cases, categories, import_batches, stat_unit_day, stat_unit_day_close, stat_unit_day_resp,
+)
+
+# The columns a clean row carries; the rest of `cases` is derived here.
+INPUT_COLUMNS = (
+    "case_no", "received_at", "unit_id", "dispatch_mode", "request_type", "cat_l1", "cat_l2", "cat_l3", "content",
+    "address", "street", "community", "lon", "lat", "urgency", "deadline_class", "dispatched_at", "responded_at",
+    "closed_at", "callback_at", "solved", "satisfaction", "dispatch_count", "excluded", "exclusion_reason",
+    "caller_key", "caller_masked", "tags",
+)
+DERIVED_COLUMNS = ("received_day", "basis_cb_day", "response_hours", "close_hours", "address_key")
+STORED_COLUMNS = INPUT_COLUMNS + DERIVED_COLUMNS
+CHUNK = 2000
+
+
+@dataclass
+class WriteResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    touched: dict = field(default_factory=lambda: {"r": set(), "c": set()})
+
+
+def normalize_address(address: str | None) -> str | None:
+    """Group spellings of one place: full-width to half-width, no spaces or punctuation."""
+    if not address:
+        return None
+    text = unicodedata.normalize("NFKC", address).lower()
+    text = re.sub(r"[\s\-_,.;:，。；：、()（）\[\]【】#＃]+", "", text)
+    return text[:255] or None
+
+
+def whole_hours(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return math.ceil((end - start).total_seconds() / 3600)
+
+
+def derive(row: dict) -> dict:
+    out = {k: row.get(k) for k in INPUT_COLUMNS}
+    out["dispatch_count"] = out["dispatch_count"] or 1
+    out["excluded"] = bool(out["excluded"])
+    for k in ("lon", "lat"):
+        if out[k] is not None:
+            out[k] = round(float(out[k]), 6)
+    start = out["dispatched_at"] or out["received_at"]
+    out["received_day"] = out["received_at"].date()
+    out["basis_cb_day"] = (out["callback_at"] or out["received_at"]).date()
+    out["response_hours"] = whole_hours(start, out["responded_at"])
+    out["close_hours"] = whole_hours(start, out["closed_at"])
+    out["address_key"] = normalize_address(out["address"])
+    return out
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return bool(a) == bool(b)
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
+    return a == b
+
+
+def _changed(old: dict, new: dict) -> bool:
+    return any(not _same(old[k], new[k]) for k in STORED_COLUMNS)
+
+
+def _touch(result: WriteResult, row: dict) -> None:
+    result.touched["r"].add((row["unit_id"], row["received_day"]))
+    result.touched["c"].add((row["unit_id"], row["basis_cb_day"]))
+
+
+def _json_default(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def write_cases(conn: Connection, rows: list[dict], batch_id: int, progress=None) -> WriteResult:
+    """Insert new cases, update changed ones, skip identical ones; then refresh the summaries they touch.
+
+    `rows` must have unique case_no. `progress(done, total)` is called after every chunk.
+    """
+    result = WriteResult()
+    for start in range(0, len(rows), CHUNK):
+        _write_chunk(conn, [derive(r) for r in rows[start:start + CHUNK]], batch_id, result)
+        if progress:
+            progress(min(start + CHUNK, len(rows)), len(rows))
+    _add_categories(conn, rows)
+    refresh_stats(conn, result.touched)
+    return result
+
+
+def _write_chunk(conn: Connection, chunk: list[dict], batch_id: int, result: WriteResult) -> None:
+    cols = [cases.c[k] for k in STORED_COLUMNS]
+    existing = {
+        r["case_no"]: dict(r)
+        for r in conn.execute(select(cases.c.id, cases.c.batch_id, *cols).where(cases.c.case_no.in_([c["case_no"] for c in chunk])))
+        .mappings()
+    }
+    inserts, updates, changes = [], [], []
+    for row in chunk:
+        old = existing.get(row["case_no"])
+        if old is None:
+            inserts.append({**row, "batch_id": batch_id})
+            changes.append({"batch_id": batch_id, "case_no": row["case_no"], "action": "insert", "previous": None})
+        elif _changed(old, row):
+            updates.append({**row, "batch_id": batch_id, "_id": old["id"]})
+            previous = json.dumps({k: old[k] for k in STORED_COLUMNS + ("batch_id",)},
+                                  default=_json_default, ensure_ascii=False)
+            changes.append({"batch_id": batch_id, "case_no": row["case_no"], "action": "update", "previous": previous})
+            _touch(result, old)
+        else:
+            result.unchanged += 1
+            continue
+        _touch(result, row)
+    if inserts:
+        conn.execute(cases.insert(), inserts)
+    if updates:
+        conn.execute(_update_by_id(), updates)
+    if changes:
+        conn.execute(batch_changes.insert(), changes)
+    result.new += len(inserts)
+    result.updated += len(updates)
+
+
+def _update_by_id():
+    values = {k: bindparam(k) for k in STORED_COLUMNS + ("batch_id",) if k != "case_no"}
+    return cases.update().where(cases.c.id == bindparam("_id")).values(**values)
+
+
+def _add_categories(conn: Connection, rows: list[dict]) -> None:
+    paths = {(r["cat_l1"], r.get("cat_l2") or "", r.get("cat_l3") or "") for r in rows}
+    known = set(conn.execute(select(categories.c.cat_l1, categories.c.cat_l2, categories.c.cat_l3)).tuples())
+    new = [{"cat_l1": a, "cat_l2": b, "cat_l3": c} for a, b, c in sorted(paths - known)]
+    if new:
+        conn.execute(categories.insert(), new)
+
+
+# --- summaries ---
+
+def _day_column(basis: str):
+    return cases.c.received_day if basis == "r" else cases.c.basis_cb_day
+
+
+def _count_if(*conds):
+    return func.sum(case((and_(*conds), 1), else_=0))
+
+
+def refresh_stats(conn: Connection, touched: dict) -> None:
+    """Recompute the summary rows for the touched (unit, day) keys from the case table.
+
+    Touched keys are covered by one rectangle per basis (their units × their day range): a delete and one
+    INSERT … SELECT … GROUP BY each, which is simple, exact and portable.
+    """
+    for basis, keys in touched.items():
+        if not keys:
+            continue
+        unit_ids = sorted({u for u, _ in keys})
+        day_from, day_to = min(d for _, d in keys), max(d for _, d in keys)
+        for table in (stat_unit_day, stat_unit_day_resp, stat_unit_day_close):
+            conn.execute(table.delete().where(
+                table.c.basis == basis, table.c.unit_id.in_(unit_ids), table.c.day.between(day_from, day_to)))
+        day = _day_column(basis)
+        where = (cases.c.unit_id.in_(unit_ids), day.between(day_from, day_to))
+        for table, query in _stat_queries(basis, day).items():
+            conn.execute(table.insert().from_select([c.name for c in table.columns], query.where(*where)))
+
+
+def _stat_queries(basis: str, day) -> dict:
+    assessed = not_(cases.c.excluded)
+    solved_rated = cases.c.solved.in_(("解决", "部分解决", "未解决"))
+    sat_rated = cases.c.satisfaction.in_(("满意", "基本满意", "不满意"))
+    tag = literal(basis, String(1))
+    unit_day = select(
+        tag, day, cases.c.unit_id,
+        func.count(),
+        _count_if(assessed),
+        _count_if(assessed, cases.c.solved == "解决"),
+        _count_if(assessed, cases.c.solved == "部分解决"),
+        _count_if(assessed, cases.c.solved == "未解决"),
+        _count_if(assessed, cases.c.satisfaction == "满意"),
+        _count_if(assessed, cases.c.satisfaction == "基本满意"),
+        _count_if(assessed, cases.c.satisfaction == "不满意"),
+        _count_if(assessed, solved_rated, sat_rated),
+        _count_if(assessed, solved_rated, sat_rated, cases.c.dispatch_count == 1, cases.c.solved == "解决",
+                  cases.c.satisfaction.in_(("满意", "基本满意"))),
+    ).group_by(day, cases.c.unit_id)
+    urgency = func.coalesce(func.nullif(cases.c.urgency, ""), "一般")
+    resp = select(tag, day, cases.c.unit_id, urgency, cases.c.response_hours, func.count()).where(
+        assessed, cases.c.response_hours.is_not(None)).group_by(day, cases.c.unit_id, urgency, cases.c.response_hours)
+    klass = func.coalesce(func.nullif(cases.c.deadline_class, ""), "一般")
+    close = select(tag, day, cases.c.unit_id, klass, cases.c.close_hours, func.count()).where(
+        assessed, cases.c.close_hours.is_not(None)).group_by(day, cases.c.unit_id, klass, cases.c.close_hours)
+    return {stat_unit_day: unit_day, stat_unit_day_resp: resp, stat_unit_day_close: close}
+
+
+# --- undo ---
+
+class UndoRefused(Exception):
+    """A later batch changed some of this batch's cases; undoing it would silently overwrite those changes."""
+
+
+def undo_batch(conn: Connection, batch_id: int) -> int:
+    """Remove the cases a batch inserted and restore the ones it updated. Returns the number of cases reverted."""
+    status = conn.execute(select(import_batches.c.status).where(import_batches.c.id == batch_id)).scalar()
+    if status != "done":
+        raise UndoRefused(f"批次 {batch_id} 不存在或已撤销 (batch {batch_id} does not exist or was already undone)")
+    later = sorted(_later_batches(conn, batch_id))
+    if later:
+        raise UndoRefused(f"批次 {batch_id} 的部分工单已被之后的批次 {later} 修改，请先撤销这些批次 "
+                          f"(later batches {later} changed some of its cases: undo them first)")
+    changes = conn.execute(select(batch_changes.c.case_no, batch_changes.c.action, batch_changes.c.previous)
+                           .where(batch_changes.c.batch_id == batch_id)).all()
+    result = WriteResult()
+    _revert(conn, changes, result)
+    conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(status="undone"))
+    refresh_stats(conn, result.touched)
+    return len(changes)
+
+
+def _later_batches(conn: Connection, batch_id: int) -> set[int]:
+    mine = batch_changes.alias("mine")
+    later = batch_changes.alias("later")
+    query = (select(later.c.batch_id).distinct()
+             .join_from(mine, later, later.c.case_no == mine.c.case_no)
+             .join(import_batches, import_batches.c.id == later.c.batch_id)
+             .where(mine.c.batch_id == batch_id, later.c.batch_id > batch_id, import_batches.c.status == "done"))
+    return set(conn.execute(query).scalars())
+
+
+def _revert(conn: Connection, changes, result: WriteResult) -> None:
+    for start in range(0, len(changes), CHUNK):
+        chunk = changes[start:start + CHUNK]
+        nos = [c.case_no for c in chunk]
+        current = conn.execute(select(cases.c.case_no, cases.c.id, cases.c.unit_id, cases.c.received_day,
+                                      cases.c.basis_cb_day).where(cases.c.case_no.in_(nos))).mappings().all()
+        ids = {r["case_no"]: r["id"] for r in current}
+        for r in current:
+            _touch(result, r)
+        inserted = [ids[c.case_no] for c in chunk if c.action == "insert" and c.case_no in ids]
+        if inserted:
+            conn.execute(cases.delete().where(cases.c.id.in_(inserted)))
+        restored = [_decode_previous(c.previous) | {"_id": ids[c.case_no]}
+                    for c in chunk if c.action == "update" and c.case_no in ids]
+        for row in restored:
+            _touch(result, row)
+        if restored:
+            conn.execute(_update_by_id(), restored)
+
+
+def _decode_previous(text: str) -> dict:
+    row = json.loads(text)
+    for name in ("received_at", "dispatched_at", "responded_at", "closed_at", "callback_at"):
+        if row.get(name):
+            row[name] = datetime.fromisoformat(row[name])
+    for name in ("received_day", "basis_cb_day"):
+        row[name] = date.fromisoformat(row[name])
+    return row

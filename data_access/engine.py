@@ -1,0 +1,55 @@
+"""Where the case database is, and one SQLAlchemy engine for it.
+
+Order (DATA_FORMAT.md §2): an explicit URL, then CASES_DB_URL, then [connections.cases] url in
+.streamlit/secrets.toml, then the embedded SQLite file data/cases.db.
+"""
+import os
+import tomllib
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = ROOT / "data" / "cases.db"
+SECRETS = ROOT / ".streamlit" / "secrets.toml"
+
+
+def resolve_url(url: str | None = None) -> str:
+    if url:
+        return url
+    if os.environ.get("CASES_DB_URL"):
+        return os.environ["CASES_DB_URL"]
+    if SECRETS.exists():
+        with SECRETS.open("rb") as f:
+            conn = tomllib.load(f).get("connections", {}).get("cases", {})
+        if conn.get("url"):
+            return conn["url"]
+    return f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def is_default_sqlite(url: str) -> bool:
+    return url == f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def make_engine(url: str | None = None, **kwargs) -> Engine:
+    url = resolve_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("mysql") or url.startswith("mariadb"):
+        kwargs.setdefault("pool_recycle", 3600)
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_conn, _record):
+    # WAL lets the dashboard read while an import writes; foreign keys are off by default in SQLite.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()

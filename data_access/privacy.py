@@ -1,0 +1,61 @@
+"""Caller phone numbers are never stored: only a keyed hash (for repeat detection) and a masked form.
+
+The hash key comes from CALLER_HASH_KEY, else a random key made once per database (app_settings). A deployment
+that wants the key outside the database sets CALLER_HASH_KEY; changing it breaks repeat detection across it.
+"""
+import hashlib
+import hmac
+import os
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from data_access.schema import app_settings
+
+_KEY_NAME = "caller_hash_key"
+_NON_DIGIT = re.compile(r"\D")
+
+
+def normalize_phone(raw: str) -> str:
+    digits = _NON_DIGIT.sub("", raw or "")
+    if digits.startswith("86") and len(digits) == 13:  # +86 138…
+        digits = digits[2:]
+    return digits
+
+
+def mask_phone(raw: str) -> str:
+    digits = normalize_phone(raw)
+    if len(digits) >= 7:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return "****" if digits else ""
+
+
+def caller_key(raw: str, key: bytes) -> str:
+    digits = normalize_phone(raw)
+    return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()[:32] if digits else ""
+
+
+def hash_key(conn: Connection) -> bytes:
+    if os.environ.get("CALLER_HASH_KEY"):
+        return os.environ["CALLER_HASH_KEY"].encode()
+    value = conn.execute(select(app_settings.c.value).where(app_settings.c.key == _KEY_NAME)).scalar()
+    if value is None:
+        value = secrets.token_hex(32)
+        conn.execute(app_settings.insert().values(key=_KEY_NAME, value=value))
+    return value.encode()
+
+
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)(0\d{2,3}-?)?(\d{3,4})\d{4}(?!\d)")
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+
+
+def mask_text(text: str | None) -> str:
+    """Mask personal data inside free text: ID-card numbers, mobile and landline numbers."""
+    if not text:
+        return text or ""
+    text = _ID_IN_TEXT.sub(r"\1********\2", text)
+    text = _PHONE_IN_TEXT.sub(r"\1****\2", text)
+    return _LANDLINE_IN_TEXT.sub(lambda m: (m.group(1) or "") + m.group(2)[:2] + "****", text)

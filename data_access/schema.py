@@ -1,0 +1,197 @@
+"""The database schema (SQLAlchemy Core). Migrations in data_access/migrations mirror it.
+
+Derived columns on `cases` (received_day, basis_cb_day, response_hours, close_hours, address_key) are computed
+once at write time in Python so that every aggregate is a plain GROUP BY that runs the same on SQLite,
+PostgreSQL and MariaDB, without dialect date arithmetic.
+"""
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; the servers get a 64-bit key for city scale.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+app_settings = Table(
+    "app_settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("unit_type", String(16), nullable=False),
+    Column("population", Integer),
+    Column("lat", Double),
+    Column("lon", Double),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+categories = Table(
+    "categories", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("cat_l1", String(64), nullable=False),
+    Column("cat_l2", String(64), nullable=False, default=""),
+    Column("cat_l3", String(64), nullable=False, default=""),
+    UniqueConstraint("cat_l1", "cat_l2", "cat_l3", name="uq_categories_path"),
+)
+
+import_batches = Table(
+    "import_batches", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("file_name", String(255), nullable=False),
+    Column("checksum", String(64), nullable=False, index=True),
+    Column("mapping", String(64), nullable=False, default="canonical"),
+    Column("crs", String(8), nullable=False, default="wgs84"),
+    Column("source", String(16), nullable=False, default="import"),  # import | demo
+    Column("imported_by", String(64), nullable=False, default=""),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("status", String(12), nullable=False, default="done"),  # done | undone
+    Column("n_rows", Integer, nullable=False, default=0),
+    Column("n_new", Integer, nullable=False, default=0),
+    Column("n_updated", Integer, nullable=False, default=0),
+    Column("n_unchanged", Integer, nullable=False, default=0),
+    Column("n_rejected", Integer, nullable=False, default=0),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("case_no", String(64), nullable=False, unique=True),
+    Column("received_at", DateTime, nullable=False),
+    Column("received_day", Date, nullable=False),
+    Column("basis_cb_day", Date, nullable=False),  # callback day, else received day (rules.period_basis = callback)
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+    Column("dispatch_mode", String(8)),
+    Column("request_type", String(8)),
+    Column("cat_l1", String(64), nullable=False),
+    Column("cat_l2", String(64)),
+    Column("cat_l3", String(64)),
+    Column("content", Text),
+    Column("address", String(255)),
+    Column("address_key", String(255)),
+    Column("street", String(32)),
+    Column("community", String(64)),
+    Column("lon", Double),
+    Column("lat", Double),
+    Column("urgency", String(8)),
+    Column("deadline_class", String(8)),
+    Column("dispatched_at", DateTime),
+    Column("responded_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("callback_at", DateTime),
+    # Whole hours, rounded up, from response start (dispatched_at or received_at) to responded_at / closed_at:
+    # `elapsed <= L hours` is exactly `hours <= L` for whole-hour limits L, so summaries can bucket by it.
+    Column("response_hours", Integer),
+    Column("close_hours", Integer),
+    Column("solved", String(8)),
+    Column("satisfaction", String(8)),
+    Column("dispatch_count", Integer, nullable=False, default=1),
+    Column("excluded", Boolean, nullable=False, default=False),
+    Column("exclusion_reason", String(255)),
+    Column("caller_key", String(64)),
+    Column("caller_masked", String(20)),
+    Column("tags", String(255)),  # stored as ";a;b;" so one tag matches LIKE '%;a;%'
+    Column("batch_id", Integer, ForeignKey("import_batches.id")),
+)
+Index("ix_cases_unit_day", cases.c.unit_id, cases.c.received_day)
+Index("ix_cases_day_cat", cases.c.received_day, cases.c.cat_l1)
+Index("ix_cases_cbday_unit", cases.c.basis_cb_day, cases.c.unit_id)
+Index("ix_cases_street_day", cases.c.street, cases.c.received_day)
+Index("ix_cases_caller", cases.c.caller_key, cases.c.received_at)
+Index("ix_cases_address", cases.c.address_key, cases.c.received_day)
+Index("ix_cases_batch", cases.c.batch_id)
+
+# What a batch did to each case, so that the batch can be undone exactly.
+batch_changes = Table(
+    "batch_changes", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=False),
+    Column("case_no", String(64), nullable=False),
+    Column("action", String(8), nullable=False),  # insert | update
+    Column("previous", Text),  # JSON of the row before an update
+)
+Index("ix_batch_changes_batch", batch_changes.c.batch_id)
+Index("ix_batch_changes_case", batch_changes.c.case_no)
+
+rejected_rows = Table(
+    "rejected_rows", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=False),
+    Column("row_number", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("raw", Text, nullable=False),  # JSON object of the row's raw values, header -> text
+)
+Index("ix_rejected_batch", rejected_rows.c.batch_id)
+
+score_adjustments = Table(
+    "score_adjustments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
+    Column("period", String(24), nullable=False),
+    Column("points", Double, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_by", String(64), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+)
+Index("ix_adjustments_period", score_adjustments.c.period, score_adjustments.c.unit_id)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("user_name", String(64), nullable=False, default=""),
+    Column("action", String(32), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+    Column("n_rows", Integer),
+)
+
+# --- Summary tables, kept current inside every write's transaction (data_access.case_store). ---
+# basis: 'r' = by received day, 'c' = by callback day (falling back to received), for rules.period_basis.
+stat_unit_day = Table(
+    "stat_unit_day", metadata,
+    Column("basis", String(1), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("unit_id", Integer, primary_key=True),
+    Column("volume", Integer, nullable=False),
+    Column("assessed", Integer, nullable=False),
+    Column("solved_full", Integer, nullable=False),   # 解决
+    Column("solved_part", Integer, nullable=False),   # 部分解决
+    Column("solved_none", Integer, nullable=False),   # 未解决
+    Column("sat_full", Integer, nullable=False),      # 满意
+    Column("sat_basic", Integer, nullable=False),     # 基本满意
+    Column("sat_none", Integer, nullable=False),      # 不满意
+    Column("fdy_den", Integer, nullable=False),       # solved_rated and satisfaction_rated
+    Column("fdy_num", Integer, nullable=False),       # ... with one dispatch, 解决, 满意/基本满意
+)
+Index("ix_stat_unit_day_unit", stat_unit_day.c.unit_id, stat_unit_day.c.basis, stat_unit_day.c.day)
+
+# Assessed cases with a response, by urgency (empty = 一般) and whole response hours.
+stat_unit_day_resp = Table(
+    "stat_unit_day_resp", metadata,
+    Column("basis", String(1), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("unit_id", Integer, primary_key=True),
+    Column("urgency", String(8), primary_key=True),
+    Column("hours", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
+# Assessed closed cases, by deadline class (empty = 一般) and whole hours to close.
+stat_unit_day_close = Table(
+    "stat_unit_day_close", metadata,
+    Column("basis", String(1), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("unit_id", Integer, primary_key=True),
+    Column("deadline_class", String(8), primary_key=True),
+    Column("hours", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
+STAT_TABLES = (stat_unit_day, stat_unit_day_resp, stat_unit_day_close)

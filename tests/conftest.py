@@ -1,0 +1,36 @@
+"""Shared fixtures. `engine` runs a test on SQLite, PostgreSQL and MariaDB; `sqlite_engine` on SQLite only."""
+import pytest
+
+from tests.dbs import BACKENDS, drop_server_database, empty_all_tables, migrated_engine, server_database
+
+
+@pytest.fixture(scope="session")
+def _server_engines():
+    made = {}
+    yield made
+    for backend, engine in made.items():
+        engine.dispose()
+        drop_server_database(backend)
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request, tmp_path, _server_engines):
+    """A migrated, empty database on each backend in turn."""
+    backend = request.param
+    if backend == "sqlite":
+        eng = migrated_engine(f"sqlite:///{tmp_path / 'cases.db'}")
+        yield eng
+        eng.dispose()
+        return
+    if backend not in _server_engines:
+        _server_engines[backend] = migrated_engine(server_database(backend))
+    eng = _server_engines[backend]
+    empty_all_tables(eng)
+    yield eng
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    eng = migrated_engine(f"sqlite:///{tmp_path / 'cases.db'}")
+    yield eng
+    eng.dispose()
