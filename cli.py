@@ -1,0 +1,33 @@
+"""The command line (DATA_FORMAT.md §3): every dashboard number without the browser.
+
+    python cli.py init-db | seed-demo | import | rejects | scores | awards | lagging | lost | hotspots | briefing
+
+Exit status 0 on success, 2 on bad arguments or input, with a one-line reason on stderr.
+"""
+import argparse
+import sys
+
+from cli_commands import common, data, demo, scoring
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cli.py", description="接诉即办 调度驾驶舱 command line")
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument("--db", help="database URL (default: CASES_DB_URL, secrets.toml, or data/cases.db)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (data, demo, scoring):
+        module.register(sub, shared)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args) or 0
+    except common.USER_ERRORS as exc:
+        print(f"error: {common.one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

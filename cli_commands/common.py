@@ -1,0 +1,94 @@
+"""What every command shares: the engine, user errors, and table / csv / json output."""
+import csv
+import io
+import json
+import math
+import sys
+from datetime import date, datetime
+
+from sqlalchemy.exc import OperationalError
+
+from data_access.engine import make_engine
+from data_access.migrate import is_current
+from metrics.periods import PeriodError
+from metrics.rules import RulesError
+
+
+class CliError(Exception):
+    """Bad arguments or input: printed as one line, exit status 2."""
+
+
+USER_ERRORS = (CliError, PeriodError, RulesError, OperationalError, FileNotFoundError, UnicodeDecodeError)
+
+
+def one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__
+
+
+def engine_for(args, *, migrated: bool = True):
+    engine = make_engine(args.db)
+    if migrated and not is_current(engine):
+        raise CliError("数据库尚未初始化或版本较旧，请先运行 python cli.py init-db "
+                       "(database not initialised or outdated: run `python cli.py init-db` first)")
+    return engine
+
+
+def _plain(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def records(rows, columns: list[str]) -> list[dict]:
+    """Rows (a DataFrame or dicts) as plain dicts with exactly these columns, in order."""
+    if hasattr(rows, "to_dict"):
+        rows = rows.to_dict("records")
+    return [{c: _plain(r.get(c)) for c in columns} for r in rows]
+
+
+def emit(rows, columns: list[str], fmt: str, out=None) -> None:
+    out = out or sys.stdout
+    recs = records(rows, columns)
+    if fmt == "json":
+        json.dump(recs, out, ensure_ascii=False, indent=1)
+        out.write("\n")
+    elif fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in recs)
+    else:
+        out.write(table_text(recs, columns))
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) <= 1 else f"{value:.2f}"
+    return str(value)
+
+
+def table_text(recs: list[dict], columns: list[str]) -> str:
+    cells = [[_cell(r[c]) for c in columns] for r in recs]
+    widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(_pad(v, w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines) + "\n"
+
+
+def _width(text: str) -> int:
+    # CJK characters take two terminal columns.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def add_format(parser) -> None:
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")

@@ -1,0 +1,166 @@
+"""The scoring rules file (METRICS.md §9): load, merge over the shipped default, validate.
+
+The shipped default.toml is itself the schema: a user file may only use its keys, with values of the same type.
+Tables whose keys are fixed vocabularies (urgencies, deadline classes, rating values, unit types) accept only
+those keys; a user's [tiers] replaces the default tiers as a whole (names and thresholds belong together).
+"""
+import math
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+DEFAULT_FILE = RULES_DIR / "default.toml"
+
+FIXED_KEYS = {
+    "weights": ("response", "resolution", "satisfaction"),
+    "response_limit_hours": ("紧急", "一般"),
+    "close_limit_hours": ("紧急", "水电气热", "一般", "疑难"),
+    "solved_credit": ("解决", "部分解决", "未解决"),
+    "satisfaction_credit": ("满意", "基本满意", "不满意"),
+    "ranking.groups": ("街道", "乡镇", "区级部门", "国有企业", "公共服务企业"),
+}
+REPLACED_WHOLE = ("tiers",)
+CHOICES = {"period_basis": ("received", "callback")}
+# Limits must be whole hours: the summary tables bucket elapsed time by whole hours (data_access.case_store).
+WHOLE_NUMBERS = ("response_limit_hours", "close_limit_hours", "ranking.min_assessed", "awards.top_n",
+                 "awards.min_rank_gain", "lagging.bottom_n", "lagging.consecutive", "repeat.window_days",
+                 "repeat.frequent_caller_min", "hotspots.h3_resolution", "hotspots.min_cases")
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names the key (Chinese, then English)."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    data: dict
+    source: str
+
+    def __getitem__(self, key: str):
+        return self.data[key]
+
+    def get(self, dotted: str):
+        value = self.data
+        for part in dotted.split("."):
+            value = value[part]
+        return value
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return self.data["weights"]
+
+    @property
+    def basis(self) -> str:
+        """'r' or 'c': which day column of the summaries a period reads."""
+        return "r" if self.data["period_basis"] == "received" else "c"
+
+    def group_of(self, unit_type: str) -> str | None:
+        return self.data["ranking"]["groups"].get(unit_type)
+
+    def tier_of(self, score: float | None) -> str | None:
+        if score is None:
+            return None
+        for name, threshold in self.data["tiers"].items():
+            if round(score, 2) >= threshold:
+                return name
+        return "较差"
+
+
+def _read(path: Path) -> dict:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise RulesError(f"找不到评分规则文件 {path} (rules file not found)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"评分规则文件 {path} 格式错误: {exc} (not valid TOML)") from None
+
+
+def _type_name(value) -> str:
+    return {bool: "布尔值 boolean", int: "整数 integer", float: "数字 number", str: "文本 text",
+            dict: "表 table"}.get(type(value), type(value).__name__)
+
+
+def _check_value(key: str, value, default) -> None:
+    if isinstance(default, bool) or isinstance(value, bool):
+        ok = isinstance(value, bool) and isinstance(default, bool)
+    elif isinstance(default, (int, float)):
+        ok = isinstance(value, (int, float)) and math.isfinite(value)
+        whole = any(key == w or key.startswith(w + ".") for w in WHOLE_NUMBERS)
+        if ok and whole and not float(value).is_integer():
+            raise RulesError(f"规则 {key} 必须是整数，而不是 {value!r} ({key} must be a whole number)")
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise RulesError(f"规则 {key} 的类型应为{_type_name(default)}，而不是 {value!r} "
+                         f"({key} has the wrong type)")
+    if key in CHOICES and value not in CHOICES[key]:
+        raise RulesError(f"规则 {key} 只能是 {' / '.join(CHOICES[key])}，而不是 {value!r} ({key}: invalid value)")
+
+
+def _merge(default: dict, user: dict, prefix: str = "") -> dict:
+    merged = dict(default)
+    for key, value in user.items():
+        dotted = f"{prefix}{key}"
+        if dotted in REPLACED_WHOLE:
+            merged[key] = _validate_tiers(dotted, value)
+            continue
+        allowed = FIXED_KEYS.get(prefix.rstrip("."), None)
+        if key not in default and not (allowed and key in allowed):
+            raise RulesError(f"未知的规则项 {dotted} (unknown key {dotted})")
+        base = default.get(key)
+        if isinstance(base, dict):
+            if not isinstance(value, dict):
+                raise RulesError(f"规则 {dotted} 应为一个表，而不是 {value!r} ({dotted} must be a table)")
+            merged[key] = _merge(base, value, dotted + ".")
+        else:
+            _check_value(dotted, value, base)
+            merged[key] = value
+    return merged
+
+
+def _validate_tiers(key: str, tiers) -> dict:
+    if not isinstance(tiers, dict) or not tiers:
+        raise RulesError(f"规则 {key} 应为非空的表 ({key} must be a non-empty table)")
+    values = list(tiers.values())
+    for name, value in tiers.items():
+        _check_value(f"{key}.{name}", value, 0.0)
+    if values != sorted(values, reverse=True):
+        raise RulesError(f"规则 {key} 的分数线必须从高到低排列 ({key}: thresholds must be in descending order)")
+    return dict(tiers)
+
+
+def _check_weights(data: dict) -> None:
+    total = sum(data["weights"].values())
+    if abs(total - 1.0) > 1e-9:
+        raise RulesError(f"规则 weights 三项权重之和必须为 1，现在是 {total:g} (weights must sum to 1, got {total:g})")
+    if any(w < 0 for w in data["weights"].values()):
+        raise RulesError("规则 weights 不能为负数 (weights must not be negative)")
+
+
+def list_presets() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(RULES_DIR.glob("*.toml"))}
+
+
+def load_rules(source: str | Path | None = None) -> Rules:
+    """Load a rules file by path or preset name; None means SCORING_RULES, else the shipped default."""
+    source = source or os.environ.get("SCORING_RULES") or "default"
+    presets = list_presets()
+    path = presets.get(str(source), Path(source))
+    default = _read(DEFAULT_FILE)
+    data = _merge(default, _read(path)) if path.resolve() != DEFAULT_FILE.resolve() else default
+    _check_weights(data)
+    return Rules(data=data, source=str(source) if str(source) in presets else str(path))
+
+
+def load_rules_text(text: str, name: str = "uploaded") -> Rules:
+    """Rules from TOML text (an uploaded file in the app)."""
+    try:
+        user = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"评分规则格式错误: {exc} (not valid TOML)") from None
+    data = _merge(_read(DEFAULT_FILE), user)
+    _check_weights(data)
+    return Rules(data=data, source=name)
