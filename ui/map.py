@@ -1,0 +1,96 @@
+"""The hotspot map (pydeck, offline): H3 hexagons or address points sized by volume, surges in red, street labels.
+
+No basemap by default (map_provider=None: nothing is fetched from the internet); an intranet style.json can be
+set with MAP_STYLE_URL. Only aggregates reach the map: one row per hotspot, one label per street.
+"""
+import math
+import os
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+SURGE = [214, 39, 40, 210]
+HOTSPOT = [31, 119, 180, 190]
+OTHER = [150, 150, 150, 150]
+LABEL = [40, 40, 40, 255]
+# Quoted so that pydeck passes them as strings, not as expressions (STREAMLIT_NOTES.md).
+CJK_CHARACTERS = '"auto"'
+CJK_FONT = '"Noto Sans CJK SC, Noto Sans SC, sans-serif"'
+TOOLTIP_HTML = ("<b>{label}</b><br/>所属街道：{street}<br/>本期 {volume} 件，上期 {prev_volume} 件<br/>"
+                "{status}")
+TOOLTIP_STYLE = {"backgroundColor": "#ffffff", "color": "#222222", "fontSize": "15px",
+                 "border": "1px solid #999999"}
+
+
+def drawable(spots: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The rows the map can draw, and a note about those it leaves off (placeholder or missing coordinates)."""
+    placeholder = spots["placeholder"].fillna(False).astype(bool)
+    located = spots["lat"].notna() & spots["lon"].notna()
+    keep = spots[located & ~placeholder]
+    notes = []
+    if placeholder.any():
+        notes.append(f"{int(placeholder.sum())} 个点位的坐标为占位坐标（如默认中心点），未画在图上")
+    if (~located & ~placeholder).any():
+        notes.append(f"{int((~located & ~placeholder).sum())} 个点位没有坐标，只列在表中")
+    return keep, ("；".join(notes) + "。") if notes else None
+
+
+def styled(spots: pd.DataFrame) -> pd.DataFrame:
+    """Adds what the layers and the Chinese tooltip read: colour, radius, status text."""
+    out = spots.copy()
+    surge = out["surge"].fillna(False).astype(bool)
+    hot = out["hotspot"].fillna(False).astype(bool)
+    out["color"] = [SURGE if s else HOTSPOT if h else OTHER for s, h in zip(surge, hot)]
+    # Area, not radius, follows volume; 30 m for one case.
+    out["radius"] = [30.0 * math.sqrt(max(float(v), 1.0)) for v in out["volume"]]
+    out["status"] = ["突增" if s else "高频点位" if h else "" for s, h in zip(surge, hot)]
+    out["street"] = out["street"].fillna("—")
+    out["prev_volume"] = out["prev_volume"].fillna(0).astype(int)
+    return out
+
+
+def street_labels(units: pd.DataFrame, spots: pd.DataFrame) -> pd.DataFrame:
+    """One label per street: the unit's own coordinates, else the volume-weighted centre of its hotspots."""
+    own = units[units["unit_type"].isin(("街道", "乡镇")) & units["lat"].notna() & units["lon"].notna()]
+    labels = own[["name", "lat", "lon"]]
+    rest = spots[~spots["street"].isin(labels["name"]) & spots["street"].notna()]
+    if rest.empty:
+        return labels.reset_index(drop=True)
+    weights = rest["volume"].astype(float)
+    centre = (rest[["lat", "lon"]].mul(weights, axis=0).groupby(rest["street"]).sum()
+              .div(weights.groupby(rest["street"]).sum(), axis=0).reset_index().rename(columns={"street": "name"}))
+    return pd.concat([labels, centre], ignore_index=True) if not labels.empty else centre
+
+
+def view_of(spots: pd.DataFrame) -> pdk.ViewState:
+    if spots.empty:  # Beijing's centre, so an empty map still opens somewhere sensible
+        return pdk.ViewState(latitude=39.9042, longitude=116.4074, zoom=11)
+    return pdk.ViewState(latitude=float(spots["lat"].mean()), longitude=float(spots["lon"].mean()), zoom=12.5)
+
+
+def hotspot_deck(spots: pd.DataFrame, labels: pd.DataFrame, by: str, style_url: str | None = None) -> pdk.Deck:
+    """The deck for drawable spots (see `drawable`); `by` is 'h3' (hexagons) or 'address' (points)."""
+    data = styled(spots)
+    if by == "h3":
+        spots_layer = pdk.Layer("H3HexagonLayer", data, id="hotspots", get_hexagon="key", get_fill_color="color",
+                                get_line_color=[255, 255, 255], line_width_min_pixels=1, extruded=False,
+                                pickable=True, auto_highlight=True)
+    else:
+        spots_layer = pdk.Layer("ScatterplotLayer", data, id="hotspots", get_position=["lon", "lat"],
+                                get_radius="radius", get_fill_color="color", radius_min_pixels=4,
+                                stroked=True, get_line_color=[255, 255, 255], line_width_min_pixels=1,
+                                pickable=True, auto_highlight=True)
+    text_layer = pdk.Layer("TextLayer", labels, id="streets", get_position=["lon", "lat"], get_text="name",
+                           get_size=16, get_color=LABEL, character_set=CJK_CHARACTERS, font_family=CJK_FONT,
+                           background=True, get_background_color=[255, 255, 255, 200], pickable=False)
+    return pdk.Deck(layers=[spots_layer, text_layer], initial_view_state=view_of(spots), map_provider=None,
+                    map_style=style_url, tooltip={"html": TOOLTIP_HTML, "style": TOOLTIP_STYLE})
+
+
+def show_map(spots: pd.DataFrame, labels: pd.DataFrame, by: str, key: str) -> str | None:
+    """Draws the map; returns the key of a hotspot clicked on it, if any."""
+    deck = hotspot_deck(spots, labels, by, os.environ.get("MAP_STYLE_URL") or None)
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key, height=560)
+    picked = event.selection.objects.get("hotspots") or []
+    return picked[0].get("key") if picked else None
