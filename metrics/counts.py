@@ -1,0 +1,46 @@
+"""Base counts per unit and period (METRICS.md §2, §7), read from the summary tables or the case table."""
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from data_access.score_queries import COUNT_COLUMNS, CountSettings, unit_counts
+from metrics.periods import Period
+from metrics.rules import Rules
+
+
+def count_settings(rules: Rules) -> CountSettings:
+    return CountSettings(basis=rules.basis, response_limits=rules["response_limit_hours"],
+                         close_limits=rules["close_limit_hours"], solved_credit=rules["solved_credit"],
+                         satisfaction_credit=rules["satisfaction_credit"])
+
+
+def base_counts(engine: Engine, period: Period, rules: Rules, source: str = "summary") -> pd.DataFrame:
+    """One row per unit with cases in the period: unit_id and COUNT_COLUMNS."""
+    counts = counts_by_period(engine, [period], rules, source)
+    return counts.drop(columns="period").reset_index(drop=True)
+
+
+def counts_by_period(engine: Engine, periods: list[Period], rules: Rules, source: str = "summary") -> pd.DataFrame:
+    """Columns period (key), unit_id and COUNT_COLUMNS for each distinct period given.
+
+    Periods that overlap (a year and its 同比 year, long date ranges) are counted in separate queries;
+    the usual sets (13 months; a period, its previous one and its year-ago one) take one.
+    """
+    distinct = list({p.key: p for p in periods}.values())
+    frames = []
+    for batch in _disjoint_batches(distinct):
+        counts = unit_counts(engine, [(p.start, p.end) for p in batch], count_settings(rules), source)
+        counts.insert(0, "period", [batch[i].key for i in counts.pop("bucket")])
+        frames.append(counts)
+    columns = ["period", "unit_id", *COUNT_COLUMNS]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def _disjoint_batches(periods: list[Period]) -> list[list[Period]]:
+    batches: list[list[Period]] = []
+    for p in periods:
+        home = next((b for b in batches if all(p.end <= q.start or q.end <= p.start for q in b)), None)
+        if home is None:
+            batches.append([p])
+        else:
+            home.append(p)
+    return batches

@@ -1,0 +1,58 @@
+"""Who is ranked, competition ranks within a group, tiers (METRICS.md §4).
+
+Ranks, tiers, the red-flag minimum and the lagging cut all compare the score rounded to 2 decimals, the
+figure people see. Rounding is half-up on the decimal value after removing floating-point noise, so two units
+whose scores are mathematically equal always share a rank.
+"""
+from decimal import ROUND_HALF_UP, Decimal
+
+import pandas as pd
+
+from metrics.rules import Rules
+
+NO_ASSESSED = "无参评工单"
+TOO_FEW = "参评量不足"
+NO_RATINGS = "无回访评价"
+
+
+def round2(score: float | None) -> float | None:
+    if score is None or score != score:
+        return None
+    return float(Decimal(repr(round(score, 9))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def not_ranked_reason(assessed: int, adjusted_score: float | None, min_assessed: int) -> str | None:
+    """Why a unit is not ranked, or None when it is.
+
+    No assessed cases; fewer than min_assessed; or assessed cases but no score because nobody rated the
+    resolution or the satisfaction of any of them (a null rate makes the score null, METRICS.md §3).
+    """
+    if assessed == 0:
+        return NO_ASSESSED
+    if assessed < min_assessed:
+        return TOO_FEW
+    if adjusted_score is None or adjusted_score != adjusted_score:
+        return NO_RATINGS
+    return None
+
+
+def competition_rank(scores: pd.Series, ascending: bool = False) -> pd.Series:
+    """1, 2, 2, 4 on the 2-decimal scores; best first unless ascending (then the worst gets 1)."""
+    rounded = scores.map(round2)
+    return rounded.rank(method="min", ascending=ascending).astype("Int64")
+
+
+def rank_units(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Add ranked, not_ranked_reason, rank and tier to a table with group, assessed and adjusted_score."""
+    min_assessed = rules.get("ranking.min_assessed")
+    out = table.copy()
+    out["not_ranked_reason"] = [not_ranked_reason(a, s, min_assessed)
+                                for a, s in zip(out["assessed"], out["adjusted_score"])]
+    out["ranked"] = out["not_ranked_reason"].isna()
+    out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    ranked = out[out["ranked"]]
+    for _, members in ranked.groupby("group", sort=False):
+        out.loc[members.index, "rank"] = competition_rank(members["adjusted_score"])
+    # Tiers belong to the assessment, so only ranked units get one.
+    out["tier"] = [rules.tier_of(round2(s)) if r else None for s, r in zip(out["adjusted_score"], out["ranked"])]
+    return out

@@ -1,0 +1,165 @@
+"""Every metric the dashboard shows, declared once: key, Chinese label, description, unit, better direction, format.
+
+The KPI cards, chart titles, table and export headers, and the glossary on the 评分规则 page all read from here.
+`METRICS` holds the measures; `FIELDS` holds the descriptive columns that tables and exports carry beside them
+(unit name, group, reasons …), so that every column printed anywhere has one label and one description.
+"""
+from dataclasses import dataclass
+
+NO_DATA = "无数据"
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    description: str
+    unit: str = ""
+    better: str | None = None   # 'up' | 'down' | None
+    fmt: str = "float"          # 'pct' | 'score' | 'int' | 'float' | 'text'
+    kind: str = "count"         # 'count' | 'ratio' | 'derived' | 'indicator'; 'field' for FIELDS
+
+
+def _m(key, label, description, unit="", better=None, fmt="float", kind="count") -> tuple[str, Metric]:
+    return key, Metric(key, label, description, unit, better, fmt, kind)
+
+
+def _f(key, label, description, fmt="text") -> tuple[str, Metric]:
+    return key, Metric(key, label, description, fmt=fmt, kind="field")
+
+
+METRICS: dict[str, Metric] = dict([
+    # --- base counts (METRICS.md §2) ---
+    _m("volume", "诉求量", "期内受理的全部工单数，含特例剔除的工单。", "件", None, "int"),
+    _m("assessed", "参评量", "参与考核的工单数：诉求量减去特例剔除的工单。三率都以它为基础。", "件", None, "int"),
+    _m("on_time_response", "按时响应量", "参评工单中在响应时限内（自派单时间起，无派单时间则自受理时间起）"
+       "已响应的工单数；时限按紧急程度取自评分规则。", "件", "up", "int"),
+    _m("solved_rated", "解决评价量", "参评工单中回访结果为解决、部分解决或未解决的工单数（解决率的分母）。", "件", None, "int"),
+    _m("solved_credit_sum", "解决得分合计", "解决评价工单按评分规则折算的得分之和（解决率的分子）。", "分", "up", "float"),
+    _m("satisfaction_rated", "满意评价量", "参评工单中回访结果为满意、基本满意或不满意的工单数（满意率的分母）；"
+       "未评价和空白不计。", "件", None, "int"),
+    _m("satisfaction_credit_sum", "满意得分合计", "满意评价工单按评分规则折算的得分之和（满意率的分子）。", "分", "up", "float"),
+    _m("fdy_den", "双评价量", "既有解决评价又有满意评价的参评工单数（首办双肯率的分母）。", "件", None, "int"),
+    _m("fdy_num", "首办双肯量", "双评价工单中只派单一次、解决且满意或基本满意的工单数。", "件", "up", "int"),
+    _m("on_time_close", "按时办结量", "参评工单中在办结时限内办结的工单数；时限按办理时限类别取自评分规则。", "件", "up", "int"),
+    # --- rates and scores (§3) ---
+    _m("response_rate", "响应率", "按时响应量 ÷ 参评量。分母为 0 时无数据。", "%", "up", "pct", "ratio"),
+    _m("resolution_rate", "解决率", "解决评价工单的得分之和 ÷ 解决评价量（解决计 1、部分解决计 0.5、未解决计 0，"
+       "以评分规则为准）。分母为 0 时无数据。", "%", "up", "pct", "ratio"),
+    _m("satisfaction_rate", "满意率", "满意评价工单的得分之和 ÷ 满意评价量（满意、基本满意计 1，不满意计 0，"
+       "以评分规则为准）。分母为 0 时无数据。", "%", "up", "pct", "ratio"),
+    _m("raw_score", "原始成绩", "100 ×（响应率权重 × 响应率 + 解决率权重 × 解决率 + 满意率权重 × 满意率），"
+       "权重取自评分规则；任一率无数据时无成绩。", "分", "up", "score", "derived"),
+    _m("adjustment", "加减分", "中心录入的加分或减分之和，只计入录入时所填的那一个考核期（按期标识精确匹配，"
+       "例如录入 2025-03 的加分不进入 2025-B2 双月成绩）。", "分", None, "score", "derived"),
+    _m("adjusted_score", "综合成绩", "原始成绩 + 加减分。排名、档次、流动红旗和后进都按它计算。", "分", "up", "score",
+       "derived"),
+    # --- ranking and change (§4) ---
+    _m("rank", "排名", "在本组（街乡镇 / 部门 / 企业）参与排名的单位中，按综合成绩四舍五入到两位小数后从高到低的名次；"
+       "成绩相同名次相同，其后名次顺延（1、2、2、4）。", "名", "down", "int", "derived"),
+    _m("tier", "档次", "按综合成绩（四舍五入到两位小数，与排名一致）对照评分规则的分数线得出：优秀、良好、一般、较差。"
+       "只给参与排名的单位。", "", None, "text", "derived"),
+    _m("prev_score", "上期成绩", "上一个同类考核期（上月、上双月……）的综合成绩（环比的基数）。", "分", "up", "score",
+       "derived"),
+    _m("prev_rank", "上期排名", "上一个同类考核期在本组的排名；上期未参与排名时为空。", "名", "down", "int", "derived"),
+    _m("score_change", "成绩环比", "综合成绩 − 上期成绩；上期无成绩时为空（显示为“新”）。", "分", "up", "score", "derived"),
+    _m("rank_change", "名次变化", "上期排名 − 本期排名，正数表示名次上升；任一期未参与排名时为空。", "名", "up", "int",
+       "derived"),
+    _m("yoy_score", "去年同期成绩", "去年同一考核期的综合成绩（同比的基数）。", "分", "up", "score", "derived"),
+    # --- other indicators (§7) ---
+    _m("first_double_yes_rate", "首办双肯率", "既有解决评价又有满意评价的参评工单中，只派单一次、解决且满意或基本满意的比例。",
+       "%", "up", "pct", "indicator"),
+    _m("on_time_close_rate", "按时办结率", "参评工单中在办结时限内办结的比例（时限自派单时间起算，按办理时限类别取自评分规则）。",
+       "%", "up", "pct", "indicator"),
+    _m("per_10k", "万人诉求比", "按诉求所在街道统计的诉求量 ÷ 街道常住人口 × 10000；超过一个月的时间段折算为月均。",
+       "件/万人", "down", "float", "indicator"),
+    _m("repeats", "重复诉求量", "同一诉求人在评分规则所定天数内就同一二级分类再次来电的工单数。", "件", "down", "int",
+       "indicator"),
+    _m("repeat_rate", "重复诉求率", "重复诉求量 ÷ 诉求量。", "%", "down", "pct", "indicator"),
+    _m("frequent_callers", "高频诉求人数", "期内来电次数达到评分规则所定次数的诉求人数（号码脱敏显示）。", "人", "down",
+       "int", "indicator"),
+    # --- lost points (§6) ---
+    _m("lost_points", "失分", "某一率失去的分数：100 × 权重 × (1 − 该率)。三项之和等于 100 − 原始成绩。", "分", "down",
+       "score", "derived"),
+    _m("cost", "工单失分", "一件参评工单使本单位原始成绩少得的分数（Δ）；全部工单的失分之和等于 100 − 原始成绩。", "分",
+       "down", "score", "derived"),
+    _m("gap_cases", "差几件", "要达到目标成绩，至少需要把多少件失分最多的工单办成按时、解决、满意；做不到时显示“—”。",
+       "件", "down", "int", "derived"),
+    # --- awards and lagging (§5, §6) ---
+    _m("rank_gain", "名次提升", "上期排名 − 本期排名（进步奖按它评定）。", "名", "up", "int", "derived"),
+    _m("streak", "连续获旗", "截至该期连续获得流动红旗的期数（在所查看的时间段内计）。", "期", "up", "int", "derived"),
+    _m("lagging_periods", "连续后进期数", "截至本期连续列为后进单位的期数（最多向前查 12 期）。", "期", "down", "int",
+       "derived"),
+    # --- hotspots (§7) ---
+    _m("prev_volume", "上期诉求量", "上一个同类考核期的诉求量。", "件", None, "int"),
+    _m("volume_change", "诉求量变化", "本期诉求量 − 上期诉求量。", "件", "down", "int", "derived"),
+])
+
+FIELDS: dict[str, Metric] = dict([
+    _f("period", "考核期", "时间段标识，例如 2025-03（月）、2025-B2（双月）、2025-Q1（季度）。"),
+    _f("period_label", "时间段", "时间段的中文名称。"),
+    _f("unit_id", "单位序号", "单位在数据库中的序号。", "int"),
+    _f("unit_code", "单位编码", "承办单位的编码。"),
+    _f("unit_name", "承办单位", "承办单位名称。"),
+    _f("unit_type", "单位类型", "街道、乡镇、区级部门、国有企业或公共服务企业。"),
+    _f("group", "排名分组", "同组单位一起排名：街道与乡镇为街乡镇，区级部门为部门，国有企业与公共服务企业为企业"
+       "（以评分规则为准）。"),
+    _f("ranked", "参与排名", "有综合成绩且参评量不少于评分规则所定件数的单位参与排名。"),
+    _f("not_ranked_reason", "不参与排名原因", "无参评工单、参评量不足，或无回访评价（解决或满意评价为零，因而没有成绩）。"),
+    _f("award", "奖项", "流动红旗或进步奖。"),
+    _f("watchlist", "连续后进", "连续后进期数达到评分规则所定期数的单位，列入会诊名单。"),
+    _f("case_no", "工单编号", "工单的编号。"),
+])
+
+BOOL_TEXT = {True: "是", False: "否"}
+
+
+def metric(key: str) -> Metric:
+    try:
+        return METRICS[key]
+    except KeyError:
+        raise KeyError(f"未登记的指标 {key!r} (unknown metric)") from None
+
+
+def entry(key: str) -> Metric:
+    """A metric or a descriptive field."""
+    found = METRICS.get(key) or FIELDS.get(key)
+    if found is None:
+        raise KeyError(f"未登记的指标或字段 {key!r} (unknown metric or field)")
+    return found
+
+
+def label(key: str) -> str:
+    return entry(key).label
+
+
+def export_headers(columns) -> list[str]:
+    """Chinese headers for exported tables, in the given column order."""
+    return [label(c) for c in columns]
+
+
+def is_missing(value) -> bool:
+    """None, NaN and pandas.NA (which refuses bool(), hence the except)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:
+        return True
+
+
+def format_value(key: str, value) -> str:
+    """A value as the UI shows it: rates "98.25%", scores "96.41", counts "1234", None/NaN "无数据"."""
+    if is_missing(value):
+        return NO_DATA
+    fmt = entry(key).fmt
+    value = value.item() if hasattr(value, "item") else value  # numpy scalars
+    if isinstance(value, bool):
+        return BOOL_TEXT[value]
+    if fmt == "pct":
+        return f"{float(value) * 100:.2f}%"
+    if fmt in ("score", "float"):
+        return f"{float(value):.2f}"
+    if fmt == "int":
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,163 @@
+"""Unit score tables, the district summary and score trends (METRICS.md §3, §4, §7).
+
+Rates and scores are kept at full precision; a rate whose denominator is 0 is null (NaN) and so is a raw score
+with any null rate. Every function reads all the periods it needs with one counts query.
+"""
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from data_access.score_queries import COUNT_COLUMNS
+from data_access.units import list_units
+from metrics.adjustments import adjustment_sums
+from metrics.counts import counts_by_period
+from metrics.periods import Period
+from metrics.ranking import rank_units
+from metrics.rules import Rules
+
+# rate → (numerator, denominator) among the base counts
+RATES = {
+    "response_rate": ("on_time_response", "assessed"),
+    "resolution_rate": ("solved_credit_sum", "solved_rated"),
+    "satisfaction_rate": ("satisfaction_credit_sum", "satisfaction_rated"),
+    "first_double_yes_rate": ("fdy_num", "fdy_den"),
+    "on_time_close_rate": ("on_time_close", "assessed"),
+}
+# the three scored rates and their weight in rules.weights
+WEIGHTED = {"response_rate": "response", "resolution_rate": "resolution", "satisfaction_rate": "satisfaction"}
+
+SCORE_COLUMNS = [
+    "unit_id", "unit_code", "unit_name", "unit_type", "group", "volume", "assessed", "on_time_response",
+    "solved_rated", "satisfaction_rated", "response_rate", "resolution_rate", "satisfaction_rate", "raw_score",
+    "adjustment", "adjusted_score", "rank", "tier", "ranked", "not_ranked_reason", "prev_score", "prev_rank",
+    "score_change", "rank_change", "yoy_score", "first_double_yes_rate", "on_time_close_rate",
+]
+TREND_COLUMNS = [
+    "period", "period_label", "unit_id", "unit_name", "group", "volume", "assessed", "response_rate",
+    "resolution_rate", "satisfaction_rate", "raw_score", "adjusted_score", "rank", "first_double_yes_rate",
+    "on_time_close_rate",
+]
+DISTRICT_KEYS = ["volume", "assessed", "response_rate", "resolution_rate", "satisfaction_rate", "raw_score",
+                 "first_double_yes_rate", "on_time_close_rate"]
+DISTRICT_NAME = "全区"
+
+
+def with_rates(counts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Add the rates of RATES and raw_score to a frame of base counts."""
+    out = counts.copy()
+    for rate, (numerator, denominator) in RATES.items():
+        out[rate] = (out[numerator] / out[denominator]).where(out[denominator] > 0)
+    out["raw_score"] = 100 * sum(rules.weights[weight] * out[rate] for rate, weight in WEIGHTED.items())
+    return out
+
+
+def group_order(rules: Rules) -> list[str]:
+    """The ranking groups in the order the rules name them (街乡镇, 部门, 企业 by default)."""
+    return list(dict.fromkeys(rules.get("ranking.groups").values()))
+
+
+# --- per-unit tables ---
+
+def score_tables(engine: Engine, periods: list[Period], rules: Rules) -> dict[str, pd.DataFrame]:
+    """period key → the period's scored and ranked units (without the change columns)."""
+    counts = counts_by_period(engine, periods, rules)
+    adjustments = adjustment_sums(engine, [p.key for p in periods])
+    with engine.connect() as conn:
+        units = pd.DataFrame(list_units(conn))
+    tables = {}
+    for p in periods:
+        own = {unit: points for (key, unit), points in adjustments.items() if key == p.key}
+        tables[p.key] = _score_table(units, counts[counts["period"] == p.key], own, rules)
+    return tables
+
+
+def _score_table(units: pd.DataFrame, counts: pd.DataFrame, adjustments: dict[int, float],
+                 rules: Rules) -> pd.DataFrame:
+    units = units.rename(columns={"id": "unit_id", "code": "unit_code", "name": "unit_name"})
+    columns = ["unit_id", "unit_code", "unit_name", "unit_type", "active"]
+    table = (units[columns] if len(units) else pd.DataFrame(columns=columns)).merge(
+        counts.drop(columns="period"), on="unit_id", how="left")
+    table[list(COUNT_COLUMNS)] = table[list(COUNT_COLUMNS)].fillna(0)
+    table = table.astype({c: "int64" for c in COUNT_COLUMNS if not c.endswith("_sum")})
+    # Inactive units stay out unless they still have cases in the period.
+    table = table[table["active"].astype(bool) | (table["volume"] > 0)].drop(columns="active")
+    table["group"] = table["unit_type"].map(rules.group_of)
+    table = with_rates(table, rules)
+    table["adjustment"] = table["unit_id"].map(adjustments).fillna(0.0).astype(float)
+    table["adjusted_score"] = table["raw_score"] + table["adjustment"]
+    return rank_units(table.reset_index(drop=True), rules)
+
+
+def unit_scores(engine: Engine, period: Period, rules: Rules, group: str | None = None) -> pd.DataFrame:
+    """SCORE_COLUMNS, one row per unit (with cases or active), sorted by group, rank, unit_code.
+
+    prev_* compare with the previous period of the same kind (环比), yoy_score with the same period a year
+    before (同比). Changes are null when either side is; rank_change > 0 means the unit moved up.
+    """
+    prev, year_ago = period.previous(), period.year_ago()
+    tables = score_tables(engine, [period, prev, year_ago], rules)
+    table = tables[period.key]
+    before = tables[prev.key].set_index("unit_id")
+    table["prev_score"] = table["unit_id"].map(before["adjusted_score"]).astype(float)
+    table["prev_rank"] = table["unit_id"].map(before["rank"]).astype("Int64")
+    table["score_change"] = table["adjusted_score"] - table["prev_score"]
+    table["rank_change"] = table["prev_rank"] - table["rank"]
+    table["yoy_score"] = table["unit_id"].map(tables[year_ago.key].set_index("unit_id")["adjusted_score"]).astype(float)
+    if group is not None:
+        table = table[table["group"] == group]
+    return sort_scores(table, rules)[SCORE_COLUMNS]
+
+
+def sort_scores(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    order = {g: i for i, g in enumerate(group_order(rules))}
+    keyed = table.assign(_group=table["group"].map(order).fillna(len(order)))
+    return keyed.sort_values(["_group", "rank", "unit_code"], na_position="last").drop(
+        columns="_group").reset_index(drop=True)
+
+
+# --- district ---
+
+def district_totals(counts: pd.DataFrame, rules: Rules) -> dict:
+    """Whole-district counts and rates from the sum of the units' counts (no adjustments at district level)."""
+    rated = with_rates(pd.DataFrame([{c: counts[c].sum() for c in COUNT_COLUMNS}]), rules)
+    return {k: _plain(rated[k].iloc[0]) for k in DISTRICT_KEYS}
+
+
+def district_summary(engine: Engine, period: Period, rules: Rules) -> dict:
+    """For the KPI cards: DISTRICT_KEYS for the period, and the same with prefix prev_ (环比) and yoy_ (同比).
+
+    Also period, period_label, prev_period, yoy_period (keys). Null values are None.
+    """
+    prev, year_ago = period.previous(), period.year_ago()
+    counts = counts_by_period(engine, [period, prev, year_ago], rules)
+    summary = {"period": period.key, "period_label": period.label, "prev_period": prev.key,
+               "yoy_period": year_ago.key}
+    for prefix, p in (("", period), ("prev_", prev), ("yoy_", year_ago)):
+        totals = district_totals(counts[counts["period"] == p.key], rules)
+        summary.update({prefix + k: v for k, v in totals.items()})
+    return summary
+
+
+def _plain(value):
+    if pd.isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+# --- trends ---
+
+def score_trend(engine: Engine, periods: list[Period], rules: Rules, unit_ids=None) -> pd.DataFrame:
+    """TREND_COLUMNS for each period (oldest first as given): the district total (unit_name 全区, unit_id and
+    rank null, adjusted_score = raw_score), and, when unit_ids are given, those units with their ranks."""
+    tables = score_tables(engine, periods, rules)
+    records = []
+    for p in periods:
+        table = tables[p.key]
+        district = {**district_totals(table, rules), "unit_id": None, "unit_name": DISTRICT_NAME, "group": None,
+                    "rank": None}
+        district["adjusted_score"] = district["raw_score"]
+        units = table[table["unit_id"].isin(unit_ids or [])].to_dict("records")
+        records += [{**row, "period": p.key, "period_label": p.label} for row in [district, *units]]
+    float_columns = [c for c in TREND_COLUMNS if c.endswith(("_rate", "_score"))]
+    return pd.DataFrame(records, columns=TREND_COLUMNS).astype(
+        {"unit_id": "Int64", "rank": "Int64", "volume": "int64", "assessed": "int64",
+         **{c: float for c in float_columns}})
