@@ -1,0 +1,259 @@
+"""The cases behind any number: one filter model (`CaseFilter`), one page of a case list, one case in full.
+
+Every drill-down builds a `CaseFilter`; the aggregate queries of `data_access.drill_queries` read the same filter,
+so a number and the list behind it always agree. `unit_ids` is the access scope and has no default: a caller
+states which units it may see (None = all), and access control can narrow it here, below every page.
+
+Flags that depend on the scoring rules (late response, unsolved, unsatisfied, overdue, repeat) read them from
+`Limits`, made from the Rules object by the caller (data_access does not import metrics).
+
+- late response: assessed, and not (responded and whole response hours <= response_limit_hours[urgency]);
+- unsolved / unsatisfied: assessed, and rated with a credit below 1 (部分解决 / 未解决, 不满意 by default);
+- overdue (超期): closed later than close_limit_hours[deadline_class] after the response start, or not closed and
+  that limit already past at `as_of` (default: now); excluded cases included, since overdue is about handling;
+- repeat: the same caller filed an earlier case (strictly earlier received_at) with the same cat_l2 at most
+  repeat.window_days before; cases without caller or cat_l2 are never repeats.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Mapping
+
+import h3
+import pandas as pd
+from sqlalchemy import and_, case, false, func, not_, or_, select, tuple_
+from sqlalchemy.engine import Connection, Engine
+
+from data_access.schema import cases, units
+
+# An empty urgency or deadline class counts as 一般 (METRICS.md §2, §7).
+DEFAULT_CLASS = "一般"
+LIST_COLUMNS = ("case_no", "received_at", "unit_name", "cat_l1", "cat_l2", "address", "street", "community",
+                "urgency", "responded_at", "closed_at", "solved", "satisfaction", "excluded", "caller_masked",
+                "content")
+TIMELINE_COLUMNS = ("received_at", "dispatched_at", "responded_at", "closed_at", "callback_at")
+HIDDEN_COLUMNS = ("id", "caller_key", "address_key", "batch_id")  # never leave data_access with a case
+
+
+def _pairs(mapping: Mapping) -> tuple:
+    return tuple(sorted(dict(mapping).items()))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The settings case flags need, from the Rules object (`Limits.of(rules)`); hashable for caching."""
+    response_hours: tuple        # ((urgency, whole hours), ...)
+    close_hours: tuple           # ((deadline class, whole hours), ...)
+    solved_credit: tuple         # ((solved value, credit), ...)
+    satisfaction_credit: tuple   # ((satisfaction value, credit), ...)
+    repeat_window_days: int
+
+    @classmethod
+    def of(cls, rules) -> "Limits":
+        return cls(_pairs(rules["response_limit_hours"]), _pairs(rules["close_limit_hours"]),
+                   _pairs(rules["solved_credit"]), _pairs(rules["satisfaction_credit"]),
+                   int(rules.get("repeat.window_days")))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseFilter:
+    unit_ids: tuple | None               # access scope, mandatory: None = every unit
+    start: date | None = None            # first day of the period
+    end: date | None = None              # first day after it
+    basis: str = "r"                     # 'r' received day, 'c' callback day (rules.period_basis)
+    cat_l1: str | None = None
+    cat_l2: str | None = None
+    street: str | None = None
+    community: str | None = None
+    address_key: str | None = None
+    h3_cell: str | None = None
+    bbox: tuple | None = None            # (south, west, north, east) in degrees
+    tag: str | None = None
+    excluded: bool | None = None         # True: only 特例剔除; False: only assessed; None: both
+    late_response: bool = False
+    unsolved: bool = False
+    unsatisfied: bool = False
+    overdue: bool = False
+    repeat: bool = False
+    skip_points: tuple = ()              # ((lat, lon), ...) placeholder coordinates left out
+    limits: Limits | None = None
+    as_of: datetime | None = None        # "now" for overdue open cases
+
+    def __post_init__(self):
+        # Lists from callers become tuples so that a filter can be hashed (cache keys).
+        for name in ("unit_ids", "bbox", "skip_points"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(tuple(v) if isinstance(v, list) else v for v in value))
+        if self.basis not in ("r", "c"):
+            raise ValueError(f"basis 应为 r 或 c，而不是 {self.basis!r} (basis must be 'r' or 'c')")
+        needs_limits = self.late_response or self.unsolved or self.unsatisfied or self.overdue or self.repeat
+        if needs_limits and self.limits is None:
+            raise ValueError("按时/解决/满意/超期/重复 筛选需要评分规则: limits=Limits.of(rules) "
+                             "(these flags need limits from the rules)")
+        if self.h3_cell is not None and not h3.is_valid_cell(self.h3_cell):
+            raise ValueError(f"无效的 H3 网格编号 {self.h3_cell!r} (h3_cell is not a valid H3 cell)")
+
+    @classmethod
+    def of(cls, period, rules, *, unit_ids, **fields) -> "CaseFilter":
+        """The filter for a period under the rules: its days, the rules' period basis and limits."""
+        return cls(unit_ids=unit_ids, start=period.start, end=period.end, basis=rules.basis,
+                   limits=Limits.of(rules), **fields)
+
+
+# --- SQL building blocks, shared with data_access.drill_queries ---
+
+def day_column(basis: str):
+    return cases.c.received_day if basis == "r" else cases.c.basis_cb_day
+
+
+def class_limit(column, limits: tuple):
+    """The value for a row's urgency / deadline class; anything not listed (empty included) gets 一般's."""
+    table = dict(limits)
+    return case(table, value=column, else_=table[DEFAULT_CLASS])
+
+
+def assessed():
+    return not_(cases.c.excluded)
+
+
+def on_time_response(limits: Limits):
+    return and_(cases.c.response_hours.is_not(None),
+                cases.c.response_hours <= class_limit(cases.c.urgency, limits.response_hours))
+
+
+def late_response(limits: Limits):
+    return and_(assessed(), not_(on_time_response(limits)))
+
+
+def below_full_credit(column, credits: tuple):
+    return and_(assessed(), column.in_([value for value, credit in credits if credit < 1]))
+
+
+def overdue(limits: Limits, as_of: datetime):
+    """Closed past its close limit, or still open with the limit already past at `as_of`."""
+    start = func.coalesce(cases.c.dispatched_at, cases.c.received_at)
+    # Open cases compare their start with as_of − limit: bound datetimes, no dialect date arithmetic.
+    deadlines = tuple((k, as_of - timedelta(hours=v)) for k, v in limits.close_hours)
+    closed_late = and_(cases.c.close_hours.is_not(None),
+                       cases.c.close_hours > class_limit(cases.c.deadline_class, limits.close_hours))
+    open_late = and_(cases.c.closed_at.is_(None), start < class_limit(cases.c.deadline_class, deadlines))
+    return or_(closed_late, open_late)
+
+
+def at_points(points):
+    return tuple_(cases.c.lat, cases.c.lon).in_(list(points)) if points else false()
+
+
+def conditions(conn: Connection, f: CaseFilter) -> list:
+    """The WHERE clauses of a filter, except `repeat` (see repeat_rows). An H3 cell costs one small query."""
+    day = day_column(f.basis)
+    where = []
+    if f.unit_ids is not None:
+        where.append(cases.c.unit_id.in_(f.unit_ids) if f.unit_ids else false())
+    if f.start is not None:
+        where.append(day >= f.start)
+    if f.end is not None:
+        where.append(day < f.end)
+    for name in ("cat_l1", "cat_l2", "street", "community", "address_key"):
+        if getattr(f, name) is not None:
+            where.append(cases.c[name] == getattr(f, name))
+    if f.tag:
+        where.append(cases.c.tags.contains(f";{f.tag};", autoescape=True))
+    if f.excluded is not None:
+        where.append(cases.c.excluded if f.excluded else assessed())
+    if f.late_response:
+        where.append(late_response(f.limits))
+    if f.unsolved:
+        where.append(below_full_credit(cases.c.solved, f.limits.solved_credit))
+    if f.unsatisfied:
+        where.append(below_full_credit(cases.c.satisfaction, f.limits.satisfaction_credit))
+    if f.overdue:
+        where.append(overdue(f.limits, f.as_of or datetime.now().replace(microsecond=0)))
+    if f.bbox is not None:
+        south, west, north, east = f.bbox
+        where += [cases.c.lat.between(south, north), cases.c.lon.between(west, east)]
+    if f.skip_points:
+        where.append(or_(cases.c.lat.is_(None), not_(at_points(f.skip_points))))
+    if f.h3_cell is not None:
+        where.append(at_points(_points_in_cell(conn, where, f.h3_cell)))
+    return where
+
+
+def _points_in_cell(conn: Connection, where: list, cell: str) -> list[tuple]:
+    """The distinct coordinates inside one H3 cell: the cell's bounding box in SQL, the exact test in Python."""
+    boundary = h3.cell_to_boundary(cell)
+    lats, lons = [p[0] for p in boundary], [p[1] for p in boundary]
+    box = (cases.c.lat.between(min(lats), max(lats)), cases.c.lon.between(min(lons), max(lons)))
+    res = h3.get_resolution(cell)
+    points = conn.execute(select(cases.c.lat, cases.c.lon).where(*where, *box).distinct()).all()
+    return [(lat, lon) for lat, lon in points if h3.latlng_to_cell(lat, lon, res) == cell]
+
+
+def repeat_rows(conn: Connection, f: CaseFilter, where: list | None = None) -> list:
+    """(id, unit_id, day, received_at) of the filter's cases that are repeats.
+
+    SQL joins each case to the same caller's earlier cases of the same cat_l2 (index on caller_key, received_at)
+    and keeps only the latest; the exact window (a timestamp difference, which has no portable SQL) is checked
+    here on that small result.
+    """
+    where = conditions(conn, f) if where is None else where
+    window = timedelta(days=f.limits.repeat_window_days)
+    prev = cases.alias("prev")
+    join = [prev.c.caller_key == cases.c.caller_key, prev.c.cat_l2 == cases.c.cat_l2,
+            prev.c.received_at < cases.c.received_at]
+    if f.basis == "r" and f.start is not None:  # by received day, earlier cases start a window before the period
+        join.append(prev.c.received_at >= datetime.combine(f.start, time()) - window)
+    day = day_column(f.basis)
+    query = (select(cases.c.id, cases.c.unit_id, day.label("day"), cases.c.received_at,
+                    func.max(prev.c.received_at).label("prev_at"))
+             .join_from(cases, prev, and_(*join))
+             .where(*where, cases.c.caller_key != "")
+             .group_by(cases.c.id, cases.c.unit_id, day, cases.c.received_at))
+    return [r for r in conn.execute(query) if r.received_at - r.prev_at <= window]
+
+
+# --- the list and the detail ---
+
+def _list_query():
+    return select(*[cases.c[c] for c in LIST_COLUMNS if c != "unit_name"], units.c.name.label("unit_name")
+                  ).join_from(cases, units, units.c.id == cases.c.unit_id)
+
+
+def case_page(engine: Engine, f: CaseFilter, limit: int = 50, offset: int = 0) -> tuple[pd.DataFrame, int]:
+    """One page of the filter's cases, newest day first (ORDER BY the indexed day column, then id), and the total."""
+    day = day_column(f.basis)
+    with engine.connect() as conn:
+        where = conditions(conn, f)
+        if f.repeat:
+            # Repeats are decided in Python (repeat_rows): page their ids there, fetch one page by id.
+            ids = [r.id for r in sorted(repeat_rows(conn, f, where), key=lambda r: (r.day, r.id), reverse=True)]
+            total, where = len(ids), [cases.c.id.in_(ids[offset:offset + limit])]
+            offset = 0
+        else:
+            total = conn.execute(select(func.count()).select_from(cases).where(*where)).scalar()
+        query = _list_query().where(*where).order_by(day.desc(), cases.c.id.desc()).limit(limit).offset(offset)
+        frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=list(LIST_COLUMNS))
+    frame["excluded"] = frame["excluded"].astype(bool)
+    return frame, int(total)
+
+
+def case_detail(engine: Engine, case_no: str, unit_ids=None) -> dict | None:
+    """One case in full: its fields, unit, timeline and callback result; the phone only masked. None if not
+    found or outside the scope `unit_ids` (None = all units). Content is returned as stored; the UI masks it
+    for roles without case access."""
+    where = [cases.c.case_no == case_no]
+    if unit_ids is not None:
+        where.append(cases.c.unit_id.in_(list(unit_ids)))
+    columns = [c for c in cases.c if c.name not in HIDDEN_COLUMNS]
+    query = select(*columns, units.c.name.label("unit_name"), units.c.code.label("unit_code")).join_from(
+        cases, units, units.c.id == cases.c.unit_id).where(*where)
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        return None
+    detail = dict(row)
+    detail["excluded"] = bool(detail["excluded"])
+    detail["tags"] = [t for t in (detail["tags"] or "").split(";") if t]
+    detail["timeline"] = [(name, detail[name]) for name in TIMELINE_COLUMNS if detail[name] is not None]
+    return detail
+
