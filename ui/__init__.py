@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages: engine and cached queries, identity, filters, formats, charts, exports."""

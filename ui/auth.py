@@ -1,0 +1,42 @@
+"""Who is looking: one function, `current_user()`, that every page calls.
+
+For now: with AUTH_MODE unset, the demo database is open to a demo user (role staff) under a visible banner, and any
+other database shows a login notice and nothing else. Header / OIDC / local-account modes and role scoping will be
+added behind this same function.
+"""
+import os
+from dataclasses import dataclass
+
+import streamlit as st
+
+from ui import cache
+
+ROLES = ("leader", "staff", "unit", "admin")
+DEMO_USER_NAME = "演示用户"
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str  # one of ROLES
+    unit_id: int | None = None  # the own unit of a `unit` user
+    demo: bool = False  # the open demo mode: figures are made up
+
+
+def auth_mode() -> str:
+    return os.environ.get("AUTH_MODE", "").strip().lower()
+
+
+def current_user() -> User:
+    """The signed-in user; without one the page shows a login notice and stops."""
+    if not auth_mode() and cache.is_demo():
+        return User(DEMO_USER_NAME, "staff", demo=True)
+    st.warning("请先登录：本系统只对已登录的用户显示数据。请通过单位内网门户登录后再访问，"
+               "或请管理员配置登录方式（AUTH_MODE）。(Please sign in to see the data.)")
+    st.stop()
+
+
+def show_banner(user: User) -> None:
+    """A visible mark that the figures are made up, so no one quotes them."""
+    if user.demo:
+        st.info("演示数据：当前数据库是生成的演示区，所有数字均为虚构，仅供试用。", icon="🧪")

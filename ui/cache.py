@@ -1,0 +1,92 @@
+"""The engine and cached wrappers around metrics and data_access for the pages.
+
+Every cached result is keyed by the database URL and its data version (`data_access.batches.data_version`), so an
+import or an undo shows at once; app.py fetches the version once per run (`refresh_version`). Results are small
+aggregates only (st.cache_data copies them on every hit), always with a ttl and max_entries.
+"""
+import importlib
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from data_access.batches import data_version
+from data_access.engine import make_engine, resolve_url
+
+TTL_SECONDS = 600
+MAX_ENTRIES = 300
+_VERSION_KEY = "_data_version"
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def engine() -> Engine:
+    """One engine (connection pool) per database URL and process, shared by all sessions."""
+    return _engine_for(resolve_url())
+
+
+def refresh_version() -> tuple:
+    """Read the data version once for this run; the cached wrappers below key on it."""
+    with engine().connect() as conn:
+        version = (resolve_url(), data_version(conn))
+    st.session_state[_VERSION_KEY] = version
+    return version
+
+
+def version() -> tuple:
+    return st.session_state.get(_VERSION_KEY) or refresh_version()
+
+
+def clear() -> None:
+    """After this session changed data (import, undo, adjustment, demo build): drop cached results at once."""
+    _call.clear()
+    refresh_version()
+
+
+@st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
+def _call(_engine: Engine, data_version_key: tuple, func_path: str, with_conn: bool, args: tuple, kwargs: tuple):
+    module, name = func_path.rsplit(".", 1)
+    func = getattr(importlib.import_module(module), name)
+    if with_conn:
+        with _engine.connect() as conn:
+            return func(conn, *args, **dict(kwargs))
+    return func(_engine, *args, **dict(kwargs))
+
+
+def _cached(func_path: str, with_conn: bool = False):
+    """A cached version of func(engine_or_connection, *args, **kwargs), imported only when first called."""
+    def call(*args, **kwargs):
+        return _call(engine(), version(), func_path, with_conn, args, tuple(sorted(kwargs.items())))
+    call.__name__ = func_path.rsplit(".", 1)[1]
+    call.__doc__ = f"Cached {func_path} (engine given by this module)."
+    return call
+
+
+# Filter options and reference data (take a connection).
+data_days = _cached("data_access.filter_options.data_days", with_conn=True)
+category_names = _cached("data_access.filter_options.category_names", with_conn=True)
+street_names = _cached("data_access.filter_options.street_names", with_conn=True)
+list_units = _cached("data_access.units.list_units", with_conn=True)
+list_batches = _cached("data_access.batches.list_batches", with_conn=True)
+is_demo = _cached("data_access.demo.is_demo")
+
+# Scores, awards, lagging (metrics; take the engine).
+unit_scores = _cached("metrics.scores.unit_scores")
+score_trend = _cached("metrics.scores.score_trend")
+district_summary = _cached("metrics.scores.district_summary")
+awards = _cached("metrics.awards.awards")
+flag_history = _cached("metrics.awards.flag_history")
+lagging = _cached("metrics.lagging.lagging")
+list_adjustments = _cached("metrics.adjustments.list_adjustments")
+
+# Drill-down and indicators.
+lost_cases = _cached("metrics.lost.lost_cases")
+loss_by = _cached("metrics.lost.loss_by")
+per_10k = _cached("metrics.indicators.per_10k")
+repeats = _cached("metrics.indicators.repeats")
+frequent_callers = _cached("metrics.indicators.frequent_callers")
+category_mix = _cached("metrics.indicators.category_mix")
+tag_trend = _cached("metrics.indicators.tag_trend")
+hotspots = _cached("metrics.hotspots.hotspots")

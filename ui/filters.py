@@ -1,0 +1,105 @@
+"""The shared filters in the sidebar, kept in the URL: period type and period, group, unit, category, street.
+
+Every widget is bound to a short ASCII query parameter (ptype, period, group, unit, cat, street; rules in
+ui.rules_choice), so a view can be bookmarked or sent on. The URL is user input: Streamlit drops values that are
+not among a widget's options, and the options themselves are limited to what the user may see.
+"""
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from metrics.periods import KINDS, Period, PeriodError, parse_period, period_of, shift
+from metrics.rules import Rules
+from ui import cache, rules_choice
+from ui.auth import User
+
+PTYPES = ("month", "bimonth", "quarter", "year", "week")
+PTYPE_LABELS = {"month": "月度", "bimonth": "双月", "quarter": "季度", "year": "年度", "week": "周"}
+OPTIONAL = ("group", "unit", "cat", "street")
+
+
+@dataclass(frozen=True)
+class Filters:
+    period: Period
+    rules: Rules
+    group: str | None = None
+    unit_id: int | None = None
+    category: str | None = None
+    street: str | None = None
+
+    @property
+    def ptype(self) -> str:
+        return self.period.kind
+
+
+def periods_between(first: date, last: date, kind: str) -> list[Period]:
+    """Every period of a kind that holds a day from first to last, newest first."""
+    found, p = [], period_of(last, kind)
+    while p.end > first:
+        found.append(p)
+        p = shift(p, -1)
+    return found
+
+
+def _ptype_from_url() -> str:
+    """A link with only ?period=2025-B2 opens the bi-monthly view rather than dropping the period."""
+    if "ptype" in st.query_params:
+        return "month"
+    try:
+        kind = parse_period(st.query_params.get("period", "")).kind
+    except PeriodError:
+        return "month"
+    return kind if kind in PTYPES else "month"
+
+
+def _period(box, rules: Rules) -> Period:
+    days = cache.data_days(rules.basis)
+    if days is None:
+        st.info("数据库中还没有工单，请先在“数据管理”页导入数据。")
+        st.stop()
+    kind = box.selectbox("时间粒度", PTYPES, index=PTYPES.index(_ptype_from_url()), key="ptype",
+                                format_func=PTYPE_LABELS.get, bind="query-params")
+    periods = {p.key: p for p in periods_between(*days, kind)}
+    key = box.selectbox(f"考核期（{KINDS[kind]}）", list(periods), key="period", bind="query-params",
+                               help="默认是有数据的最近一期。")
+    box.caption(periods[key].label)
+    return periods[key]
+
+
+def _unit_options(user: User, rules: Rules, group: str | None) -> dict[int, str]:
+    units = cache.list_units()
+    if user.role == "unit":  # a unit user filters only by its own unit
+        units = [u for u in units if u["id"] == user.unit_id]
+    elif group:
+        units = [u for u in units if rules.group_of(u["unit_type"]) == group]
+    return {u["id"]: u["name"] for u in units}
+
+
+def _optional(box, label: str, options: list, key: str, format_func=str, placeholder: str = "全部"):
+    return box.selectbox(label, options, index=None, key=key, format_func=format_func,
+                                bind="query-params", placeholder=placeholder)
+
+
+def sidebar(user: User, *fields: str) -> Filters:
+    """Draw the period filter, the optional `fields` (of OPTIONAL) and the rules choice; return what is chosen."""
+    unknown = set(fields) - set(OPTIONAL)
+    if unknown:
+        raise ValueError(f"未知的筛选项 {sorted(unknown)} (unknown filter fields)")
+    box = st.sidebar.container()  # the filters above the rules choice, though the period needs the rules first
+    rules = rules_choice.choose()
+    period = _period(box, rules)
+    chosen = {}
+    if "group" in fields:
+        groups = list(dict.fromkeys(rules["ranking"]["groups"].values()))
+        chosen["group"] = _optional(box, "排名分组", groups, "group", placeholder="全部分组")
+    if "unit" in fields:
+        units = _unit_options(user, rules, chosen.get("group"))
+        chosen["unit_id"] = _optional(box, "承办单位", list(units), "unit", format_func=units.get, placeholder="全部单位")
+    if "cat" in fields:
+        chosen["category"] = _optional(box, "问题类别", cache.category_names(), "cat", placeholder="全部类别")
+    if "street" in fields:
+        chosen["street"] = _optional(box, "所属街道", cache.street_names(), "street", placeholder="全部街道")
+    if user.role == "unit":
+        chosen["unit_id"] = user.unit_id  # never wider than the own unit, whatever the URL says
+    return Filters(period=period, rules=rules, **chosen)
