@@ -1,0 +1,72 @@
+"""流动红旗 and 进步奖 per ranking group (METRICS.md §5), and the flag history with streaks.
+
+The red-flag minimum compares the score rounded to 2 decimals, as ranks and tiers do.
+"""
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from metrics.periods import Period
+from metrics.ranking import round2
+from metrics.rules import Rules
+from metrics.scores import group_order, score_tables, sort_scores, unit_scores
+
+RED_FLAG, PROGRESS = "红旗", "进步奖"
+AWARD_COLUMNS = ["group", "award", "unit_id", "unit_name", "rank", "adjusted_score", "rank_gain"]
+HISTORY_COLUMNS = ["period", "period_label", "group", "unit_id", "unit_name", "rank", "adjusted_score", "streak"]
+
+
+def red_flags(members: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Ranked units with rank ≤ top_n and score ≥ min_score; ties at the cut share the rank.
+
+    Ranks are per group already, so this works on one group or on a whole score table.
+    """
+    ranked = members[members["ranked"]]
+    good_enough = ranked["adjusted_score"].map(round2) >= rules.get("awards.min_score")
+    return ranked[(ranked["rank"] <= rules.get("awards.top_n")) & good_enough]
+
+
+def progress_award(members: pd.DataFrame, flagged: set, rules: Rules) -> pd.DataFrame:
+    """Largest rank gain among units ranked in both periods and not flagged, if ≥ min_rank_gain; ties share."""
+    candidates = members[members["rank_change"].notna() & ~members["unit_id"].isin(flagged)]
+    if candidates.empty:
+        return candidates
+    best = candidates["rank_change"].max()
+    if best < rules.get("awards.min_rank_gain"):
+        return candidates.iloc[0:0]
+    return candidates[candidates["rank_change"] == best]
+
+
+def awards_from_scores(scores: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """AWARD_COLUMNS from a unit_scores table: per group, 红旗 then 进步奖, each by rank then unit code."""
+    parts = []
+    for i, group in enumerate(group_order(rules)):
+        members = scores[scores["group"] == group]
+        flags = red_flags(members, rules)
+        progress = progress_award(members, set(flags["unit_id"]), rules)
+        parts += [flags.assign(award=RED_FLAG, order=2 * i), progress.assign(award=PROGRESS, order=2 * i + 1)]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=AWARD_COLUMNS)
+    found = pd.concat(parts).sort_values(["order", "rank", "unit_code"])
+    return found.rename(columns={"rank_change": "rank_gain"})[AWARD_COLUMNS].reset_index(drop=True)
+
+
+def awards(engine: Engine, period: Period, rules: Rules) -> pd.DataFrame:
+    """This period's 红旗 and 进步奖; rank_gain is the rank improvement on the previous period (null when new)."""
+    return awards_from_scores(unit_scores(engine, period, rules), rules)
+
+
+def flag_history(engine: Engine, periods: list[Period], rules: Rules) -> pd.DataFrame:
+    """HISTORY_COLUMNS: who held the red flag in each period (oldest first), with the streak of consecutive
+    periods held, counted within the periods given (pass consecutive periods, e.g. trailing(p, 13))."""
+    periods = sorted(periods, key=lambda p: p.start)
+    tables = score_tables(engine, periods, rules)
+    streaks: dict[int, int] = {}
+    frames = []
+    for p in periods:
+        flags = sort_scores(red_flags(tables[p.key], rules), rules)
+        streaks = {u: streaks.get(u, 0) + 1 for u in flags["unit_id"]}
+        frames.append(flags.assign(period=p.key, period_label=p.label, streak=flags["unit_id"].map(streaks)))
+    frames = [f[HISTORY_COLUMNS] for f in frames if not f.empty]
+    history = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=HISTORY_COLUMNS)
+    return history.astype({"streak": "int64", "rank": "Int64"})
