@@ -195,3 +195,35 @@ stat_unit_day_close = Table(
 )
 
 STAT_TABLES = (stat_unit_day, stat_unit_day_resp, stat_unit_day_close)
+
+# --- Meetings (调度会 / 点评会 / 会诊会) and their agenda items; owned by the meeting feature (migration 0002). ---
+meetings = Table(
+    "meetings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meeting_date", Date, nullable=False),
+    Column("kind", String(16), nullable=False),      # 周调度会 | 月度点评会 | 会诊会
+    Column("period", String(24), nullable=False),    # key of the period the meeting reviews, e.g. 2025-W10
+    Column("title", String(128), nullable=False, default=""),
+    Column("created_by", String(64), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+)
+Index("ix_meetings_date", meetings.c.meeting_date)
+
+meeting_items = Table(
+    "meeting_items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),      # unit | hotspot | overdue | repeat | topic | note
+    Column("ref", String(320), nullable=False, default=""),  # unit id, "address:<key>" / "h3:<cell>", topic …
+    Column("label", String(255), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("baseline", Text),                        # JSON: the item's figures when it was put on the agenda
+    Column("source", String(8), nullable=False, default="manual"),  # auto | manual | carry
+    Column("owner_unit_id", Integer, ForeignKey("units.id")),
+    Column("decision", Text, nullable=False, default=""),
+    Column("due_date", Date),
+    Column("created_by", String(64), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+)
+Index("ix_meeting_items_meeting", meeting_items.c.meeting_id, meeting_items.c.position)
