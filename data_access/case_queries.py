@@ -20,7 +20,7 @@ from typing import Mapping
 
 import h3
 import pandas as pd
-from sqlalchemy import and_, case, false, func, not_, or_, select, tuple_
+from sqlalchemy import and_, case, false, func, not_, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from data_access.schema import cases, units
@@ -141,7 +141,8 @@ def overdue(limits: Limits, as_of: datetime):
 
 
 def at_points(points):
-    return tuple_(cases.c.lat, cases.c.lon).in_(list(points)) if points else false()
+    # OR of pairs rather than a tuple IN: the same expression may appear twice in one statement.
+    return or_(*[and_(cases.c.lat == lat, cases.c.lon == lon) for lat, lon in points]) if points else false()
 
 
 def conditions(conn: Connection, f: CaseFilter) -> list:
