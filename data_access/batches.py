@@ -22,11 +22,24 @@ def finish_batch(conn: Connection, batch_id: int, *, n_rows: int, n_new: int, n_
         n_unchanged=n_unchanged, n_rejected=n_rejected))
 
 
-def find_done_batch(conn: Connection, checksum: str) -> int | None:
-    """A batch still in force that imported a file with this checksum (importing it again changes nothing)."""
-    return conn.execute(select(import_batches.c.id).where(
-        import_batches.c.checksum == checksum, import_batches.c.status == "done").order_by(
-        import_batches.c.id.desc())).scalar()
+def find_done_batch(conn: Connection, checksum: str, *, mapping: str | None = None,
+                    crs: str | None = None) -> int | None:
+    """A batch still in force that imported a file with this checksum (importing it again changes nothing).
+
+    With mapping / crs, only a batch that read the file the same way counts (another reading gives other values).
+    """
+    query = select(import_batches.c.id).where(import_batches.c.checksum == checksum,
+                                              import_batches.c.status == "done")
+    if mapping is not None:
+        query = query.where(import_batches.c.mapping == mapping)
+    if crs is not None:
+        query = query.where(import_batches.c.crs == crs)
+    return conn.execute(query.order_by(import_batches.c.id.desc())).scalar()
+
+
+def get_batch(conn: Connection, batch_id: int) -> dict | None:
+    row = conn.execute(select(import_batches).where(import_batches.c.id == batch_id)).mappings().first()
+    return dict(row) if row else None
 
 
 def list_batches(conn: Connection, limit: int = 100) -> list[dict]:

@@ -92,10 +92,11 @@ def _json_default(value):
     raise TypeError(type(value))
 
 
-def write_cases(conn: Connection, rows: list[dict], batch_id: int, progress=None) -> WriteResult:
+def write_cases(conn: Connection, rows: list[dict], batch_id: int, progress=None, refresh: bool = True) -> WriteResult:
     """Insert new cases, update changed ones, skip identical ones; then refresh the summaries they touch.
 
-    `rows` must have unique case_no. `progress(done, total)` is called after every chunk.
+    `rows` must have unique case_no. `progress(done, total)` is called after every chunk. A caller writing one
+    batch in several calls passes refresh=False and hands the merged `touched` to refresh_stats once at the end.
     """
     result = WriteResult()
     for start in range(0, len(rows), CHUNK):
@@ -103,7 +104,8 @@ def write_cases(conn: Connection, rows: list[dict], batch_id: int, progress=None
         if progress:
             progress(min(start + CHUNK, len(rows)), len(rows))
     _add_categories(conn, rows)
-    refresh_stats(conn, result.touched)
+    if refresh:
+        refresh_stats(conn, result.touched)
     return result
 
 

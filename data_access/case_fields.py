@@ -1,0 +1,188 @@
+"""The columns of the canonical work-order file (DATA_FORMAT.md §1) and how a cell's text becomes a value.
+
+Each parser takes a cell's stripped, non-empty text and returns the value, or raises FieldError saying what is
+wrong in Chinese and English; the row parser adds the column's name and the text.
+"""
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from data_access.schema import cases, units
+from data_access.units import UNIT_TYPES
+
+
+class ImportRefused(ValueError):
+    """The whole file (or its mapping) cannot be read: nothing is imported."""
+
+
+class FieldError(ValueError):
+    """One cell's value is wrong: its row is rejected."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh} ({en})")
+        self.zh, self.en = zh, en
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    header: str              # the Chinese header of the canonical file
+    parse: Callable
+    required: bool = False
+
+
+# --- parsers ---
+
+def _text(max_chars: int | None, max_bytes: int | None = None) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if max_chars and len(text) > max_chars:
+            raise FieldError(f"超过 {max_chars} 个字符", f"longer than {max_chars} characters")
+        # A TEXT column holds 65,535 bytes on MariaDB; a longer value would abort the whole batch there.
+        if max_bytes and len(text.encode()) > max_bytes:
+            raise FieldError(f"超过 {max_bytes} 字节", f"longer than {max_bytes} bytes")
+        return text
+    return parse
+
+
+def _column_text(table, key: str) -> Callable[[str], str]:
+    """Text no longer than the database column takes (every backend refuses or truncates longer text)."""
+    return _text(table.c[key].type.length)
+
+
+def choice(*values: str) -> Callable[[str], str]:
+    allowed = " / ".join(values)
+
+    def parse(text: str) -> str:
+        if text not in values:
+            raise FieldError(f"应为 {allowed} 之一", f"must be one of {allowed}")
+        return text
+    return parse
+
+
+_DATETIME = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d*)?)?")
+# Before the hotline existed: a typo, and MariaDB cannot store years before 1000 at all.
+EARLIEST_YEAR = 1900
+
+
+def parse_datetime(text: str, formats: tuple[str, ...] = ()) -> datetime:
+    """`YYYY-MM-DD HH:MM[:SS]` or `YYYY/MM/DD HH:MM[:SS]`; then a mapping's own strptime formats, if any.
+
+    A time-zone offset from another system's export is dropped: times are kept as the wall clock shows them.
+    """
+    match = _DATETIME.fullmatch(text)
+    try:
+        if match:
+            value = datetime(*(int(g) for g in match.groups(default="0")))
+        else:
+            value = _strptime_any(text, formats)
+    except ValueError:
+        value = None
+    if value is None:
+        raise FieldError("不是有效的日期时间，应为 YYYY-MM-DD HH:MM[:SS]",
+                         "not a valid datetime, expected YYYY-MM-DD HH:MM[:SS]")
+    if value.year < EARLIEST_YEAR:
+        raise FieldError(f"年份早于 {EARLIEST_YEAR}", f"year before {EARLIEST_YEAR}")
+    return value.replace(tzinfo=None, microsecond=0)
+
+
+def _strptime_any(text: str, formats: tuple[str, ...]) -> datetime | None:
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def parse_count(text: str) -> int:
+    if not text.isdecimal() or int(text) < 1:
+        raise FieldError("应为不小于 1 的整数", "must be a whole number of at least 1")
+    return int(text)
+
+
+def parse_yes_no(text: str) -> bool:
+    if text not in ("是", "否"):
+        raise FieldError("应为 是 / 否", "must be 是 or 否")
+    return text == "是"
+
+
+def _degrees(limit: float) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not -limit <= value <= limit:  # also refuses nan
+            raise FieldError(f"应为 -{limit:g} 到 {limit:g} 之间的十进制度数",
+                             f"must be decimal degrees between -{limit:g} and {limit:g}")
+        return value
+    return parse
+
+
+CATEGORY_SEPARATOR = "->"
+_LEVEL_TEXT = tuple(_column_text(cases, key) for key in ("cat_l1", "cat_l2", "cat_l3"))
+
+
+def parse_category_path(text: str) -> tuple[str, str | None, str | None]:
+    """`一级->二级->三级` into three levels; deeper levels stay in the third, so nothing is lost."""
+    parts = [p.strip() for p in text.split(CATEGORY_SEPARATOR)]
+    if not parts[0]:
+        raise FieldError("缺少一级分类", "the first level is empty")
+    levels = (parts[0], parts[1] if len(parts) > 1 else "", CATEGORY_SEPARATOR.join(parts[2:]))
+    for level, parse in zip(levels, _LEVEL_TEXT):
+        parse(level)
+    return levels[0], levels[1] or None, levels[2] or None
+
+
+_TAG_SPLIT = re.compile(r"[;；]")
+
+
+_TAGS_TEXT = _column_text(cases, "tags")
+
+
+def parse_tags(text: str) -> str | None:
+    """Stored as `;a;b;` so that one tag is found with LIKE '%;a;%'."""
+    tags = [t.strip() for t in _TAG_SPLIT.split(text) if t.strip()]
+    return _TAGS_TEXT(f";{';'.join(tags)};") if tags else None
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+MARIADB_TEXT_BYTES = 65535
+
+FIELDS = (
+    Field("case_no", "工单编号", _column_text(cases, "case_no"), required=True),
+    Field("received_at", "受理时间", parse_datetime, required=True),
+    Field("unit", "承办单位", _column_text(units, "name"), required=True),
+    Field("unit_type", "单位类型", choice(*UNIT_TYPES)),
+    Field("dispatch_mode", "派单方式", choice("直派", "区派")),
+    Field("request_type", "诉求类型", choice("咨询", "求助", "投诉", "举报", "建议")),
+    Field("cat_l1", "一级分类", _column_text(cases, "cat_l1")),
+    Field("cat_l2", "二级分类", _column_text(cases, "cat_l2")),
+    Field("cat_l3", "三级分类", _column_text(cases, "cat_l3")),
+    Field("category", "问题分类", parse_category_path),
+    Field("content", "诉求内容", _text(None, MARIADB_TEXT_BYTES)),
+    Field("address", "诉求地址", _column_text(cases, "address")),
+    Field("street", "所属街道", _column_text(cases, "street")),
+    Field("community", "所属社区", _column_text(cases, "community")),
+    Field("lon", "经度", _degrees(180.0)),
+    Field("lat", "纬度", _degrees(90.0)),
+    Field("urgency", "紧急程度", choice("紧急", "一般")),
+    Field("deadline_class", "办理时限类别", choice("紧急", "水电气热", "一般", "疑难")),
+    Field("dispatched_at", "派单时间", parse_datetime),
+    Field("responded_at", "响应时间", parse_datetime),
+    Field("closed_at", "办结时间", parse_datetime),
+    Field("callback_at", "回访时间", parse_datetime),
+    Field("solved", "解决情况", choice("解决", "部分解决", "未解决")),
+    Field("satisfaction", "满意度", choice("满意", "基本满意", "不满意", "未评价")),
+    Field("dispatch_count", "派单次数", parse_count),
+    Field("excluded", "是否特例", parse_yes_no),
+    Field("exclusion_reason", "特例原因", _column_text(cases, "exclusion_reason")),
+    Field("caller_phone", "来电号码", _as_is),  # reduced to caller_key / caller_masked by the row parser
+    Field("tags", "标签", parse_tags),
+)
+FIELD_BY_KEY = {f.key: f for f in FIELDS}

@@ -1,0 +1,89 @@
+"""One row of an uploaded file as the clean row the write path takes, or the reasons it is rejected.
+
+No database here: the importer resolves the unit afterwards (and may create it). All of a row's problems are
+reported together, each naming the column as the file calls it, so one correction pass fixes the row.
+"""
+from data_access.case_fields import FIELD_BY_KEY, FIELDS, FieldError, ImportRefused, parse_datetime
+from data_access.column_mappings import Mapping
+from data_access.coords import to_wgs84
+from data_access.privacy import caller_key, mask_phone
+
+REQUIRED = tuple(f.key for f in FIELDS if f.required)
+_ECHO_CHARS = 30
+
+
+class RowParser:
+    def __init__(self, mapping: Mapping, headers: list[str], crs: str, phone_key: bytes):
+        located = mapping.locate(headers)
+        self.headers = headers
+        self.crs = crs
+        self.phone_key = phone_key
+        self.labels = {f.key: headers[located[f.key]] if f.key in located else f.header for f in FIELDS}
+        self.ignored = [h for i, h in enumerate(headers) if h.strip() and i not in located.values()]
+        present = set(located) | set(mapping.defaults)
+        missing = [k for k in REQUIRED + ("cat_l1",) if k not in present]
+        if "category" in present and "cat_l1" in missing:
+            missing.remove("cat_l1")
+        if missing:
+            zh = "、".join(FIELD_BY_KEY[k].header for k in missing)
+            raise ImportRefused(f"缺少必需的列: {zh} (missing required columns: {', '.join(missing)})")
+        self.plan = [(f.key, located.get(f.key), self._parser(f, mapping), mapping.values.get(f.key, {}),
+                      mapping.defaults.get(f.key, "")) for f in FIELDS if f.key in present]
+
+    @staticmethod
+    def _parser(field, mapping: Mapping):
+        if field.parse is parse_datetime and mapping.datetime_formats:
+            return lambda text: parse_datetime(text, mapping.datetime_formats)
+        return field.parse
+
+    def raw(self, cells: list[str]) -> dict[str, str]:
+        """The row as read, header -> text, for keeping a rejected row."""
+        return {h: cells[i] if i < len(cells) else "" for i, h in enumerate(self.headers) if h.strip()}
+
+    def parse(self, cells: list[str]) -> tuple[dict | None, list[str]]:
+        """(clean row with `unit` / `unit_type` still as text, []) or (None, reasons)."""
+        values, reasons, failed = {}, [], set()
+        for key, index, parse, translate, default in self.plan:
+            text = cells[index].strip() if index is not None and index < len(cells) else ""
+            text = translate.get(text, text) or default
+            if not text:
+                continue
+            try:
+                values[key] = parse(text)
+            except FieldError as exc:
+                failed.add(key)
+                shown = text if len(text) <= _ECHO_CHARS else text[:_ECHO_CHARS] + "…"
+                reasons.append(f"{self.labels[key]}「{shown}」{exc.zh} ({key}: {exc.en})")
+        self._split_category(values)
+        reasons += [f"缺少{self.labels[k]} ({k} is missing)" for k in REQUIRED + ("cat_l1",)
+                    if k not in values and k not in failed and not (k == "cat_l1" and "category" in failed)]
+        reasons += self._cross_checks(values, failed)
+        if reasons:
+            return None, reasons
+        return self._clean(values), []
+
+    @staticmethod
+    def _split_category(values: dict) -> None:
+        """Separate level columns win; the one-column path `一级->二级->三级` fills in when they are empty."""
+        path = values.pop("category", None)
+        if path and "cat_l1" not in values:
+            values["cat_l1"], values["cat_l2"], values["cat_l3"] = path
+
+    def _cross_checks(self, values: dict, failed: set) -> list[str]:
+        reasons = []
+        received, closed = values.get("received_at"), values.get("closed_at")
+        if received and closed and closed < received:
+            reasons.append(f"{self.labels['closed_at']}早于{self.labels['received_at']} "
+                           f"(closed_at is before received_at)")
+        if ("lon" in values) != ("lat" in values) and not failed & {"lon", "lat"}:
+            reasons.append(f"{self.labels['lon']}和{self.labels['lat']}须同时填写 (lon and lat must be given together)")
+        return reasons
+
+    def _clean(self, values: dict) -> dict:
+        if "lon" in values:
+            values["lon"], values["lat"] = to_wgs84(values["lon"], values["lat"], self.crs)
+        phone = values.pop("caller_phone", None)
+        if phone:
+            values["caller_key"] = caller_key(phone, self.phone_key) or None
+            values["caller_masked"] = mask_phone(phone) or None
+        return values

@@ -1,0 +1,136 @@
+"""Column mappings: which header of an uploaded file holds which field (DATA_FORMAT.md §1).
+
+The canonical mapping takes the Chinese headers and the English keys. Another system's export is read with a
+saved mapping, a TOML file that names only what differs from the canonical file:
+
+    label = "某系统导出"
+    datetime_formats = ["%Y年%m月%d日 %H:%M"]       # strptime formats tried after the standard ones
+    [columns]                                       # field key = header, or a list of headers (first found wins)
+    case_no = "工单号"
+    received_at = ["来电时间", "受理时间"]
+    [values.solved]                                 # the export's value = the canonical value
+    "已解决" = "解决"
+    [defaults]                                      # used where the column is absent or the cell empty
+    unit_type = "区级部门"
+
+Shipped mappings live in data_access/mappings/, a center's own in data/mappings/; a mapping is named by its
+file stem, or given as the path of its file.
+"""
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from data_access.case_fields import FIELD_BY_KEY, FIELDS, ImportRefused
+from data_access.engine import ROOT
+
+CANONICAL = "canonical"
+SHIPPED_DIR = Path(__file__).resolve().parent / "mappings"
+USER_DIR = ROOT / "data" / "mappings"
+_SECTIONS = {"label", "datetime_formats", "columns", "values", "defaults"}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    name: str
+    label: str
+    headers: dict[str, tuple[str, ...]]                 # field key -> accepted headers, preferred first
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
+    datetime_formats: tuple[str, ...] = ()
+
+    def locate(self, file_headers: list[str]) -> dict[str, int]:
+        """field key -> column index, for the fields this file has. A header claimed twice is refused."""
+        positions: dict[str, list[int]] = {}
+        for i, header in enumerate(file_headers):
+            positions.setdefault(normalize_header(header), []).append(i)
+        located = {}
+        for key, accepted in self.headers.items():
+            found = next((h for h in accepted if normalize_header(h) in positions), None)
+            if found is None:
+                continue
+            where = positions[normalize_header(found)]
+            if len(where) > 1:
+                raise ImportRefused(f"表头「{found}」出现了 {len(where)} 次，无法确定用哪一列 "
+                                    f"(header {found!r} appears {len(where)} times)")
+            located[key] = where[0]
+        return located
+
+
+def normalize_header(header: str) -> str:
+    return (header or "").replace("\ufeff", "").strip().casefold()
+
+
+def canonical() -> Mapping:
+    return Mapping(CANONICAL, "标准格式（中文表头或英文字段名）", {f.key: (f.header, f.key) for f in FIELDS})
+
+
+def load_mapping(name_or_path: str | None = None) -> Mapping:
+    """A mapping by name (shipped, then the center's own) or by the path of its TOML file."""
+    if not name_or_path or name_or_path == CANONICAL:
+        return canonical()
+    path = _find(name_or_path)
+    try:
+        with path.open("rb") as f:
+            spec = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ImportRefused(f"映射文件 {path.name} 格式错误: {exc} (mapping file {path.name} is not valid TOML)")
+    return _from_spec(path.stem, spec)
+
+
+def _find(name_or_path: str) -> Path:
+    for path in (SHIPPED_DIR / f"{name_or_path}.toml", USER_DIR / f"{name_or_path}.toml", Path(name_or_path)):
+        if path.is_file():
+            return path
+    raise ImportRefused(f"找不到列映射「{name_or_path}」，可用: {', '.join(n for n, _ in list_mappings())} "
+                        f"(no column mapping named {name_or_path!r})")
+
+
+def list_mappings() -> list[tuple[str, str]]:
+    """(name, label) of every mapping on offer, canonical first."""
+    found = [(CANONICAL, canonical().label)]
+    for directory in (SHIPPED_DIR, USER_DIR):
+        for path in sorted(directory.glob("*.toml")):
+            found.append((path.stem, load_mapping(str(path)).label))
+    return found
+
+
+def _from_spec(name: str, spec: dict) -> Mapping:
+    unknown = set(spec) - _SECTIONS
+    if unknown:
+        _refuse(name, f"未知的项 {sorted(unknown)}", f"unknown entries {sorted(unknown)}")
+    headers = canonical().headers
+    for key, given in _section(name, spec, "columns").items():
+        given = [given] if isinstance(given, str) else given
+        if not isinstance(given, list) or not all(isinstance(h, str) for h in given):
+            _refuse(name, f"columns.{key} 应为表头或表头列表", f"columns.{key} must be a header or a list of headers")
+        headers[key] = tuple(given) + headers[_known(name, key)]
+    values = {_known(name, key): _strings(name, f"values.{key}", table)
+              for key, table in _section(name, spec, "values").items()}
+    defaults = {_known(name, key): value for key, value in _strings(name, "defaults", spec.get("defaults", {})).items()}
+    formats = spec.get("datetime_formats", [])
+    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
+        _refuse(name, "datetime_formats 应为字符串列表", "datetime_formats must be a list of strings")
+    return Mapping(name, str(spec.get("label", name)), headers, values, defaults, tuple(formats))
+
+
+def _section(name: str, spec: dict, section: str) -> dict:
+    table = spec.get(section, {})
+    if not isinstance(table, dict):
+        _refuse(name, f"{section} 应为表 [{section}]", f"{section} must be a table")
+    return table
+
+
+def _known(name: str, key: str) -> str:
+    if key not in FIELD_BY_KEY:
+        _refuse(name, f"未知字段 {key}", f"unknown field {key!r}")
+    return key
+
+
+def _strings(name: str, where: str, table) -> dict[str, str]:
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        _refuse(name, f"{where} 的值应为文本", f"{where} must map text to text")
+    return table
+
+
+def _refuse(name: str, zh: str, en: str):
+    raise ImportRefused(f"列映射 {name}: {zh} (mapping {name}: {en})")
