@@ -1,11 +1,32 @@
-"""Data commands: init-db (import and rejects are added by the importer)."""
+"""Data commands: init-db, import (one file as one batch) and rejects (the rows an import refused)."""
+import os
+import sys
+from pathlib import Path
+
+from cli_commands.common import CliError, emit, engine_for
+from data_access.batches import get_batch
+from data_access.case_fields import ImportRefused
+from data_access.coords import CRS_NAMES
 from data_access.engine import make_engine, resolve_url
+from data_access.importer import ImportResult, import_file
 from data_access.migrate import upgrade
+from data_access.rejects import latest_import_batch, list_rejects, rejects_csv
 
 
 def register(sub, shared) -> None:
     p = sub.add_parser("init-db", parents=[shared], help="create or upgrade the schema (never drops data)")
     p.set_defaults(handler=init_db)
+
+    p = sub.add_parser("import", parents=[shared], help="import a work-order file (CSV or XLSX) as one batch")
+    p.add_argument("file", help="CSV (UTF-8 or GBK) or XLSX file")
+    p.add_argument("--mapping", help="column mapping: canonical (default), 12345, open311, a saved name or a path")
+    p.add_argument("--crs", choices=CRS_NAMES, default="wgs84", help="coordinate system of 经度/纬度 in the file")
+    p.set_defaults(handler=import_cases)
+
+    p = sub.add_parser("rejects", parents=[shared], help="list an import's rejected rows, or save them to correct")
+    p.add_argument("--batch", type=int, help="batch id (default: the latest import)")
+    p.add_argument("--out", help="write the rows as CSV with the original columns, to correct and import again")
+    p.set_defaults(handler=show_rejects)
 
 
 def init_db(args) -> int:
@@ -18,3 +39,61 @@ def init_db(args) -> int:
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
     return make_url(url).render_as_string(hide_password=True)
+
+
+def import_cases(args) -> int:
+    if not Path(args.file).is_file():
+        raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
+    engine = engine_for(args)
+    show_progress = sys.stderr.isatty()
+    try:
+        result = import_file(engine, args.file, mapping=args.mapping, crs=args.crs,
+                             user=os.environ.get("USER", ""), progress=_progress if show_progress else None)
+    except ImportRefused as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        if show_progress:
+            print(file=sys.stderr)
+    print(_summary(result))
+    return 0
+
+
+def _progress(rows: int, fraction: float) -> None:
+    print(f"\r已读 {rows} 行 ({fraction:.0%})", end="", file=sys.stderr, flush=True)
+
+
+def _summary(r: ImportResult) -> str:
+    if r.duplicate_of is not None:
+        return (f"{r.file_name} 已由批次 {r.duplicate_of} 导入，本次未做任何更改 "
+                f"(already imported as batch {r.duplicate_of}: nothing changed)")
+    lines = [f"批次 {r.batch_id}（{r.file_name}）: 共 {r.rows} 行，新增 {r.new}，更新 {r.updated}，未变 {r.unchanged}，"
+             f"拒收 {r.rejected} (batch {r.batch_id}: {r.rows} rows, {r.new} new, {r.updated} updated, "
+             f"{r.unchanged} unchanged, {r.rejected} rejected)"]
+    if r.new_units:
+        lines.append(f"新建承办单位 (new units): {'、'.join(r.new_units)}")
+    if r.ignored_columns:
+        lines.append(f"未使用的列 (columns not imported): {'、'.join(r.ignored_columns)}")
+    if r.rejected:
+        lines.append(f"导出拒收行以修改后重新导入 (to correct the rejected rows): "
+                     f"python cli.py rejects --batch {r.batch_id} --out rejects.csv")
+    return "\n".join(lines)
+
+
+def show_rejects(args) -> int:
+    engine = engine_for(args)
+    with engine.connect() as conn:
+        batch = args.batch if args.batch is not None else latest_import_batch(conn)
+        if batch is None:
+            raise CliError("还没有导入过文件 (no file has been imported yet)")
+        if get_batch(conn, batch) is None:
+            raise CliError(f"批次 {batch} 不存在 (batch {batch} does not exist)")
+        rows = list_rejects(conn, batch)
+    if args.out:
+        Path(args.out).write_bytes(rejects_csv(rows))
+        print(f"批次 {batch} 的 {len(rows)} 行拒收行已写入 {args.out} "
+              f"(batch {batch}: {len(rows)} rejected rows written to {args.out})")
+        return 0
+    print(f"批次 {batch}: 拒收 {len(rows)} 行 (batch {batch}: {len(rows)} rejected rows)")
+    if rows:
+        emit(rows, ["row_number", "reason"], "table")
+    return 0

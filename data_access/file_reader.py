@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterator
 
-import openpyxl
-
 from data_access.case_fields import ImportRefused
 
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -92,6 +90,7 @@ def _next_csv_row(reader, file_name: str) -> list[str] | None:
 # --- XLSX ---
 
 def _xlsx(data: bytes, file_name: str) -> Table:
+    import openpyxl  # here, not at the top: it takes half a second to import and only xlsx files need it
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
