@@ -83,6 +83,7 @@ list_adjustments = _cached("metrics.adjustments.list_adjustments")
 
 # Drill-down and indicators.
 lost_cases = _cached("metrics.lost.lost_cases")
+lost_summary = _cached("metrics.lost.lost_summary")
 loss_by = _cached("metrics.lost.loss_by")
 per_10k = _cached("metrics.indicators.per_10k")
 repeats = _cached("metrics.indicators.repeats")
