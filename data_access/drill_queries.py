@@ -3,10 +3,13 @@
 Every query takes a `CaseFilter` (data_access.case_queries) so that each number is computed over exactly the
 cases its drill-down list shows, and returns a small result: one row per place, point, category, caller or day.
 """
-from sqlalchemy import and_, case, desc, distinct, func, select
-from sqlalchemy.engine import Connection
+from typing import Mapping
 
-from data_access.case_queries import CaseFilter, at_points, conditions
+from sqlalchemy import and_, case, desc, distinct, func, literal, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.types import Double
+
+from data_access.case_queries import CaseFilter, Limits, at_points, conditions, on_time_response
 from data_access.schema import cases
 
 # --- hotspots ---
@@ -73,4 +76,64 @@ def point_details(conn: Connection, f: CaseFilter) -> list:
                     func.count().label("n"))
              .where(*conditions(conn, f), cases.c.lat.is_not(None))
              .group_by(cases.c.lat, cases.c.lon, cases.c.address, cases.c.street, cases.c.cat_l1))
+    return conn.execute(query).all()
+
+
+# --- 失分工单: the cost Δ of each case ---
+
+def cost_expression(costs: Mapping, limits: Limits):
+    """A case's Δ as nested CASEs over (late response, solved, satisfaction) with the Δ values bound.
+
+    `costs` maps every (late, solved, satisfaction) to its Δ, where solved / satisfaction is a rated value or
+    None (not rated). Δ depends on nothing else, so equal patterns give identical values (ties sort exactly).
+    """
+    solved_values = [v for v, _ in limits.solved_credit]
+    sat_values = [v for v, _ in limits.satisfaction_credit]
+
+    def value(late, solved, sat):
+        return literal(costs[(late, solved, sat)], Double)
+
+    def by_satisfaction(late, solved):
+        return case({s: value(late, solved, s) for s in sat_values}, value=cases.c.satisfaction,
+                    else_=value(late, solved, None))
+
+    def by_solved(late):
+        return case({v: by_satisfaction(late, v) for v in solved_values}, value=cases.c.solved,
+                    else_=by_satisfaction(late, None))
+
+    return case((on_time_response(limits), by_solved(False)), else_=by_solved(True))
+
+
+LOST_COLUMNS = ("case_no", "on_time", "solved", "satisfaction", "cat_l1", "cat_l2", "community", "street",
+                "address", "urgency", "response_hours", "received_at")
+
+
+def _costed(conn: Connection, f: CaseFilter, costs: Mapping):
+    """The filter's cases with their cost, as a subquery."""
+    on_time = case((on_time_response(f.limits), 1), else_=0).label("on_time")
+    columns = [on_time if c == "on_time" else cases.c[c] for c in LOST_COLUMNS]
+    return select(*columns, cost_expression(costs, f.limits).label("cost")).where(*conditions(conn, f)).subquery()
+
+
+def lost_rows(conn: Connection, f: CaseFilter, costs: Mapping, limit: int | None, offset: int) -> list:
+    """The cases that cost points (Δ > 0), largest Δ first, then case_no."""
+    costed = _costed(conn, f, costs)
+    query = (select(costed).where(costed.c.cost > 0).order_by(costed.c.cost.desc(), costed.c.case_no)
+             .limit(limit).offset(offset))
+    return conn.execute(query).mappings().all()
+
+
+def cost_counts(conn: Connection, f: CaseFilter, costs: Mapping) -> list:
+    """(cost, n) for each distinct Δ > 0: all the costs of a unit in a few rows."""
+    costed = _costed(conn, f, costs)
+    query = select(costed.c.cost, func.count().label("n")).where(costed.c.cost > 0).group_by(costed.c.cost)
+    return conn.execute(query).all()
+
+
+def loss_by(conn: Connection, f: CaseFilter, costs: Mapping, column: str) -> list:
+    """(value, cases, cost) per value of a case column: the lost cases and the sum of their Δ."""
+    costed = _costed(conn, f, costs)
+    key = costed.c[column]
+    query = (select(key.label("value"), func.count().label("cases"), func.sum(costed.c.cost).label("cost"))
+             .where(costed.c.cost > 0).group_by(key))
     return conn.execute(query).all()
