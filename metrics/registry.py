@@ -93,6 +93,15 @@ METRICS: dict[str, Metric] = dict([
     # --- hotspots (§7) ---
     _m("prev_volume", "上期诉求量", "上一个同类考核期的诉求量。", "件", None, "int"),
     _m("volume_change", "诉求量变化", "本期诉求量 − 上期诉求量。", "件", "down", "int", "derived"),
+    # --- meetings and the briefing (additive, by MEETING) ---
+    _m("response_lost", "响应率失分", "100 × 响应率权重 × (1 − 响应率)。", "分", "down", "score", "derived"),
+    _m("resolution_lost", "解决率失分", "100 × 解决率权重 × (1 − 解决率)。", "分", "down", "score", "derived"),
+    _m("satisfaction_lost", "满意率失分", "100 × 满意率权重 × (1 − 满意率)。", "分", "down", "score", "derived"),
+    _m("lost_cases", "失分工单数", "参评工单中使成绩失分的工单件数（错题本的件数）。", "件", "down", "int", "derived"),
+    _m("target", "目标成绩", "差几件所对照的成绩：默认为本组流动红旗的最低综合成绩。", "分", None, "score", "derived"),
+    _m("overdue", "超期工单", "办结晚于办理时限，或至今未办结且已过时限的工单数（含特例剔除的工单）。", "件", "down", "int",
+       "indicator"),
+    _m("still_open", "未办结超期工单", "超期工单中至今仍未办结的件数。", "件", "down", "int", "indicator"),
 ])
 
 FIELDS: dict[str, Metric] = dict([
@@ -133,6 +142,23 @@ FIELDS: dict[str, Metric] = dict([
     _f("label", "地点", "点位的名称：该地址（或网格内）最常用的地址写法。"),
     _f("top_categories", "主要类别", "该点位工单最多的一级分类（最多三个）。"),
     _f("hotspot_status", "点位状态", "高频：诉求量达到评分规则所定件数；突增：同时达到上期的评分规则所定倍数。"),
+    # --- meeting agenda and follow-up (additive, by MEETING) ---
+    _f("item_kind", "事项类型", "后进单位、高频点位、超期工单、重复诉求、每月一题或其他事项。"),
+    _f("item", "议程事项", "会议要研究的单位、点位、工单或主题。"),
+    _f("reason", "提出缘由", "列入议程的原因及当时的数字。"),
+    _f("owner_unit", "责任单位", "负责落实会议决定的单位。"),
+    _f("decision", "会议决定", "会议对该事项作出的决定。"),
+    _f("due_date", "完成时限", "会议决定要求完成的日期。"),
+    _f("item_source", "来源", "系统建议、人工添加，或上次会议未见好转而转入。"),
+    _f("measure", "跟踪指标", "督办时对照的数字：单位看综合成绩，点位和主题看诉求量，超期工单看未办结件数。"),
+    _f("before", "上次会议时", "列入议程时该指标的数值。"),
+    _f("after", "本次会议时", "本次会议考核期内该指标的数值。"),
+    _f("verdict", "进展", "好转、未好转、持平，或无可比数据。"),
+    _f("detail", "变化情况", "该指标从上次会议到本次会议的变化。"),
+    _f("metric", "指标", "指标名称。"),
+    _f("current", "本期", "本期数值。"),
+    _f("previous", "上期", "上一个同类时间段的数值。"),
+    _f("change_text", "环比", "本期与上期相比的变化。"),
 ])
 
 BOOL_TEXT = {True: "是", False: "否"}
