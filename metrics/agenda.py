@@ -23,7 +23,7 @@ from data_access.units import list_units
 from metrics.hotspots import hotspot_case_filter, hotspots
 from metrics.lagging import lagging
 from metrics.periods import Period, parse_period, period_of, range_period, shift
-from metrics.registry import format_value, label
+from metrics.registry import format_value, label, metric
 from metrics.rules import Rules
 from metrics.scores import unit_scores
 
@@ -37,7 +37,6 @@ FOLLOW_UP_COLUMNS = ["id", "kind", "ref", "label", "owner_unit_id", "decision", 
 IMPROVED, WORSE, SAME, UNKNOWN, NOT_MEASURED = "好转", "未好转", "持平", "无可比数据", "—"
 # What each kind of item is followed by: the figure of its baseline, and which direction is good.
 MEASURES = {"unit": ("adjusted_score", "up"), "hotspot": ("volume", "down"), "overdue": ("still_open", "down")}
-FIGURE_TEXT = {"still_open": ("未办结超期工单", "件")}
 
 
 # --- periods ---
@@ -200,17 +199,13 @@ def verdict(before, after, better: str) -> str:
 
 
 def _figure_text(key: str, value) -> str:
-    if key in FIGURE_TEXT:
-        return "无数据" if value is None else f"{int(value)} {FIGURE_TEXT[key][1]}"
-    return format_value(key, value)
-
-
-def figure_label(key: str) -> str:
-    return FIGURE_TEXT[key][0] if key in FIGURE_TEXT else label(key)
+    """Counts with their unit ("3 件"), scores and rates as the registry formats them."""
+    text = format_value(key, value)
+    return f"{text} {metric(key).unit}" if metric(key).fmt == "int" and value is not None else text
 
 
 def _detail(kind: str, key: str, before: dict, after: dict) -> str:
-    text = f"{figure_label(key)} {_figure_text(key, before.get(key))} → {_figure_text(key, after.get(key))}"
+    text = f"{label(key)} {_figure_text(key, before.get(key))} → {_figure_text(key, after.get(key))}"
     if kind == "unit":
         ranks = [("—" if d.get("rank") is None else str(int(d["rank"]))) for d in (before, after)]
         text += f"；排名 {ranks[0]} → {ranks[1]}"
@@ -239,7 +234,7 @@ def follow_up(engine: Engine, items: list[dict], period: Period, rules: Rules,
         else:
             source = figures
         now = source.measure(kind, item["ref"])
-        rows.append({**row, "measure": figure_label(key), "before": before.get(key), "after": now.get(key),
+        rows.append({**row, "measure": label(key), "before": before.get(key), "after": now.get(key),
                      "verdict": verdict(before.get(key), now.get(key), better),
                      "detail": _detail(kind, key, before, now), "now": now})
     return pd.DataFrame(rows, columns=FOLLOW_UP_COLUMNS, dtype=object)  # object: a missing figure stays None

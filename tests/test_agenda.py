@@ -79,8 +79,8 @@ def test_follow_up_shows_what_became_of_each_item(engine):
     assert got == {
         # 东华门: two good cases in April → 100, rank 1 (tied with 景山)
         "东华门街道": (pytest.approx(77.5), pytest.approx(100.0), "好转", "综合成绩 77.50 → 100.00；排名 3 → 1"),
-        "东城区北新桥三条8号": (3, 1, "好转", "诉求量 3 → 1"),
-        "东城区景山前街4号": (2, 3, "未好转", "诉求量 2 → 3"),
+        "东城区北新桥三条8号": (3, 1, "好转", "诉求量 3 件 → 1 件"),
+        "东城区景山前街4号": (2, 3, "未好转", "诉求量 2 件 → 3 件"),
         # the March case of 交道口 that was still open has been closed
         "交道口街道 超期工单": (1, 0, "好转", "未办结超期工单 1 件 → 0 件"),
         "防汛准备": (None, None, "—", ""),
@@ -90,7 +90,7 @@ def test_follow_up_shows_what_became_of_each_item(engine):
         now = store.list_items(conn, april)
     assert [(i["id"], i["label"], i["source"], i["baseline"]) for i in now] == [
         (carried[0], "东城区景山前街4号", "carry", {"period": "2025-04", "volume": 3})]
-    assert now[0]["reason"] == "上次会议事项，未好转：诉求量 2 → 3"
+    assert now[0]["reason"] == "上次会议事项，未好转：诉求量 2 件 → 3 件"
 
 
 def test_pending_leaves_out_what_is_on_the_agenda(engine):
