@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import Double
 
 from data_access.case_queries import CaseFilter, Limits, at_points, conditions, on_time_response
-from data_access.schema import cases
+from data_access.schema import cases, units
 
 # --- hotspots ---
 
@@ -136,4 +136,41 @@ def loss_by(conn: Connection, f: CaseFilter, costs: Mapping, column: str) -> lis
     key = costed.c[column]
     query = (select(key.label("value"), func.count().label("cases"), func.sum(costed.c.cost).label("cost"))
              .where(costed.c.cost > 0).group_by(key))
+    return conn.execute(query).all()
+
+
+# --- indicators ---
+
+def volumes_by(conn: Connection, f: CaseFilter, column) -> list:
+    """(value, n) per value of a case column (name) or expression: streets, categories, days."""
+    key = cases.c[column] if isinstance(column, str) else column
+    query = select(key.label("value"), func.count().label("n")).where(*conditions(conn, f)).group_by(key)
+    return conn.execute(query).all()
+
+
+def populations(conn: Connection) -> dict:
+    """unit name → population, for the units that have one (streets and townships)."""
+    query = select(units.c.name, units.c.population).where(units.c.population.is_not(None))
+    return dict(conn.execute(query).tuples().all())
+
+
+def frequent_caller_rows(conn: Connection, f: CaseFilter, min_cases: int) -> list:
+    """(caller_key, caller_masked, cases, first_received_at, last_received_at) of callers with ≥ min_cases cases.
+
+    The key stays in data_access's callers (metrics) to look up categories; it is never shown.
+    """
+    n = func.count()
+    query = (select(cases.c.caller_key, func.max(cases.c.caller_masked).label("caller_masked"), n.label("cases"),
+                    func.min(cases.c.received_at).label("first_received_at"),
+                    func.max(cases.c.received_at).label("last_received_at"))
+             .where(*conditions(conn, f), cases.c.caller_key != "")
+             .group_by(cases.c.caller_key).having(n >= min_cases))
+    return conn.execute(query).all()
+
+
+def caller_categories(conn: Connection, f: CaseFilter, keys: list) -> list:
+    """(caller_key, cat_l1, n) for the given callers."""
+    query = (select(cases.c.caller_key, cases.c.cat_l1, func.count().label("n"))
+             .where(*conditions(conn, f), cases.c.caller_key.in_(keys))
+             .group_by(cases.c.caller_key, cases.c.cat_l1))
     return conn.execute(query).all()
