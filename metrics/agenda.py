@@ -21,6 +21,7 @@ from data_access.case_queries import CaseFilter
 from data_access.filter_options import data_days
 from data_access.units import list_units
 from metrics.hotspots import hotspot_case_filter, hotspots
+from metrics.indicators import category_mix, repeats
 from metrics.lagging import lagging
 from metrics.periods import Period, parse_period, period_of, range_period, shift
 from metrics.registry import format_value, label, metric
@@ -36,7 +37,9 @@ FOLLOW_UP_COLUMNS = ["id", "kind", "ref", "label", "owner_unit_id", "decision", 
                      "after", "verdict", "detail", "now"]
 IMPROVED, WORSE, SAME, UNKNOWN, NOT_MEASURED = "好转", "未好转", "持平", "无可比数据", "—"
 # What each kind of item is followed by: the figure of its baseline, and which direction is good.
-MEASURES = {"unit": ("adjusted_score", "up"), "hotspot": ("volume", "down"), "overdue": ("still_open", "down")}
+MEASURES = {"unit": ("adjusted_score", "up"), "hotspot": ("volume", "down"), "overdue": ("still_open", "down"),
+            "repeat": ("repeats", "down"), "topic": ("volume", "down")}
+TOPIC_TAG = "每月一题"
 
 
 # --- periods ---
@@ -88,6 +91,11 @@ class Figures:
             return {"period": self.period.key, "volume": self._count(f)}
         if kind == "overdue":
             return self.overdue([int(ref)]).get(int(ref), self._overdue_row(0, 0))
+        if kind == "repeat":
+            return self._repeat(int(ref))
+        if kind == "topic":
+            f = CaseFilter.of(self.period, self.rules, unit_ids=None, tag=TOPIC_TAG, cat_l2=ref)
+            return {"period": self.period.key, "volume": self._count(f)}
         return {}
 
     def _count(self, f: CaseFilter) -> int:
@@ -101,6 +109,20 @@ class Figures:
         row = self.scores.loc[unit_id]
         return {"period": period, "adjusted_score": _plain(row["adjusted_score"]), "rank": _plain(row["rank"]),
                 "group": row["group"]}
+
+    @cached_property
+    def repeats(self) -> pd.DataFrame:
+        return repeats(self.engine, self.period, self.rules).set_index("unit_id")
+
+    def _repeat(self, unit_id: int) -> dict:
+        found = unit_id in self.repeats.index
+        return {"period": self.period.key, "repeats": int(self.repeats.loc[unit_id, "repeats"]) if found else 0,
+                "repeat_rate": _plain(self.repeats.loc[unit_id, "repeat_rate"]) if found else None}
+
+    def topics(self) -> pd.DataFrame:
+        """每月一题 cases per topic (cat_l2) in this period and the one before (metrics.indicators)."""
+        tagged = CaseFilter.of(self.period, self.rules, unit_ids=None, tag=TOPIC_TAG)
+        return category_mix(self.engine, self.period, tagged, by="cat_l2")
 
     def _overdue_row(self, overdue: int, still_open: int) -> dict:
         return {"period": self.period.key, "overdue": overdue, "still_open": still_open,
@@ -131,8 +153,10 @@ def propose(engine: Engine, period: Period, rules: Rules, as_of: datetime | None
         units = {u["id"]: u for u in list_units(conn)}
     rows = (_lagging_units(figures)
             + _hotspots(figures, units, per_source)
-            + _overdue_units(figures, units, per_source))
-    return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS)
+            + _overdue_units(figures, units, per_source)
+            + _repeat_units(figures, per_source)
+            + _rising_topics(figures, per_source))
+    return pd.DataFrame(rows, columns=PROPOSAL_COLUMNS, dtype=object)  # object: no owner stays None
 
 
 def _proposal(kind: str, ref, label_text: str, reason: str, owner: int | None, baseline: dict) -> dict:
@@ -183,6 +207,36 @@ def _overdue_units(figures: Figures, units: dict, per_source: int) -> list[dict]
     for unit_id, baseline in still_open[:per_source]:
         reason = f"超期工单 {baseline['overdue']} 件，其中 {baseline['still_open']} 件尚未办结"
         rows.append(_proposal("overdue", unit_id, f"{units[unit_id]['name']} 超期工单", reason, unit_id, baseline))
+    return rows
+
+
+def _repeat_units(figures: Figures, per_source: int) -> list[dict]:
+    """Units whose repeat rate is above the district's, most repeats first."""
+    found = figures.repeats
+    volume = found["volume"].sum()
+    if not volume:
+        return []
+    district = found["repeats"].sum() / volume
+    heavy = found[(found["repeats"] > 0) & (found["repeat_rate"] > district)]
+    heavy = heavy.reset_index().sort_values(["repeats", "repeat_rate", "unit_code"], ascending=[False, False, True])
+    rows = []
+    for r in heavy.head(per_source).itertuples():
+        reason = (f"重复诉求 {r.repeats} 件，重复诉求率 {format_value('repeat_rate', r.repeat_rate)}"
+                  f"（全区 {format_value('repeat_rate', district)}）")
+        rows.append(_proposal("repeat", r.unit_id, f"{r.unit_name} 重复诉求", reason, r.unit_id,
+                              figures.measure("repeat", r.unit_id)))
+    return rows
+
+
+def _rising_topics(figures: Figures, per_source: int) -> list[dict]:
+    """每月一题 topics whose volume rose against the previous period, largest rise first."""
+    topics = figures.topics()
+    rising = topics[topics["change"] > 0].sort_values(["change", "cat_l2"], ascending=[False, True])
+    rows = []
+    for r in rising.head(per_source).itertuples():
+        reason = f"{TOPIC_TAG}诉求量上升：本期 {r.volume} 件，上期 {r.prev_volume} 件"
+        rows.append(_proposal("topic", r.cat_l2, f"{TOPIC_TAG}：{r.cat_l2}", reason, None,
+                              {"period": figures.period.key, "volume": int(r.volume)}))
     return rows
 
 

@@ -9,12 +9,15 @@ A case scores fully (on time, 解决, 满意) except as noted; a score is 100 ×
 景山    b3, b4 good @P2 → 100           b1 部分解决, b2 closed after 216 h     b5, b6, b7 good @P2 → 100
                                         @P2 (03-05) → 88.75
 交道口  c3, c4 good → 100               c1 good @P1 (03-20), c2 still open     c8 good, c9 不满意 → 77.50
-                                        (03-06) → 100                         (and c2 closed in April)
+                                        (03-06), c5 (03-10), c6 (03-12)       (and c2 closed in April)
+                                        good → 100
 
 March: ranks 交道口 1 (100), 景山 2 (88.75), 东华门 3 (77.50): 东华门 lags in Feb and Mar → watchlist (2 periods).
 Places: P1 (北新桥三条8号, street 东华门街道) 1 → 3 → 1 cases: a surge in March; P2 (景山前街4号, street
 景山街道) 2 → 2 → 3: persistent in March. Overdue in March (as of 2025-04-10, limit 168 h): 景山 b2 closed late,
 交道口 c2 still open.
+每月一题 供暖 (cat_l2, tagged): c4 in Feb, c5 and c6 in March, none in April. c6 repeats c5 (same caller and
+cat_l2 two days later): March repeat rate 交道口 1/4 = 25 %, district 1/8 = 12.5 %.
 """
 from datetime import datetime, timedelta
 
@@ -55,13 +58,15 @@ def build(engine) -> dict[str, int]:
     write(engine, [
         case("a3", a, "2025-02-10", P1, "东华门街道"), case("a4", a, "2025-02-10", satisfaction="不满意"),
         case("b3", b, "2025-02-10", P2, "景山街道"), case("b4", b, "2025-02-10", P2, "景山街道"),
-        case("c3", c, "2025-02-10"), case("c4", c, "2025-02-10"),
+        case("c3", c, "2025-02-10"), case("c4", c, "2025-02-10", cat_l2="供暖", tags=";每月一题;"),
         case("a1", a, "2025-03-18", P1, "东华门街道"),
         case("a2", a, "2025-03-18", P1, "东华门街道", satisfaction="不满意"),
         case("b1", b, "2025-03-05", P2, "景山街道", solved="部分解决"),
         case("b2", b, "2025-03-05", P2, "景山街道", closed_after=216),
         case("c1", c, "2025-03-20", P1, "东华门街道"),
         case("c2", c, "2025-03-06", closed_after=None),
+        case("c5", c, "2025-03-10", cat_l2="供暖", tags=";每月一题;", caller_key="k1"),
+        case("c6", c, "2025-03-12", cat_l2="供暖", tags=";每月一题;", caller_key="k1"),
     ], "feb-mar.csv")
     return ids
 

@@ -40,8 +40,10 @@ def test_proposals_for_the_fixture_month(engine):
         ("hotspot", "东城区北新桥三条8号", ids["东华门街道"]),
         ("hotspot", "东城区景山前街4号", ids["景山街道"]),
         ("overdue", "交道口街道 超期工单", ids["交道口街道"]),  # 景山's late case is closed: nothing left to act on
+        ("repeat", "交道口街道 重复诉求", ids["交道口街道"]),
+        ("topic", "每月一题：供暖", None),
     ]
-    unit, surge, persistent, overdue = rows
+    unit, surge, persistent, overdue, repeat, topic = rows
     assert unit["ref"] == str(ids["东华门街道"])
     assert unit["reason"] == "连续后进 2 期，列入会诊名单；综合成绩 77.50，街乡镇第 3 名"
     assert unit["baseline"] == {"period": "2025-03", "adjusted_score": pytest.approx(77.5), "rank": 3,
@@ -51,6 +53,9 @@ def test_proposals_for_the_fixture_month(engine):
     assert persistent["reason"].startswith("持续高频：本期 2 件，上期 2 件（景山街道）")
     assert overdue["reason"] == "超期工单 1 件，其中 1 件尚未办结"
     assert (overdue["baseline"]["overdue"], overdue["baseline"]["still_open"]) == (1, 1)
+    assert repeat["reason"] == "重复诉求 1 件，重复诉求率 25.00%（全区 12.50%）"
+    assert (topic["ref"], topic["reason"]) == ("供暖", "每月一题诉求量上升：本期 2 件，上期 1 件")
+    assert topic["baseline"] == {"period": "2025-03", "volume": 2}
     # a proposal's baseline is exactly what the follow-up will measure again
     figures = agenda.Figures(engine, parse_period("2025-03"), rules, fx.AS_OF)
     for row in rows:
@@ -83,6 +88,8 @@ def test_follow_up_shows_what_became_of_each_item(engine):
         "东城区景山前街4号": (2, 3, "未好转", "诉求量 2 件 → 3 件"),
         # the March case of 交道口 that was still open has been closed
         "交道口街道 超期工单": (1, 0, "好转", "未办结超期工单 1 件 → 0 件"),
+        "交道口街道 重复诉求": (1, 0, "好转", "重复诉求量 1 件 → 0 件"),
+        "每月一题：供暖": (2, 0, "好转", "诉求量 2 件 → 0 件"),
         "防汛准备": (None, None, "—", ""),
     }
     carried = agenda.carry_over(engine, april, followed, "张三")
@@ -102,7 +109,8 @@ def test_pending_leaves_out_what_is_on_the_agenda(engine):
     with engine.connect() as conn:
         items = store.list_items(conn, meeting)
     left = agenda.pending(proposals, items)
-    assert list(left["label"]) == ["东华门街道", "东城区景山前街4号", "交道口街道 超期工单"]
+    assert list(left["label"]) == ["东华门街道", "东城区景山前街4号", "交道口街道 超期工单", "交道口街道 重复诉求",
+                                   "每月一题：供暖"]
 
 
 def test_add_to_next_meeting_creates_one_when_none_is_planned(engine):
