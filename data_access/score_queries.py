@@ -10,9 +10,12 @@ thirteen months cost one query. The ranges of one call must not overlap; the cal
 """
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal_column, not_, or_, select, union_all
+from sqlalchemy import (
+    Date, Float, Integer, String, and_, bindparam, case, func, literal_column, not_, or_, select, union_all,
+)
 from sqlalchemy.engine import Engine
 
 from data_access.schema import cases, stat_unit_day, stat_unit_day_close, stat_unit_day_resp
@@ -48,15 +51,13 @@ def unit_counts(engine: Engine, ranges: list[tuple[date, date]], settings: Count
     if source not in SOURCES:
         raise ValueError(f"未知的数据来源 {source!r}，应为 summary 或 cases (unknown source)")
     _check_disjoint(ranges)
-    inner = _summary_rows(ranges, settings) if source == "summary" else _case_rows(ranges, settings)
+    shape = (source, settings.basis, len(ranges), tuple(settings.response_limits), tuple(settings.close_limits))
     with engine.connect() as conn:
-        rows = conn.execute(_outer(inner.subquery("per_row"), settings)).all()
+        rows = conn.execute(_statement(*shape), _parameters(ranges, settings)).all()
     frame = pd.DataFrame(rows, columns=["bucket", "unit_id", *COUNT_COLUMNS])
-    credit_sums = ["solved_credit_sum", "satisfaction_credit_sum"]
-    ints = [c for c in frame.columns if c not in credit_sums]
     # MariaDB returns SUM() as Decimal: make every column a plain number.
-    frame[ints] = frame[ints].astype("int64")
-    frame[credit_sums] = frame[credit_sums].astype("float64")
+    credit_sums = ["solved_credit_sum", "satisfaction_credit_sum"]
+    frame = frame.astype({c: "float64" if c in credit_sums else "int64" for c in frame.columns})
     return frame.sort_values(["bucket", "unit_id"], ignore_index=True)
 
 
@@ -67,16 +68,54 @@ def _check_disjoint(ranges: list[tuple[date, date]]) -> None:
             raise ValueError("统计时间段不能重叠 (count ranges must not overlap)")
 
 
-def _bucket(day, ranges):
-    return case(*[(and_(day >= start, day < end), i) for i, (start, end) in enumerate(ranges)])
+# --- the statement: every value a bound parameter, so each shape of statement is built once and reused ---
+
+def _parameters(ranges, s: CountSettings) -> dict:
+    params = {"basis": s.basis}
+    for i, (start, end) in enumerate(ranges):
+        params[f"start_{i}"], params[f"end_{i}"] = start, end
+    for prefix, values in (("resp", s.response_limits), ("close", s.close_limits)):
+        params.update({f"{prefix}_{i}": v for i, v in enumerate(values.values())})
+    for prefix, columns, credits in (("solved", SOLVED_COLUMNS, s.solved_credit),
+                                     ("sat", SAT_COLUMNS, s.satisfaction_credit)):
+        params.update({f"{prefix}_{col}": float(credits[value]) for value, col in columns.items()})
+    return params
 
 
-def _in_ranges(day, ranges):
-    return or_(*[and_(day >= start, day < end) for start, end in ranges])
+@lru_cache(maxsize=64)
+def _statement(source: str, basis: str, n_ranges: int, urgencies: tuple[str, ...], classes: tuple[str, ...]):
+    shape = _Shape(basis, n_ranges, urgencies, classes)
+    inner = _summary_rows(shape) if source == "summary" else _case_rows(shape)
+    return _outer(inner.subquery("per_row"))
 
 
-def _limit(column, limits: dict[str, int]):
+@dataclass(frozen=True)
+class _Shape:
+    basis: str
+    n_ranges: int
+    urgencies: tuple[str, ...]
+    classes: tuple[str, ...]
+
+    def bucket(self, day):
+        return case(*[(self._in(day, i), literal_column(str(i))) for i in range(self.n_ranges)])
+
+    def in_ranges(self, day):
+        return or_(*[self._in(day, i) for i in range(self.n_ranges)])
+
+    @staticmethod
+    def _in(day, i):
+        return and_(day >= bindparam(f"start_{i}", type_=Date), day < bindparam(f"end_{i}", type_=Date))
+
+    def response_limit(self, urgency):
+        return _limit(urgency, "resp", self.urgencies)
+
+    def close_limit(self, deadline_class):
+        return _limit(deadline_class, "close", self.classes)
+
+
+def _limit(column, prefix: str, keys: tuple[str, ...]):
     """The hour limit for a row's urgency / class; anything not listed (empty included) gets 一般's."""
+    limits = {key: bindparam(f"{prefix}_{i}", type_=Integer) for i, key in enumerate(keys)}
     return case(limits, value=column, else_=limits[DEFAULT_CLASS])
 
 
@@ -87,26 +126,25 @@ def _row(bucket, unit_id, values: dict):
             *[values.get(name, zero).label(name) for name in _PER_ROW]]
 
 
-def _summary_rows(ranges, s: CountSettings):
-    def part(table, values_of):
-        where = (table.c.basis == s.basis, _in_ranges(table.c.day, ranges))
-        return select(*_row(_bucket(table.c.day, ranges), table.c.unit_id, values_of(table))).where(*where)
-
-    daily = part(stat_unit_day, lambda t: {name: t.c[name] for name in _PER_ROW if name in t.c})
-    resp = part(stat_unit_day_resp, lambda t: {"on_time_response": _n_if(t.c.hours <= _limit(t.c.urgency,
-                                                                                                s.response_limits),
-                                                                          t.c.n)})
-    close = part(stat_unit_day_close, lambda t: {"on_time_close": _n_if(t.c.hours <= _limit(t.c.deadline_class,
-                                                                                             s.close_limits), t.c.n)})
-    return union_all(daily, resp, close)
-
-
 def _n_if(condition, n):
     return case((condition, n), else_=literal_column("0"))
 
 
-def _case_rows(ranges, s: CountSettings):
-    day = cases.c.received_day if s.basis == "r" else cases.c.basis_cb_day
+def _summary_rows(shape: _Shape):
+    def part(table, values):
+        where = (table.c.basis == bindparam("basis", type_=String), shape.in_ranges(table.c.day))
+        return select(*_row(shape.bucket(table.c.day), table.c.unit_id, values)).where(*where)
+
+    resp, close = stat_unit_day_resp, stat_unit_day_close
+    return union_all(
+        part(stat_unit_day, {name: stat_unit_day.c[name] for name in _PER_ROW if name in stat_unit_day.c}),
+        part(resp, {"on_time_response": _n_if(resp.c.hours <= shape.response_limit(resp.c.urgency), resp.c.n)}),
+        part(close, {"on_time_close": _n_if(close.c.hours <= shape.close_limit(close.c.deadline_class), close.c.n)}),
+    )
+
+
+def _case_rows(shape: _Shape):
+    day = cases.c.received_day if shape.basis == "r" else cases.c.basis_cb_day
     one = literal_column("1")
     assessed = not_(cases.c.excluded)
     solved_rated = cases.c.solved.in_(tuple(SOLVED_COLUMNS))
@@ -123,23 +161,24 @@ def _case_rows(ranges, s: CountSettings):
         "fdy_den": flag(solved_rated, sat_rated),
         "fdy_num": flag(solved_rated, sat_rated, cases.c.dispatch_count == 1, cases.c.solved == "解决",
                         cases.c.satisfaction.in_(("满意", "基本满意"))),
-        "on_time_response": flag(cases.c.response_hours <= _limit(cases.c.urgency, s.response_limits)),
-        "on_time_close": flag(cases.c.close_hours <= _limit(cases.c.deadline_class, s.close_limits)),
+        "on_time_response": flag(cases.c.response_hours <= shape.response_limit(cases.c.urgency)),
+        "on_time_close": flag(cases.c.close_hours <= shape.close_limit(cases.c.deadline_class)),
     }
-    return select(*_row(_bucket(day, ranges), cases.c.unit_id, values)).where(_in_ranges(day, ranges))
+    return select(*_row(shape.bucket(day), cases.c.unit_id, values)).where(shape.in_ranges(day))
 
 
-def _outer(rows, s: CountSettings):
+def _outer(rows):
     def total(name):
         return func.sum(rows.c[name])
 
-    def rated_and_credit(columns: dict[str, str], credits: dict[str, float]):
+    def rated_and_credit(prefix: str, columns: dict[str, str]):
         rated = sum((total(col) for col in columns.values()), start=literal_column("0"))
-        credit = sum((total(col) * credits[value] for value, col in columns.items()), start=literal_column("0"))
+        credit = sum((total(col) * bindparam(f"{prefix}_{col}", type_=Float) for col in columns.values()),
+                     start=literal_column("0"))
         return rated, credit
 
-    solved_rated, solved_credit = rated_and_credit(SOLVED_COLUMNS, s.solved_credit)
-    sat_rated, sat_credit = rated_and_credit(SAT_COLUMNS, s.satisfaction_credit)
+    solved_rated, solved_credit = rated_and_credit("solved", SOLVED_COLUMNS)
+    sat_rated, sat_credit = rated_and_credit("sat", SAT_COLUMNS)
     return select(
         rows.c.bucket, rows.c.unit_id,
         total("volume"), total("assessed"), total("on_time_response"),

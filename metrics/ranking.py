@@ -38,21 +38,23 @@ def not_ranked_reason(assessed: int, adjusted_score: float | None, min_assessed:
 
 def competition_rank(scores: pd.Series, ascending: bool = False) -> pd.Series:
     """1, 2, 2, 4 on the 2-decimal scores; best first unless ascending (then the worst gets 1)."""
-    rounded = scores.map(round2)
-    return rounded.rank(method="min", ascending=ascending).astype("Int64")
+    return scores.map(round2).rank(method="min", ascending=ascending).astype("Int64")
 
 
 def rank_units(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Add ranked, not_ranked_reason, rank and tier to a table with group, assessed and adjusted_score."""
+    """Add ranked, not_ranked_reason, rank and tier to a table with period, group, assessed and adjusted_score.
+
+    The table may hold several periods: ranks are per period and group.
+    """
     min_assessed = rules.get("ranking.min_assessed")
     out = table.copy()
     out["not_ranked_reason"] = [not_ranked_reason(a, s, min_assessed)
                                 for a, s in zip(out["assessed"], out["adjusted_score"])]
     out["ranked"] = out["not_ranked_reason"].isna()
-    out["rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
-    ranked = out[out["ranked"]]
-    for _, members in ranked.groupby("group", sort=False):
-        out.loc[members.index, "rank"] = competition_rank(members["adjusted_score"])
+    rounded = out["adjusted_score"].map(round2)
+    ranked = out[["period", "group"]].assign(rounded=rounded)[out["ranked"]]
+    ranks = ranked.groupby(["period", "group"])["rounded"].rank(method="min", ascending=False)
+    out["rank"] = ranks.reindex(out.index).astype("Int64")
     # Tiers belong to the assessment, so only ranked units get one.
-    out["tier"] = [rules.tier_of(round2(s)) if r else None for s, r in zip(out["adjusted_score"], out["ranked"])]
+    out["tier"] = [rules.tier_of(r) if ok else None for r, ok in zip(rounded, out["ranked"])]
     return out

@@ -3,6 +3,7 @@
 Rates and scores are kept at full precision; a rate whose denominator is 0 is null (NaN) and so is a raw score
 with any null rate. Every function reads all the periods it needs with one counts query.
 """
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
@@ -44,8 +45,10 @@ DISTRICT_NAME = "全区"
 def with_rates(counts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """Add the rates of RATES and raw_score to a frame of base counts."""
     out = counts.copy()
-    for rate, (numerator, denominator) in RATES.items():
-        out[rate] = (out[numerator] / out[denominator]).where(out[denominator] > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 is masked to NaN just below
+        for rate, (numerator, denominator) in RATES.items():
+            den = out[denominator].to_numpy(dtype=float)
+            out[rate] = np.where(den > 0, out[numerator].to_numpy(dtype=float) / den, np.nan)
     out["raw_score"] = 100 * sum(rules.weights[weight] * out[rate] for rate, weight in WEIGHTED.items())
     return out
 
@@ -59,30 +62,27 @@ def group_order(rules: Rules) -> list[str]:
 
 def score_tables(engine: Engine, periods: list[Period], rules: Rules) -> dict[str, pd.DataFrame]:
     """period key → the period's scored and ranked units (without the change columns)."""
-    counts = counts_by_period(engine, periods, rules)
-    adjustments = adjustment_sums(engine, [p.key for p in periods])
+    table = score_frame(engine, periods, rules)
+    parts = dict(list(table.groupby("period", sort=False)))
+    return {p.key: parts.get(p.key, table.iloc[0:0]).reset_index(drop=True) for p in periods}
+
+
+def score_frame(engine: Engine, periods: list[Period], rules: Rules) -> pd.DataFrame:
+    """All the periods' unit tables in one frame with a period column (scored together: pandas' cost is per
+    operation, not per row, so one frame for 13 periods costs about what one period does)."""
+    keys = list(dict.fromkeys(p.key for p in periods))
+    counts = counts_by_period(engine, periods, rules).set_index(["period", "unit_id"])
     with engine.connect() as conn:
-        units = pd.DataFrame(list_units(conn))
-    tables = {}
-    for p in periods:
-        own = {unit: points for (key, unit), points in adjustments.items() if key == p.key}
-        tables[p.key] = _score_table(units, counts[counts["period"] == p.key], own, rules)
-    return tables
-
-
-def _score_table(units: pd.DataFrame, counts: pd.DataFrame, adjustments: dict[int, float],
-                 rules: Rules) -> pd.DataFrame:
+        units = pd.DataFrame(list_units(conn), columns=["id", "code", "name", "unit_type", "active"])
     units = units.rename(columns={"id": "unit_id", "code": "unit_code", "name": "unit_name"})
-    columns = ["unit_id", "unit_code", "unit_name", "unit_type", "active"]
-    table = (units[columns] if len(units) else pd.DataFrame(columns=columns)).merge(
-        counts.drop(columns="period"), on="unit_id", how="left")
-    table[list(COUNT_COLUMNS)] = table[list(COUNT_COLUMNS)].fillna(0)
-    table = table.astype({c: "int64" for c in COUNT_COLUMNS if not c.endswith("_sum")})
+    every = pd.MultiIndex.from_product([keys, units["unit_id"]], names=["period", "unit_id"])
+    table = counts.reindex(every, fill_value=0).reset_index().merge(units, on="unit_id")
     # Inactive units stay out unless they still have cases in the period.
     table = table[table["active"].astype(bool) | (table["volume"] > 0)].drop(columns="active")
     table["group"] = table["unit_type"].map(rules.group_of)
     table = with_rates(table, rules)
-    table["adjustment"] = table["unit_id"].map(adjustments).fillna(0.0).astype(float)
+    adjustments = adjustment_sums(engine, keys)
+    table["adjustment"] = [adjustments.get(k, 0.0) for k in zip(table["period"], table["unit_id"])]
     table["adjusted_score"] = table["raw_score"] + table["adjustment"]
     return rank_units(table.reset_index(drop=True), rules)
 
