@@ -1,0 +1,148 @@
+"""数据管理 — is the data current and clean? Import with progress, batch history, rejected rows with reasons and
+download, undo a batch (with confirmation), 加减分 entry, units and populations. Center staff only."""
+import pandas as pd
+import streamlit as st
+
+from data_access.case_store import UndoRefused
+from data_access.case_fields import ImportRefused
+from data_access.column_mappings import list_mappings
+from data_access.coords import CRS_NAMES
+from data_access.units import UNIT_TYPES
+from metrics.adjustments import AdjustmentError, add_adjustment
+from metrics.periods import PeriodError
+from ui import cache, data_admin, filters
+from ui import format as fmt
+from ui.auth import current_user
+from ui.panel import guarded
+
+BATCH_TEXTS = {"id": "批次", "file_name": "文件名", "source": "来源", "imported_by": "导入人", "started_at": "导入时间",
+               "status": "状态", "n_rows": "行数", "n_new": "新增", "n_updated": "更新", "n_unchanged": "未变",
+               "n_rejected": "拒收"}
+STATUS_TEXT = {"done": "有效", "undone": "已撤销"}
+SOURCE_TEXT = {"import": "文件导入", "demo": "演示数据"}
+ADJUSTMENT_COLUMNS = ["unit_name", "points", "reason", "created_by", "created_at"]
+ADJUSTMENT_TEXTS = {"points": "分值", "reason": "原因", "created_by": "录入人", "created_at": "录入时间"}
+FLASH = "data_flash"
+
+
+def done(message: str) -> None:
+    """Show the message after a rerun, so that every table on the page already shows the change."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+user = current_user()
+if user.role != "staff":
+    st.warning("数据管理（导入、撤销、加减分、单位维护）仅限中心工作人员使用。")
+    st.stop()
+f = filters.sidebar(user)
+st.title("数据管理")
+if FLASH in st.session_state:
+    st.success(st.session_state.pop(FLASH))
+imports, batches, adjustments, units = st.tabs(["导入工单", "导入批次与拒收行", "加减分", "单位与人口"])
+
+# --- import a file, with a progress bar ---
+with imports:
+    st.caption("12345 平台导出的工单文件（CSV 或 Excel）。同一文件再次导入不会重复；同一工单编号再次导入会更新该工单。")
+    upload = st.file_uploader("工单文件", type=["csv", "xlsx"], key="imp_file")
+    mappings = dict(list_mappings())
+    left, right = st.columns(2)
+    mapping = left.selectbox("列映射", list(mappings), format_func=mappings.get, key="imp_mapping")
+    crs = right.selectbox("坐标系", CRS_NAMES, format_func=data_admin.CRS_LABELS.get, key="imp_crs")
+    if st.button("开始导入", type="primary", disabled=upload is None, key="imp_go"):
+        bar = st.progress(0.0, text="正在导入…")
+
+        def progress(rows: int, fraction: float) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=f"正在导入… 已读取 {rows} 行")
+
+        try:
+            result = data_admin.run_import(upload.getvalue(), upload.name, mapping, crs, user.name, progress)
+            st.session_state["imp_message"] = data_admin.import_message(result)
+        except ImportRefused as exc:
+            st.session_state["imp_message"] = None
+            st.error(f"文件无法导入，未做任何改动：{exc}")
+        bar.empty()
+    if st.session_state.get("imp_message"):
+        st.success(st.session_state["imp_message"])
+
+# --- batch history, rejected rows of a batch, undo ---
+with batches, guarded("导入批次"):
+    history = pd.DataFrame(cache.list_batches(), columns=list(BATCH_TEXTS))
+    shown = history.assign(status=history["status"].map(STATUS_TEXT), source=history["source"].map(SOURCE_TEXT))
+    st.caption("点选一个批次，查看它的拒收行或撤销它。")
+    event = st.dataframe(shown.rename(columns=BATCH_TEXTS), hide_index=True, on_select="rerun",
+                         selection_mode="single-row", key="batch_table")
+    if event.selection.rows:
+        batch = history.iloc[event.selection.rows[0]]
+        batch_id = int(batch["id"])
+        st.subheader(f"批次 {batch_id}：{batch['file_name']}")
+        if batch["n_rejected"]:
+            rejects = data_admin.rejects_table(batch_id)
+            st.markdown(f"**拒收行**（共 {batch['n_rejected']} 行，以下最多显示 {data_admin.REJECTS_SHOWN} 行）")
+            st.dataframe(rejects, hide_index=True)
+            st.download_button("下载拒收行（改正后可重新导入）", lambda: data_admin.rejects_file(batch_id, user.name),
+                               file_name=f"拒收行_批次{batch_id}.csv", mime="text/csv", key=f"rej_csv_{batch_id}",
+                               on_click="ignore")
+        if batch["status"] == "done":
+            sure = st.checkbox(f"我确认撤销批次 {batch_id}：删除它新增的工单，把它更新过的工单恢复原样",
+                               key=f"undo_sure_{batch_id}")
+            if st.button("撤销此批次", disabled=not sure, key=f"undo_{batch_id}"):
+                try:
+                    n = data_admin.undo(batch_id, user.name)
+                except UndoRefused as exc:
+                    st.error(f"无法撤销：{exc}")
+                else:
+                    done(f"批次 {batch_id} 已撤销，恢复了 {n} 件工单。")
+
+# --- 加减分: points with a reason, per unit and period ---
+with adjustments, guarded("加减分"):
+    unit_names = {u["id"]: u["name"] for u in cache.list_units()}
+    with st.form("adjust_form", clear_on_submit=True):
+        left, middle, right = st.columns([2, 1, 1])
+        unit_id = left.selectbox("单位", list(unit_names), format_func=unit_names.get, key="adj_unit")
+        period_key = middle.text_input("考核期", value=f.period.key if f.period else "", key="adj_period",
+                                       help="如 2025-03（月）、2025-B2（双月）；只计入这一期。")
+        points = right.number_input("分值（减分填负数）", value=0.0, step=0.5, format="%.2f", key="adj_points")
+        reason = st.text_input("原因", key="adj_reason", placeholder="如：主动治理老旧小区漏雨问题")
+        if st.form_submit_button("保存加减分", type="primary"):
+            try:
+                add_adjustment(cache.engine(), unit_id, period_key, points, reason, user.name)
+            except (AdjustmentError, PeriodError) as exc:
+                st.error(str(exc))
+            else:
+                cache.clear()
+                done(f"已为{unit_names[unit_id]}记录 {points:+.2f} 分（{period_key}）。")
+    if f.period:
+        listed = cache.list_adjustments(f.period.key)
+        st.markdown(f"**{f.period.label} 的加减分**")
+        if listed.empty:
+            st.caption("本期没有加减分。")
+        else:
+            st.dataframe(fmt.table(listed, ADJUSTMENT_COLUMNS, ADJUSTMENT_TEXTS), hide_index=True)
+
+# --- units and their populations (万人诉求比) ---
+with units, guarded("单位与人口"):
+    table = pd.DataFrame(cache.list_units(), columns=["id", "code", "name", "unit_type", "population"])
+    st.caption("常住人口用于万人诉求比；只有人口一列可以修改。")
+    edited = st.data_editor(table, hide_index=True, disabled=["id", "code", "name", "unit_type"], key="units_editor",
+                            column_config={"id": None, "code": "单位编码", "name": "单位名称", "unit_type": "单位类型",
+                                           "population": st.column_config.NumberColumn("常住人口", min_value=0,
+                                                                                       step=1, format="%d")})
+    changes = data_admin.population_changes(table, edited)
+    if st.button(f"保存人口（{len(changes)} 处修改）", disabled=not changes, key="save_population"):
+        data_admin.save_populations(changes, user.name)
+        done(f"已保存 {len(changes)} 个单位的人口。")
+    with st.form("unit_form", clear_on_submit=True):
+        st.markdown("**新增单位**")
+        left, middle, right, last = st.columns(4)
+        name = left.text_input("单位名称", key="new_unit_name")
+        unit_type = middle.selectbox("单位类型", UNIT_TYPES, key="new_unit_type")
+        code = right.text_input("单位编码（可空）", key="new_unit_code")
+        population = last.number_input("常住人口（可空）", min_value=0, value=None, step=1, key="new_unit_pop")
+        if st.form_submit_button("新增单位"):
+            try:
+                data_admin.new_unit(name, unit_type, code, population, user.name)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                done(f"已新增单位：{name.strip()}")
