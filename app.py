@@ -1,7 +1,8 @@
 """接诉即办 调度驾驶舱 — the entry: page config, first start, current user, navigation by role.
 
-Run with `streamlit run app.py`. Each page draws its own filters (ui.filters) and reads data through ui.cache.
-Pages whose file is not there yet (built by other engineers) are left out of the menu.
+Run with `streamlit run app.py`. Each page draws its own sidebar filters (ui.filters) and calls current_user()
+itself, so a page is safe even when Streamlit runs it without this script (its legacy pages/ mode on a fresh
+process's first request). Pages whose file is not there yet (built by other engineers) are left out of the menu.
 """
 from pathlib import Path
 
@@ -10,22 +11,24 @@ import streamlit as st
 from ui import auth, first_run
 
 ROOT = Path(__file__).resolve().parent
+LEADERS, WORKBENCH = "领导视图", "工作台"
 # (section, file, title, url path, icon, roles that see it; None = everyone)
 PAGES = (
-    ("领导视图", "pages/overview.py", "总览", "overview", "📊", None),
-    ("领导视图", "pages/scores.py", "月度成绩", "scores", "📋", None),
-    ("领导视图", "pages/rankings.py", "排名", "rankings", "🏅", None),
-    ("领导视图", "pages/awards.py", "流动红旗", "awards", "🚩", None),
-    ("领导视图", "pages/lagging.py", "后进会诊", "lagging", "🩺", None),
-    ("领导视图", "pages/hotspots.py", "高频点位", "hotspots", "📍", None),
-    ("工作台", "pages/meeting.py", "调度会", "meeting", "🗓️", ("leader", "staff", "admin")),
-    ("工作台", "pages/data.py", "数据管理", "data", "🗄️", ("staff", "admin")),
-    ("工作台", "pages/rules.py", "评分规则", "rules", "📐", None),
+    (LEADERS, "pages/overview.py", "总览", "overview", "📊", None),
+    (LEADERS, "pages/scores.py", "月度成绩", "scores", "📋", None),
+    (LEADERS, "pages/rankings.py", "排名", "rankings", "🏅", None),
+    (LEADERS, "pages/awards.py", "流动红旗", "awards", "🚩", None),
+    (LEADERS, "pages/lagging.py", "后进会诊", "lagging", "🩺", None),
+    (LEADERS, "pages/hotspots.py", "高频点位", "hotspots", "📍", None),
+    (WORKBENCH, "pages/meeting.py", "调度会", "meeting", "🗓️", ("leader", "staff", "admin")),
+    (WORKBENCH, "pages/data.py", "数据管理", "data", "🗄️", ("staff", "admin")),
+    (WORKBENCH, "pages/rules.py", "评分规则", "rules", "📐", None),
 )
 DEFAULT_PAGE = "pages/overview.py"
 
 
 def menu(user: auth.User) -> dict[str, list[st.Page]]:
+    """The pages this user may open, by section; the default one is served at /."""
     sections: dict[str, list[st.Page]] = {}
     for section, path, title, url, icon, roles in PAGES:
         if (ROOT / path).exists() and (roles is None or user.role in roles):

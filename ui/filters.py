@@ -3,12 +3,17 @@
 Every widget is bound to a short ASCII query parameter (ptype, period, group, unit, cat, street; rules in
 ui.rules_choice), so a view can be bookmarked or sent on. The URL is user input: Streamlit drops values that are
 not among a widget's options, and the options themselves are limited to what the user may see.
+
+Pages draw the filters they use with `sidebar(user, *fields)`. Streamlit drops a page's bound parameters when
+the user switches page; `persist_state="session"` keeps each value for the session and writes it back into the
+URL when the next page draws the same filter, so a chosen month stays chosen from page to page.
 """
 from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
 
+from data_access.case_queries import CaseFilter, Limits
 from metrics.periods import KINDS, Period, PeriodError, parse_period, period_of, shift
 from metrics.rules import Rules
 from ui import cache, rules_choice
@@ -17,6 +22,7 @@ from ui.auth import User
 PTYPES = ("month", "bimonth", "quarter", "year", "week")
 PTYPE_LABELS = {"month": "月度", "bimonth": "双月", "quarter": "季度", "year": "年度", "week": "周"}
 OPTIONAL = ("group", "unit", "cat", "street")
+BOUND = {"bind": "query-params", "persist_state": "session"}
 
 
 @dataclass(frozen=True)
@@ -59,10 +65,10 @@ def _period(box, rules: Rules) -> Period:
         st.info("数据库中还没有工单，请先在“数据管理”页导入数据。")
         st.stop()
     kind = box.selectbox("时间粒度", PTYPES, index=PTYPES.index(_ptype_from_url()), key="ptype",
-                                format_func=PTYPE_LABELS.get, bind="query-params")
+                         format_func=PTYPE_LABELS.get, **BOUND)
     periods = {p.key: p for p in periods_between(*days, kind)}
-    key = box.selectbox(f"考核期（{KINDS[kind]}）", list(periods), key="period", bind="query-params",
-                               help="默认是有数据的最近一期。")
+    key = box.selectbox(f"考核期（{KINDS[kind]}）", list(periods), key="period", help="默认是有数据的最近一期。",
+                        **BOUND)
     box.caption(periods[key].label)
     return periods[key]
 
@@ -76,30 +82,39 @@ def _unit_options(user: User, rules: Rules, group: str | None) -> dict[int, str]
     return {u["id"]: u["name"] for u in units}
 
 
-def _optional(box, label: str, options: list, key: str, format_func=str, placeholder: str = "全部"):
-    return box.selectbox(label, options, index=None, key=key, format_func=format_func,
-                                bind="query-params", placeholder=placeholder)
+def _optional(box, label: str, options: list, key: str, placeholder: str, format_func=str):
+    return box.selectbox(label, options, index=None, key=key, format_func=format_func, placeholder=placeholder,
+                         **BOUND)
 
 
 def sidebar(user: User, *fields: str) -> Filters:
-    """Draw the period filter, the optional `fields` (of OPTIONAL) and the rules choice; return what is chosen."""
+    """Draw the period filter, the optional `fields` (of OPTIONAL) and the rules choice; return what is chosen.
+    A unit user's unit filter is always its own unit, whatever the URL says."""
     unknown = set(fields) - set(OPTIONAL)
     if unknown:
         raise ValueError(f"未知的筛选项 {sorted(unknown)} (unknown filter fields)")
     box = st.sidebar.container()  # the filters above the rules choice, though the period needs the rules first
     rules = rules_choice.choose()
-    period = _period(box, rules)
-    chosen = {}
+    chosen = {"period": _period(box, rules)}
     if "group" in fields:
         groups = list(dict.fromkeys(rules["ranking"]["groups"].values()))
-        chosen["group"] = _optional(box, "排名分组", groups, "group", placeholder="全部分组")
+        chosen["group"] = _optional(box, "排名分组", groups, "group", "全部分组")
     if "unit" in fields:
         units = _unit_options(user, rules, chosen.get("group"))
-        chosen["unit_id"] = _optional(box, "承办单位", list(units), "unit", format_func=units.get, placeholder="全部单位")
+        chosen["unit_id"] = _optional(box, "承办单位", list(units), "unit", "全部单位", units.get)
     if "cat" in fields:
-        chosen["category"] = _optional(box, "问题类别", cache.category_names(), "cat", placeholder="全部类别")
+        chosen["category"] = _optional(box, "问题类别", cache.category_names(), "cat", "全部类别")
     if "street" in fields:
-        chosen["street"] = _optional(box, "所属街道", cache.street_names(), "street", placeholder="全部街道")
+        chosen["street"] = _optional(box, "所属街道", cache.street_names(), "street", "全部街道")
     if user.role == "unit":
-        chosen["unit_id"] = user.unit_id  # never wider than the own unit, whatever the URL says
-    return Filters(period=period, rules=rules, **chosen)
+        chosen["unit_id"] = user.unit_id
+    return Filters(rules=rules, **chosen)
+
+
+def case_filter(f: Filters, unit_id: int | None = None, **flags) -> CaseFilter:
+    """The cases behind a number of this view: the period, basis, category and street of the filters, one unit
+    (or the filtered unit, or all), and any CaseFilter flags (excluded=False, unsolved=True, …).
+    ui.cases narrows it further to what the user may see."""
+    unit = unit_id or f.unit_id
+    return CaseFilter(unit_ids=(unit,) if unit else None, start=f.period.start, end=f.period.end,
+                      basis=f.rules.basis, cat_l1=f.category, street=f.street, limits=Limits.of(f.rules), **flags)

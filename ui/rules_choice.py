@@ -46,7 +46,7 @@ def choose() -> Rules:
     """Draw the preset choice in the sidebar and return the rules it selects."""
     choices = options()
     source = st.sidebar.selectbox("评分规则方案", choices, index=choices.index(default_source()), key=KEY,
-                                  bind="query-params", help="换一套规则，全部成绩、排名和红旗随之重算。")
+                                  bind="query-params", persist_state="session", help="换一套规则，全部成绩、排名和红旗随之重算。")
     try:
         rules = rules_for(source)
     except RulesError as exc:

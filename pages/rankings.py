@@ -1,0 +1,52 @@
+"""排名 — who moved? The rank table with change arrows, the rank over time of chosen units, and 档次 for the
+bi-monthly review."""
+import streamlit as st
+
+from metrics.periods import trailing
+from metrics.registry import label
+from ui import cache, charts, filters
+from ui import format as fmt
+from ui.auth import current_user
+from ui.panel import guarded
+
+TABLE_COLUMNS = ["rank", "move", "unit_name", "adjusted_score", "score_change", "prev_rank"]
+TREND_PERIODS = 13
+DEFAULT_CHOSEN = 3
+MOVE = {"move": label("rank_change")}
+
+user = current_user()
+f = filters.sidebar(user, "group", "unit")
+bimonthly = f.ptype == "bimonth"
+st.title("排名")
+st.caption(f"{f.period.label} · {f.group or '全部分组'} · 名次变化与上一期相比（↑ 上升、↓ 下降、新 = 上期未参与排名）")
+
+with guarded("排名表"):
+    scores = cache.unit_scores(f.period, f.rules, group=f.group)
+    ranked = scores[scores["ranked"]].assign(move=lambda d: d["rank_change"].map(fmt.rank_move))
+    columns = TABLE_COLUMNS + (["tier"] if bimonthly else [])
+
+    # --- 档次 of the bi-monthly review: how many units in each tier ---
+    if bimonthly:
+        tiers = [*f.rules["tiers"], "较差"]
+        counts = ranked["tier"].value_counts()
+        for column, tier in zip(st.columns(len(tiers)), tiers):
+            column.metric(f"{tier}档", f"{int(counts.get(tier, 0))} 个单位", border=True)
+
+    # --- the rank table, one per group ---
+    for group, members in ranked.groupby("group", sort=False):
+        st.subheader(group)
+        st.dataframe(fmt.table(members, columns, texts=MOVE), hide_index=True)
+    if ranked.empty:
+        st.info("本期没有参与排名的单位。")
+
+# --- rank over time for chosen units (the filtered unit, else the current top three) ---
+st.subheader(f"名次走势（近 {TREND_PERIODS} 期）")
+with guarded("名次走势"):
+    names = dict(zip(ranked["unit_id"], ranked["unit_name"]))
+    default = [f.unit_id] if f.unit_id in names else list(ranked["unit_id"][:DEFAULT_CHOSEN])
+    chosen = st.multiselect("选择单位", list(names), default=default, format_func=names.get, key="rank_units")
+    if chosen:
+        trend = cache.score_trend(trailing(f.period, TREND_PERIODS), f.rules, unit_ids=chosen)
+        st.altair_chart(charts.rank_over_time(trend[trend["unit_id"].notna()]))
+    else:
+        st.info("请选择要比较的单位。")
