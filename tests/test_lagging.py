@@ -1,0 +1,63 @@
+"""后进单位 and 连续后进 (METRICS.md §6) on a hand-built league.
+
+Every unit has 10 cases a month; its score is 100 − late answers (tests/scoring_cases.month_cases).
+Default rules: bottom_n 3 (so a group needs more than 6 ranked units), consecutive 2.
+"""
+from metrics.lagging import lagging
+from metrics.periods import parse_period
+from metrics.rules import load_rules
+from tests.factories import units, write
+from tests.scoring_cases import month_cases
+
+MARCH = parse_period("2025-03")
+RULES = load_rules("default")
+STREETS = [f"L{i}街道" for i in range(1, 9)]
+# late answers per street and month; the scores are 100 minus these
+LATE = {
+    "2025-01": [7, 8, 0, 1, 2, 3, 4, 9],   # bottom three: L8 (91), L2 (92), L1 (93)
+    "2025-02": [0, 1, 2, 7, 3, 4, 8, 9],   # bottom three: L8 (91), L7 (92), L4 (93)
+    "2025-03": [0, 1, 2, 3, 5, 5, 5, 6],   # L8 94 is last; L5, L6, L7 tie at 95 on the cut: all four lag
+}
+DEPARTMENTS = [f"D{i}局" for i in range(1, 8)]
+
+
+def _league(engine) -> dict[str, int]:
+    u = units(engine, *[(name, "街道") for name in STREETS], *[(name, "区级部门") for name in DEPARTMENTS])
+    rows = [c for month, lates in LATE.items() for name, late in zip(STREETS, lates)
+            for c in month_cases(u[name], month, late=late)]
+    # 部门: six ranked departments (2 × bottom_n, too few for 后进) and a seventh with 9 cases, not ranked.
+    rows += [c for i, name in enumerate(DEPARTMENTS[:6]) for c in month_cases(u[name], "2025-03", late=i)]
+    rows += month_cases(u[DEPARTMENTS[6]], "2025-03", n=9, late=9)
+    write(engine, rows)
+    return u
+
+
+def test_bottom_units_with_ties_streaks_and_watchlist(engine, tmp_path):
+    _league(engine)
+    got = lagging(engine, MARCH, RULES)
+    assert list(got.columns) == ["group", "unit_id", "unit_name", "rank", "adjusted_score", "lagging_periods",
+                                 "watchlist"]
+    # March ranks: L1–L4 1–4, L5/L6/L7 5, L8 8. L7 also lagged in February; L8 in January and February too.
+    assert [(g, n, int(r), round(s, 2), k, w) for g, n, r, s, k, w in got[
+        ["group", "unit_name", "rank", "adjusted_score", "lagging_periods", "watchlist"]].itertuples(index=False)] == [
+        ("街乡镇", "L5街道", 5, 95.0, 1, False), ("街乡镇", "L6街道", 5, 95.0, 1, False),
+        ("街乡镇", "L7街道", 5, 95.0, 2, True), ("街乡镇", "L8街道", 8, 94.0, 3, True)]
+    # Three consecutive periods needed: only L8 stays on the watchlist.
+    path = tmp_path / "three.toml"
+    path.write_text("[lagging]\nconsecutive = 3\n", encoding="utf-8")
+    strict = lagging(engine, MARCH, load_rules(str(path)))
+    assert strict[strict["watchlist"]]["unit_name"].tolist() == ["L8街道"]
+
+
+def test_a_group_of_at_most_twice_bottom_n_has_no_lagging_units(engine, tmp_path):
+    _league(engine)
+    got = lagging(engine, MARCH, RULES)
+    assert "部门" not in set(got["group"])
+    # With bottom_n = 2 the six ranked departments exceed 2 × 2: the two lowest (D5 96, D6 95) lag;
+    # the streets' cut moves too: fewer than 2 streets score below L5–L7's 95, so they still lag with L8.
+    path = tmp_path / "two.toml"
+    path.write_text("[lagging]\nbottom_n = 2\n", encoding="utf-8")
+    two = lagging(engine, MARCH, load_rules(str(path)))
+    assert list(zip(two["group"], two["unit_name"])) == [
+        ("街乡镇", "L5街道"), ("街乡镇", "L6街道"), ("街乡镇", "L7街道"), ("街乡镇", "L8街道"),
+        ("部门", "D5局"), ("部门", "D6局")]
