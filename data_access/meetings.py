@@ -69,6 +69,14 @@ def next_meeting(conn: Connection, today: date) -> dict | None:
     return dict(row) if row else None
 
 
+def meeting_for_period(conn: Connection, period: str) -> dict | None:
+    """The latest meeting that reviews this period (the one a briefing for the period belongs to)."""
+    query = (select(meetings).where(meetings.c.period == period)
+             .order_by(meetings.c.meeting_date.desc(), meetings.c.id.desc()).limit(1))
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
 def previous_meeting(conn: Connection, meeting: dict) -> dict | None:
     """The meeting of the same kind held last before this one: whose items this one follows up (督办)."""
     earlier = or_(meetings.c.meeting_date < meeting["meeting_date"],

@@ -145,6 +145,7 @@ FIELDS: dict[str, Metric] = dict([
     _f("top_categories", "主要类别", "该点位工单最多的一级分类（最多三个）。"),
     _f("hotspot_status", "点位状态", "高频：诉求量达到评分规则所定件数；突增：同时达到上期的评分规则所定倍数。"),
     # --- meeting agenda and follow-up (additive, by MEETING) ---
+    _f("position", "序号", "议程事项的次序。", "int"),
     _f("item_kind", "事项类型", "后进单位、高频点位、超期工单、重复诉求、每月一题或其他事项。"),
     _f("item", "议程事项", "会议要研究的单位、点位、工单或主题。"),
     _f("reason", "提出缘由", "列入议程的原因及当时的数字。"),

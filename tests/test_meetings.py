@@ -26,6 +26,8 @@ def test_meetings_are_found_by_date_and_kind(engine):
         # follow-up goes to the last meeting of the same kind, not the 会诊会 in between
         assert m.previous_meeting(conn, m.get_meeting(conn, week2))["id"] == week1
         assert m.previous_meeting(conn, m.get_meeting(conn, week1)) is None
+        assert m.meeting_for_period(conn, "2025-W10")["id"] == week2
+        assert m.meeting_for_period(conn, "2025-W11") is None
         got = m.get_meeting(conn, week2)
     assert (got["meeting_date"], got["kind"], got["period"], got["created_by"]) == (
         date(2025, 3, 10), "周调度会", "2025-W10", "张三")
