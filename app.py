@@ -12,17 +12,17 @@ from ui import auth, first_run
 
 ROOT = Path(__file__).resolve().parent
 LEADERS, WORKBENCH = "领导视图", "工作台"
-# (section, file, title, url path, icon, roles that see it; None = everyone)
+# (section, file, title, url path, roles that see it; None = everyone)
 PAGES = (
-    (LEADERS, "pages/overview.py", "总览", "overview", "📊", None),
-    (LEADERS, "pages/scores.py", "月度成绩", "scores", "📋", None),
-    (LEADERS, "pages/rankings.py", "排名", "rankings", "🏅", None),
-    (LEADERS, "pages/awards.py", "流动红旗", "awards", "🚩", None),
-    (LEADERS, "pages/lagging.py", "后进会诊", "lagging", "🩺", None),
-    (LEADERS, "pages/hotspots.py", "高频点位", "hotspots", "📍", None),
-    (WORKBENCH, "pages/meeting.py", "调度会", "meeting", "🗓️", ("leader", "staff", "admin")),
-    (WORKBENCH, "pages/data.py", "数据管理", "data", "🗄️", ("staff", "admin")),
-    (WORKBENCH, "pages/rules.py", "评分规则", "rules", "📐", None),
+    (LEADERS, "pages/overview.py", "总览", "overview", None),
+    (LEADERS, "pages/scores.py", "月度成绩", "scores", None),
+    (LEADERS, "pages/rankings.py", "排名", "rankings", None),
+    (LEADERS, "pages/awards.py", "流动红旗", "awards", None),
+    (LEADERS, "pages/lagging.py", "后进会诊", "lagging", None),
+    (LEADERS, "pages/hotspots.py", "高频点位", "hotspots", None),
+    (WORKBENCH, "pages/meeting.py", "调度会", "meeting", ("leader", "staff", "admin")),
+    (WORKBENCH, "pages/data.py", "数据管理", "data", ("staff", "admin")),
+    (WORKBENCH, "pages/rules.py", "评分规则", "rules", None),
 )
 DEFAULT_PAGE = "pages/overview.py"
 
@@ -30,9 +30,9 @@ DEFAULT_PAGE = "pages/overview.py"
 def menu(user: auth.User) -> dict[str, list[st.Page]]:
     """The pages this user may open, by section; the default one is served at /."""
     sections: dict[str, list[st.Page]] = {}
-    for section, path, title, url, icon, roles in PAGES:
+    for section, path, title, url, roles in PAGES:
         if (ROOT / path).exists() and (roles is None or user.role in roles):
-            page = st.Page(path, title=title, url_path=url, icon=icon, default=path == DEFAULT_PAGE)
+            page = st.Page(path, title=title, url_path=url, default=path == DEFAULT_PAGE)
             sections.setdefault(section, []).append(page)
     return sections
 

@@ -58,4 +58,4 @@ with right:
             st.altair_chart(charts.volume_trend(tagged))
             topics = cache.category_mix(f.period, filters.case_filter(f, tag=TOPIC_TAG), by="cat_l2")
             topics = topics[topics["volume"] > 0].rename(columns={"change": "volume_change"})
-            st.dataframe(fmt.table(topics, ["cat_l2", "volume", "prev_volume", "volume_change"]), hide_index=True)
+            fmt.show(topics, ["cat_l2", "volume", "prev_volume", "volume_change"])

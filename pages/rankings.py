@@ -9,10 +9,10 @@ from ui import format as fmt
 from ui.auth import current_user
 from ui.panel import guarded
 
-TABLE_COLUMNS = ["rank", "move", "unit_name", "adjusted_score", "score_change", "prev_rank"]
+TABLE_COLUMNS = ["rank", "move", "unit_name", "adjusted_score", "change", "prev_rank"]
 TREND_PERIODS = 13
 DEFAULT_CHOSEN = 3
-MOVE = {"move": label("rank_change")}
+MOVES = {"change": label("score_change"), "move": label("rank_change")}
 
 user = current_user()
 f = filters.sidebar(user, "group", "unit")
@@ -22,7 +22,8 @@ st.caption(f"{f.period.label} · {f.group or '全部分组'} · 名次变化与�
 
 with guarded("排名表"):
     scores = cache.unit_scores(f.period, f.rules, group=f.group)
-    ranked = scores[scores["ranked"]].assign(move=lambda d: d["rank_change"].map(fmt.rank_move))
+    ranked = scores[scores["ranked"]].assign(move=lambda d: d["rank_change"].map(fmt.rank_move),
+                                             change=lambda d: d["score_change"].map(fmt.signed))
     columns = TABLE_COLUMNS + (["tier"] if bimonthly else [])
 
     # --- 档次 of the bi-monthly review: how many units in each tier ---
@@ -35,7 +36,7 @@ with guarded("排名表"):
     # --- the rank table, one per group ---
     for group, members in ranked.groupby("group", sort=False):
         st.subheader(group)
-        st.dataframe(fmt.table(members, columns, texts=MOVE), hide_index=True)
+        fmt.show(members, columns, texts=MOVES)
     if ranked.empty:
         st.info("本期没有参与排名的单位。")
 

@@ -12,7 +12,7 @@ from ui.panel import guarded
 
 RANKED_COLUMNS = ["rank", "unit_name", "volume", "assessed", "response_rate", "resolution_rate",
                   "satisfaction_rate", "raw_score", "adjustment", "adjusted_score", "tier", "prev_score",
-                  "score_change", "move", "first_double_yes_rate", "on_time_close_rate"]
+                  "change", "move", "first_double_yes_rate", "on_time_close_rate"]
 NOT_RANKED_COLUMNS = ["unit_name", "group", "volume", "assessed", "response_rate", "resolution_rate",
                       "satisfaction_rate", "raw_score", "not_ranked_reason"]
 EXPORT_COLUMNS = ["unit_code", "unit_name", "unit_type", "group", "volume", "assessed", "on_time_response",
@@ -20,7 +20,7 @@ EXPORT_COLUMNS = ["unit_code", "unit_name", "unit_type", "group", "volume", "ass
                   "raw_score", "adjustment", "adjusted_score", "rank", "tier", "ranked", "not_ranked_reason",
                   "prev_score", "prev_rank", "score_change", "rank_change", "yoy_score", "first_double_yes_rate",
                   "on_time_close_rate"]
-MOVE = {"move": label("rank_change")}
+MOVES = {"change": label("score_change"), "move": label("rank_change")}
 
 user = current_user()
 f = filters.sidebar(user, "group")
@@ -29,14 +29,15 @@ st.caption(f"{f.period.label} · {f.group or '全部分组'} · 综合成绩 = �
 
 with guarded("成绩表"):
     scores = cache.unit_scores(f.period, f.rules, group=f.group)
-    scores["move"] = scores["rank_change"].map(fmt.rank_move).where(scores["ranked"])
+    scores["change"] = scores["score_change"].map(fmt.signed)
+    scores["move"] = scores["rank_change"].map(fmt.rank_move)
     ranked = scores[scores["ranked"]]
 
     # --- one table per ranking group; selecting a row opens that unit's assessed cases ---
     for group, members in ranked.groupby("group", sort=False):
         st.subheader(f"{group}（{len(members)} 个单位参与排名）")
-        event = st.dataframe(fmt.table(members, RANKED_COLUMNS, texts=MOVE), hide_index=True, on_select="rerun",
-                             selection_mode="single-row", key=f"scores_{group}")
+        event = fmt.show(members, RANKED_COLUMNS, texts=MOVES, on_select="rerun", selection_mode="single-row",
+                         key=f"scores_{group}")
         if event.selection.rows:
             unit = members.iloc[event.selection.rows[0]]
             st.markdown(f"**{unit['unit_name']}** · {f.period.label} 参评工单 {unit['assessed']} 件")
@@ -48,7 +49,7 @@ with guarded("成绩表"):
         st.subheader(f"不参与排名（{len(not_ranked)} 个单位）")
         min_assessed = f.rules.get("ranking.min_assessed")
         st.caption(f"参评量少于 {min_assessed} 件、没有参评工单或没有回访评价的单位不参与排名。")
-        st.dataframe(fmt.table(not_ranked, NOT_RANKED_COLUMNS), hide_index=True)
+        fmt.show(not_ranked, NOT_RANKED_COLUMNS)
     if scores.empty:
         st.info("本期没有可显示的单位。")
 

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from ui import cache
 
@@ -27,8 +28,18 @@ def auth_mode() -> str:
     return os.environ.get("AUTH_MODE", "").strip().lower()
 
 
+def _through_app_entry() -> None:
+    """Make sure app.py (first-run gate, menu by role) runs: on a fresh process's first request for a page URL,
+    Streamlit runs the page file alone, in its legacy pages/ mode, until some run calls st.navigation. Switch that
+    mode off and rerun; the same URL then runs through app.py."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_user() -> User:
     """The signed-in user; without one the page shows a login notice and stops."""
+    _through_app_entry()
     if not auth_mode() and cache.is_demo():
         return User(DEMO_USER_NAME, "staff", demo=True)
     st.warning("请先登录：本系统只对已登录的用户显示数据。请通过单位内网门户登录后再访问，"
@@ -39,4 +50,4 @@ def current_user() -> User:
 def show_banner(user: User) -> None:
     """A visible mark that the figures are made up, so no one quotes them."""
     if user.demo:
-        st.info("演示数据：当前数据库是生成的演示区，所有数字均为虚构，仅供试用。", icon="🧪")
+        st.info("演示数据：当前数据库是生成的演示区，所有数字均为虚构，仅供试用。")

@@ -4,9 +4,8 @@ Every widget is bound to a short ASCII query parameter (ptype, period, group, un
 ui.rules_choice), so a view can be bookmarked or sent on. The URL is user input: Streamlit drops values that are
 not among a widget's options, and the options themselves are limited to what the user may see.
 
-Pages draw the filters they use with `sidebar(user, *fields)`. Streamlit drops a page's bound parameters when
-the user switches page; `persist_state="session"` keeps each value for the session and writes it back into the
-URL when the next page draws the same filter, so a chosen month stays chosen from page to page.
+Pages draw the filters they use with `sidebar(user, *fields)`; ui.bound keeps each choice for the session, so a
+chosen month stays chosen from page to page.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -16,13 +15,12 @@ import streamlit as st
 from data_access.case_queries import CaseFilter, Limits
 from metrics.periods import KINDS, Period, PeriodError, parse_period, period_of, shift
 from metrics.rules import Rules
-from ui import cache, rules_choice
+from ui import bound, cache, rules_choice
 from ui.auth import User
 
 PTYPES = ("month", "bimonth", "quarter", "year", "week")
 PTYPE_LABELS = {"month": "月度", "bimonth": "双月", "quarter": "季度", "year": "年度", "week": "周"}
 OPTIONAL = ("group", "unit", "cat", "street")
-BOUND = {"bind": "query-params", "persist_state": "session"}
 
 
 @dataclass(frozen=True)
@@ -64,11 +62,10 @@ def _period(box, rules: Rules) -> Period:
     if days is None:
         st.info("数据库中还没有工单，请先在“数据管理”页导入数据。")
         st.stop()
-    kind = box.selectbox("时间粒度", PTYPES, index=PTYPES.index(_ptype_from_url()), key="ptype",
-                         format_func=PTYPE_LABELS.get, **BOUND)
+    kind = bound.select(box, "时间粒度", PTYPES, "ptype", index=PTYPES.index(_ptype_from_url()),
+                        format_func=PTYPE_LABELS.get)
     periods = {p.key: p for p in periods_between(*days, kind)}
-    key = box.selectbox(f"考核期（{KINDS[kind]}）", list(periods), key="period", help="默认是有数据的最近一期。",
-                        **BOUND)
+    key = bound.select(box, f"考核期（{KINDS[kind]}）", list(periods), "period", help="默认是有数据的最近一期。")
     box.caption(periods[key].label)
     return periods[key]
 
@@ -83,8 +80,7 @@ def _unit_options(user: User, rules: Rules, group: str | None) -> dict[int, str]
 
 
 def _optional(box, label: str, options: list, key: str, placeholder: str, format_func=str):
-    return box.selectbox(label, options, index=None, key=key, format_func=format_func, placeholder=placeholder,
-                         **BOUND)
+    return bound.select(box, label, options, key, index=None, format_func=format_func, placeholder=placeholder)
 
 
 def sidebar(user: User, *fields: str) -> Filters:

@@ -3,6 +3,7 @@
 Labels and formats come from `metrics.registry`; nothing here knows a metric by heart.
 """
 import pandas as pd
+import streamlit as st
 from pandas.io.formats.style import Styler
 
 from metrics.registry import NO_DATA, entry, format_value, is_missing, label
@@ -47,6 +48,11 @@ def rank_move(change) -> str:
     return "—"
 
 
+def signed(change) -> str:
+    """A score change against the previous period: "+2.25", "-8.00", or 新 when there was no previous score."""
+    return NEW if is_missing(change) else f"{float(change):+.2f}"
+
+
 def tier_style(tier) -> str:
     colour = TIER_COLOURS.get(tier) if isinstance(tier, str) else None
     return f"background-color: {colour}" if colour else ""
@@ -69,3 +75,8 @@ def table(frame: pd.DataFrame, columns: list[str], texts: dict[str, str] | None 
     if "tier" in columns:
         styler = styler.map(tier_style, subset=[headers["tier"]])
     return styler.hide(axis="index")
+
+
+def show(frame: pd.DataFrame, columns: list[str], texts: dict[str, str] | None = None, **kwargs):
+    """st.dataframe of `table(...)`, with 无数据 for missing values; returns what st.dataframe returns."""
+    return st.dataframe(table(frame, columns, texts), hide_index=True, placeholder=NO_DATA, **kwargs)

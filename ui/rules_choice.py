@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from metrics.rules import Rules, RulesError, list_presets, load_rules
-from ui import cache
+from ui import bound, cache
 
 KEY = "rules"
 # One Chinese line per shipped preset; a preset without one is shown by its weights.
@@ -24,9 +24,9 @@ def default_source() -> str:
 
 
 def options() -> list[str]:
-    presets = list(list_presets())
+    """The default first (Streamlit warns when a widget set through session state has another default index)."""
     default = default_source()
-    return presets if default in presets else [default, *presets]
+    return [default, *(p for p in list_presets() if p != default)]
 
 
 @st.cache_resource(ttl=cache.TTL_SECONDS, max_entries=20, show_spinner=False)
@@ -44,9 +44,7 @@ def describe(rules: Rules) -> str:
 
 def choose() -> Rules:
     """Draw the preset choice in the sidebar and return the rules it selects."""
-    choices = options()
-    source = st.sidebar.selectbox("评分规则方案", choices, index=choices.index(default_source()), key=KEY,
-                                  bind="query-params", persist_state="session", help="换一套规则，全部成绩、排名和红旗随之重算。")
+    source = bound.select(st.sidebar, "评分规则方案", options(), KEY, help="换一套规则，全部成绩、排名和红旗随之重算。")
     try:
         rules = rules_for(source)
     except RulesError as exc:
