@@ -32,6 +32,7 @@ LIST_COLUMNS = ("case_no", "received_at", "unit_name", "cat_l1", "cat_l2", "addr
                 "content")
 TIMELINE_COLUMNS = ("received_at", "dispatched_at", "responded_at", "closed_at", "callback_at")
 HIDDEN_COLUMNS = ("id", "caller_key", "address_key", "batch_id")  # never leave data_access with a case
+BOX_MARGIN = 1e-5  # degrees
 
 
 def _pairs(mapping: Mapping) -> tuple:
@@ -171,22 +172,33 @@ def conditions(conn: Connection, f: CaseFilter) -> list:
     if f.overdue:
         where.append(overdue(f.limits, f.as_of or datetime.now().replace(microsecond=0)))
     if f.bbox is not None:
-        south, west, north, east = f.bbox
-        where += [cases.c.lat.between(south, north), cases.c.lon.between(west, east)]
+        where.append(in_box(f.bbox))
     if f.skip_points:
         where.append(or_(cases.c.lat.is_(None), not_(at_points(f.skip_points))))
     if f.h3_cell is not None:
-        where.append(at_points(_points_in_cell(conn, where, f.h3_cell)))
+        # The box first, so that the list of points is only tested inside it.
+        box = in_box(cell_bbox(f.h3_cell))
+        where += [box, at_points(_points_in_cell(conn, [*where, box], f.h3_cell))]
     return where
 
 
-def _points_in_cell(conn: Connection, where: list, cell: str) -> list[tuple]:
-    """The distinct coordinates inside one H3 cell: the cell's bounding box in SQL, the exact test in Python."""
+def in_box(bbox: tuple):
+    south, west, north, east = bbox
+    return and_(cases.c.lat.between(south, north), cases.c.lon.between(west, east))
+
+
+def cell_bbox(cell: str) -> tuple:
+    """(south, west, north, east) around an H3 cell: a cheap SQL pre-filter before the exact test in Python.
+    The margin (about a metre) covers the slight bulge of the cell's geodesic edges beyond its corners."""
     boundary = h3.cell_to_boundary(cell)
     lats, lons = [p[0] for p in boundary], [p[1] for p in boundary]
-    box = (cases.c.lat.between(min(lats), max(lats)), cases.c.lon.between(min(lons), max(lons)))
+    return min(lats) - BOX_MARGIN, min(lons) - BOX_MARGIN, max(lats) + BOX_MARGIN, max(lons) + BOX_MARGIN
+
+
+def _points_in_cell(conn: Connection, where: list, cell: str) -> list[tuple]:
+    """The distinct coordinates (within `where`) inside one H3 cell."""
     res = h3.get_resolution(cell)
-    points = conn.execute(select(cases.c.lat, cases.c.lon).where(*where, *box).distinct()).all()
+    points = conn.execute(select(cases.c.lat, cases.c.lon).where(*where).distinct()).all()
     return [(lat, lon) for lat, lon in points if h3.latlng_to_cell(lat, lon, res) == cell]
 
 

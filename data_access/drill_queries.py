@@ -5,11 +5,11 @@ cases its drill-down list shows, and returns a small result: one row per place, 
 """
 from typing import Mapping
 
-from sqlalchemy import and_, case, desc, distinct, func, literal, select
+from sqlalchemy import and_, case, desc, distinct, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import Double
 
-from data_access.case_queries import CaseFilter, Limits, at_points, conditions, on_time_response
+from data_access.case_queries import CaseFilter, Limits, at_points, conditions, in_box, on_time_response
 from data_access.schema import cases, units
 
 # --- hotspots ---
@@ -70,11 +70,11 @@ def point_volumes(conn: Connection, f: CaseFilter) -> list:
     return conn.execute(query).all()
 
 
-def point_details(conn: Connection, f: CaseFilter) -> list:
-    """(lat, lon, address, street, cat_l1, n) per distinct coordinate and description."""
+def point_details(conn: Connection, f: CaseFilter, boxes: list) -> list:
+    """(lat, lon, address, street, cat_l1, n) per distinct coordinate and description, inside the boxes."""
     query = (select(cases.c.lat, cases.c.lon, cases.c.address, cases.c.street, cases.c.cat_l1,
                     func.count().label("n"))
-             .where(*conditions(conn, f), cases.c.lat.is_not(None))
+             .where(*conditions(conn, f), or_(*[in_box(b) for b in boxes]))
              .group_by(cases.c.lat, cases.c.lon, cases.c.address, cases.c.street, cases.c.cat_l1))
     return conn.execute(query).all()
 

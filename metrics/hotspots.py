@@ -6,8 +6,8 @@
 - by H3 cell (rules.hotspots.h3_resolution): SQL groups cases by coordinate, Python maps the distinct points
   to cells; cases at placeholder points are left out and reported by `placeholder_points` instead.
 - A placeholder point carries more than rules.hotspots.placeholder_share of all geocoded cases of the period
-  across ≥ 10 distinct addresses; it is detected over the whole district (the data's defect, not a filter's),
-  in the period and its previous one.
+  across ≥ 10 distinct addresses; it is detected over the whole district (the data's defect, not a filter's)
+  in the period shown, and left out of the previous period's volumes too, so both sides compare alike.
 - hotspot: volume ≥ min_cases; surge (突增): also volume ≥ surge_ratio × the previous period's volume.
 - Filters: category (cat_l1), street, unit, overdue only (see data_access.case_queries for "overdue").
 """
@@ -17,7 +17,7 @@ import h3
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access.case_queries import CaseFilter
+from data_access.case_queries import CaseFilter, cell_bbox
 from data_access.drill_queries import (
     address_details, address_volumes, crowded_points, geocoded_total, point_details, point_volumes,
 )
@@ -53,8 +53,8 @@ def placeholder_points(engine: Engine, period: Period, rules: Rules) -> pd.DataF
 
 
 def _skip_points(engine: Engine, period: Period, rules: Rules) -> tuple:
-    found = [placeholder_points(engine, p, rules) for p in (period, period.previous())]
-    return tuple(sorted({(float(r.lat), float(r.lon)) for frame in found for r in frame.itertuples()}))
+    found = placeholder_points(engine, period, rules)
+    return tuple((float(r.lat), float(r.lon)) for r in found.itertuples())
 
 
 def hotspots(engine: Engine, period: Period, rules: Rules, by: str = "address", category: str | None = None,
@@ -104,17 +104,21 @@ def _by_cell(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, res
             cells[(lat, lon)] = h3.latlng_to_cell(lat, lon, resolution)
         return cells[(lat, lon)]
 
-    details = pd.DataFrame(point_details(conn, replace(f, skip_points=skip)),
-                           columns=["lat", "lon", "address", "street", "cat_l1", "n"])
-    details["key"] = [cell(lat, lon) for lat, lon in zip(details["lat"], details["lon"])]
-    details["lat_n"], details["lon_n"] = details["lat"] * details["n"], details["lon"] * details["n"]
-    sums = details.groupby("key", as_index=False)[["n", "lat_n", "lon_n"]].sum()
+    points = pd.DataFrame(point_volumes(conn, replace(f, skip_points=skip)), columns=["lat", "lon", "n"])
+    points["key"] = [cell(lat, lon) for lat, lon in zip(points["lat"], points["lon"])]
+    points["lat_n"], points["lon_n"] = points["lat"] * points["n"], points["lon"] * points["n"]
+    sums = points.groupby("key", as_index=False)[["n", "lat_n", "lon_n"]].sum()
     table = pd.DataFrame({"key": sums["key"], "volume": sums["n"], "lat": sums["lat_n"] / sums["n"],
                           "lon": sums["lon_n"] / sums["n"], "placeholder": False})
     table = table.sort_values(["volume", "key"], ascending=[False, True]).head(top)
     previous: dict[str, int] = {}
     for r in point_volumes(conn, replace(before, skip_points=skip)):
         previous[cell(r.lat, r.lon)] = previous.get(cell(r.lat, r.lon), 0) + r.n
+    # Labels, streets and categories only for the chosen cells: their bounding boxes in SQL, then exactly.
+    boxes = [cell_bbox(k) for k in table["key"]]
+    details = pd.DataFrame(point_details(conn, replace(f, skip_points=skip), boxes) if boxes else [],
+                           columns=["lat", "lon", "address", "street", "cat_l1", "n"])
+    details["key"] = [cell(lat, lon) for lat, lon in zip(details["lat"], details["lon"])]
     return _describe(table, details[details["key"].isin(table["key"])], previous)
 
 
