@@ -7,7 +7,7 @@ Exit status 0 on success, 2 on bad arguments or input, with a one-line reason on
 import argparse
 import sys
 
-from cli_commands import common, data, demo, drill, scoring
+from cli_commands import briefing, common, data, demo, drill, scoring
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     shared = argparse.ArgumentParser(add_help=False)
     shared.add_argument("--db", help="database URL (default: CASES_DB_URL, secrets.toml, or data/cases.db)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (data, demo, scoring, drill):
+    for module in (data, demo, scoring, drill, briefing):
         module.register(sub, shared)
     return parser
 

@@ -33,6 +33,7 @@ bottom_n = 1
 min_cases = 2
 """
 P1, P2 = "东城区北新桥三条8号", "东城区景山前街4号"
+PLACES = {P1: (39.9412, 116.4168), P2: (39.9263, 116.3961)}  # WGS-84, so that the map has something to draw
 AS_OF = datetime(2025, 4, 10, 9, 0)
 UNITS = (("东华门街道", "街道"), ("景山街道", "街道"), ("交道口街道", "街道"))
 
@@ -46,7 +47,8 @@ def case(no: str, unit_id: int, day: str, place: str | None = None, street: str 
     received = datetime.fromisoformat(f"{day} 08:00:00")
     values = dict(responded_at=received + timedelta(hours=2), solved="解决", satisfaction="满意",
                   closed_at=None if closed_after is None else received + timedelta(hours=closed_after),
-                  address=place, street=street)
+                  address=place, street=street, lat=PLACES.get(place, (None, None))[0],
+                  lon=PLACES.get(place, (None, None))[1])
     values.update(fields)
     return case_row(no, unit_id, received.isoformat(sep=" "), **values)
 
