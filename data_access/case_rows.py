@@ -3,6 +3,8 @@
 No database here: the importer resolves the unit afterwards (and may create it). All of a row's problems are
 reported together, each naming the column as the file calls it, so one correction pass fixes the row.
 """
+from operator import itemgetter
+
 from data_access.case_fields import FIELD_BY_KEY, FIELDS, FieldError, ImportRefused, parse_datetime
 from data_access.column_mappings import Mapping
 from data_access.coords import to_wgs84
@@ -27,8 +29,12 @@ class RowParser:
         if missing:
             zh = "、".join(FIELD_BY_KEY[k].header for k in missing)
             raise ImportRefused(f"缺少必需的列: {zh} (missing required columns: {', '.join(missing)})")
-        self.plan = [(f.key, located.get(f.key), self._parser(f, mapping), mapping.values.get(f.key, {}),
-                      mapping.defaults.get(f.key, "")) for f in FIELDS if f.key in present]
+        # Columns in the file are picked in one C call; a field with only a default reads an always-empty cell.
+        used = [f for f in FIELDS if f.key in present]
+        self.width = len(headers) + 1
+        self.pick = itemgetter(*(located.get(f.key, len(headers)) for f in used))
+        self.plan = [(f.key, self._parser(f, mapping), mapping.values.get(f.key), mapping.defaults.get(f.key, ""))
+                     for f in used]
 
     @staticmethod
     def _parser(field, mapping: Mapping):
@@ -43,11 +49,16 @@ class RowParser:
     def parse(self, cells: list[str]) -> tuple[dict | None, list[str]]:
         """(clean row with `unit` / `unit_type` still as text, []) or (None, reasons)."""
         values, reasons, failed = {}, [], set()
-        for key, index, parse, translate, default in self.plan:
-            text = cells[index].strip() if index is not None and index < len(cells) else ""
-            text = translate.get(text, text) or default
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        for (key, parse, translate, default), text in zip(self.plan, self.pick(cells)):
+            text = text.strip()
+            if translate:
+                text = translate.get(text, text)
             if not text:
-                continue
+                if not default:
+                    continue
+                text = default
             try:
                 values[key] = parse(text)
             except FieldError as exc:
