@@ -91,3 +91,7 @@ frequent_callers = _cached("metrics.indicators.frequent_callers")
 category_mix = _cached("metrics.indicators.category_mix")
 tag_trend = _cached("metrics.indicators.tag_trend")
 hotspots = _cached("metrics.hotspots.hotspots")
+
+# Meeting agenda (additive, by MEETING): proposals for a period, follow-up of the last meeting's items.
+propose = _cached("metrics.agenda.propose")
+follow_up = _cached("metrics.agenda.follow_up")
