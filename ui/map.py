@@ -1,7 +1,8 @@
 """The hotspot map (pydeck, offline): H3 hexagons or address points sized by volume, surges in red, street labels.
 
-No basemap by default (map_provider=None: nothing is fetched from the internet); an intranet style.json can be
-set with MAP_STYLE_URL. Only aggregates reach the map: one row per hotspot, one label per street.
+No basemap by default (map_provider=None and no map_style: nothing is fetched from the internet; an explicit
+map_style=None would make Streamlit fall back to a Carto basemap); an intranet style.json can be set with
+MAP_STYLE_URL. Only aggregates reach the map: one row per hotspot, one label per street.
 """
 import math
 import os
@@ -84,8 +85,11 @@ def hotspot_deck(spots: pd.DataFrame, labels: pd.DataFrame, by: str, style_url: 
     text_layer = pdk.Layer("TextLayer", labels, id="streets", get_position=["lon", "lat"], get_text="name",
                            get_size=16, get_color=LABEL, character_set=CJK_CHARACTERS, font_family=CJK_FONT,
                            background=True, get_background_color=[255, 255, 255, 200], pickable=False)
+    # map_style=None would make Streamlit pick an internet (Carto) basemap; left unset, pydeck sends its
+    # "no style" marker and nothing is fetched.
+    basemap = {"map_style": style_url} if style_url else {}
     return pdk.Deck(layers=[spots_layer, text_layer], initial_view_state=view_of(spots), map_provider=None,
-                    map_style=style_url, tooltip={"html": TOOLTIP_HTML, "style": TOOLTIP_STYLE})
+                    tooltip={"html": TOOLTIP_HTML, "style": TOOLTIP_STYLE}, **basemap)
 
 
 def show_map(spots: pd.DataFrame, labels: pd.DataFrame, by: str, key: str) -> str | None:
