@@ -264,3 +264,105 @@ def test_rules_limits_and_credits_come_from_the_rules_file(engine, tmp_path):
 def test_bad_source_is_refused(engine):
     with pytest.raises(ValueError, match="source"):
         base_counts(engine, MARCH, RULES, source="pandas")
+
+
+# --- properties (hypothesis) ---
+
+from datetime import datetime, timedelta  # noqa: E402
+from itertools import count  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from metrics.ranking import round2  # noqa: E402
+from metrics.rules import load_rules_text  # noqa: E402
+
+START = datetime(2025, 2, 20)
+
+# Offsets in seconds that land exactly on, just before and just after whole hours, in the same small range as
+# the limits drawn below, so that "exactly at the limit" and "one second over" both occur often.
+def _edge_seconds(max_hours: int):
+    return st.builds(lambda h, s: h * 3600 + s, st.integers(0, max_hours), st.sampled_from([-1, 0, 0, 1, 1800]))
+
+
+_case = st.fixed_dictionaries({
+    "unit": st.integers(0, 2),
+    "received": st.integers(0, 50 * 86400 - 1),
+    "dispatch": st.none() | st.integers(0, 36000),
+    "response": st.none() | _edge_seconds(8),
+    "close": st.none() | _edge_seconds(14),
+    "callback": st.none() | st.integers(0, 20 * 86400),
+    "urgency": st.sampled_from([None, "", "紧急", "一般"]),
+    "deadline_class": st.sampled_from([None, "", "紧急", "水电气热", "一般", "疑难"]),
+    "solved": st.sampled_from([None, "", "解决", "部分解决", "未解决"]),
+    "satisfaction": st.sampled_from([None, "", "满意", "基本满意", "不满意", "未评价"]),
+    "dispatch_count": st.integers(1, 3),
+    "excluded": st.booleans(),
+})
+_credit = st.sampled_from([0.0, 0.25, 0.3, 0.5, 0.7, 1.0])
+_rules_text = st.builds(
+    lambda basis, r1, r2, c, credits: (
+        f'period_basis = "{basis}"\n[response_limit_hours]\n"紧急" = {r1}\n"一般" = {r2}\n'
+        f'[close_limit_hours]\n"紧急" = {c[0]}\n"水电气热" = {c[1]}\n"一般" = {c[2]}\n"疑难" = {c[3]}\n'
+        f'[solved_credit]\n"部分解决" = {credits[0]}\n"未解决" = {credits[1]}\n'
+        f'[satisfaction_credit]\n"基本满意" = {credits[2]}\n"不满意" = {credits[3]}\n'),
+    st.sampled_from(["received", "callback"]), st.integers(1, 6), st.integers(1, 6),
+    st.lists(st.integers(1, 12), min_size=4, max_size=4), st.lists(_credit, min_size=4, max_size=4))
+
+
+def _random_row(spec: dict, unit_ids: list[int], case_no: str) -> dict:
+    received = START + timedelta(seconds=spec["received"])
+    start = None if spec["dispatch"] is None else received + timedelta(seconds=spec["dispatch"])
+    base = start or received
+    after = {k: None if spec[k] is None else base + timedelta(seconds=spec[k]) for k in ("response", "close")}
+    return case_row(case_no, unit_ids[spec["unit"]], received, dispatched_at=start,
+                    responded_at=after["response"], closed_at=after["close"],
+                    callback_at=None if spec["callback"] is None else received + timedelta(seconds=spec["callback"]),
+                    **{k: spec[k] for k in ("urgency", "deadline_class", "solved", "satisfaction", "dispatch_count",
+                                            "excluded")})
+
+
+def test_summary_source_equals_case_source_on_random_data(engine):
+    unit_ids = list(units(engine, ("甲街道", "街道"), ("乙局", "区级部门"), ("丙公司", "国有企业")).values())
+    serial = count()
+
+    @settings(max_examples=12, deadline=None)
+    @given(specs=st.lists(_case, min_size=1, max_size=15), rules_text=_rules_text)
+    def check(specs, rules_text):
+        # Cases pile up over the examples: each comparison covers everything written so far.
+        write(engine, [_random_row(s, unit_ids, f"R{next(serial)}") for s in specs], f"random{next(serial)}.csv")
+        rules = load_rules_text(rules_text)
+        for key in ("2025-03", "2025-Q1", "2025-W10"):
+            period = parse_period(key)
+            summary = base_counts(engine, period, rules, "summary")
+            pd.testing.assert_frame_equal(summary, base_counts(engine, period, rules, "cases"), check_exact=True)
+
+    check()
+
+
+def test_weights_in_a_rules_file_change_the_raw_score_as_the_formula_says(engine, tmp_path):
+    # 10 cases: 1 late, 2 未解决, 3 不满意 → response 0.9, resolution 0.8, satisfaction 0.7.
+    u = units(engine, ("甲街道", "街道"))["甲街道"]
+    write(engine, month_cases(u, "2025-03", late=1, unsolved=2, unsatisfied=3))
+    add_adjustment(engine, u, "2025-03", -1.5, "督办扣分")
+    path = tmp_path / "weights.toml"
+
+    @settings(max_examples=10, deadline=None)
+    @given(st.integers(0, 100), st.integers(0, 100))
+    def check(a, b):
+        a, b = sorted((a, b))
+        response, resolution, satisfaction = a, b - a, 100 - b  # percentages, summing to 100
+        path.write_text(f"[weights]\nresponse = {response / 100}\nresolution = {resolution / 100}\n"
+                        f"satisfaction = {satisfaction / 100}\n", encoding="utf-8")
+        row = unit_scores(engine, MARCH, load_rules(str(path))).iloc[0]
+        expected = response * 0.9 + resolution * 0.8 + satisfaction * 0.7  # = 100 × Σ w × rate
+        assert row["raw_score"] == pytest.approx(expected, abs=1e-9)
+        assert row["adjusted_score"] == pytest.approx(expected - 1.5, abs=1e-9)
+
+    check()
+
+
+@pytest.mark.parametrize("score, expected", [
+    (95.5, 95.5), (0.125, 0.13), (2.675, 2.68), (96.4149999, 96.41), (96.41499999999999, 96.42),
+    (89.99999999999999, 90.0), (None, None), (float("nan"), None)])
+def test_round2_rounds_half_up_on_the_decimal_value(score, expected):
+    assert round2(score) == expected
