@@ -15,7 +15,7 @@ REPEAT_SHARE = 0.06        # cases where a caller comes back about the same thin
 REPEAT_WINDOW = timedelta(days=29)
 LISTED_PLACE_SHARE = 0.55  # cases at one of the recurring places; the rest at other house numbers
 NOT_GEOCODED = 0.05
-ON_PLACEHOLDER = 0.07      # of all cases with an address: the geocoder's fallback point (METRICS.md §7)
+ON_PLACEHOLDER = 0.075     # of all cases with an address: the geocoder's fallback point (METRICS.md §7)
 NO_PHONE = 0.03
 LANDLINE = 0.15
 PHONE_IN_TEXT = 0.03

@@ -12,6 +12,8 @@ from data_access.demo_catalog import (
 from data_access.demo_places import STREETS, Place, build_places, community_centers, unit_specs
 
 N_HOTSPOTS = 5      # places that draw many cases every month
+PLACE_WEIGHT_CAP = 6  # ordinary places: Pareto weights (mean ≈ 2.4 once capped)
+HOTSPOT_WEIGHT = 10   # a hotspot: ≈ 0.7 % of all cases, ~200 a month at scale 1.0
 N_SURGES = 3        # places that surge in one month (one of them in the newest month)
 MISS_RANGE = {"街道": (0.010, 0.040), "区级部门": (0.010, 0.055)}  # else enterprises
 WEAK_MISS = (0.09, 0.13)            # a bad spell: rates around 87–91 %
@@ -62,10 +64,10 @@ def new_mobile(rng: random.Random) -> str:
 def build_world(rng: random.Random, month_starts: list[date], last_day: date, scale: float) -> World:
     centers = community_centers(rng)
     places = build_places(rng, centers)
-    weights = [rng.paretovariate(1.6) for _ in places]
+    weights = [min(rng.paretovariate(1.6), PLACE_WEIGHT_CAP) for _ in places]
     hot = rng.sample(range(len(places)), N_HOTSPOTS)
     for i in hot:
-        weights[i] *= 15
+        weights[i] = HOTSPOT_WEIGHT
     street_weights = [s.relative_population * rng.uniform(0.8, 1.4) for s in STREETS]
     miss = miss_rates(rng, len(month_starts))
     callers = frequent_callers(rng, places, scale)

@@ -203,8 +203,8 @@ def test_placeholder_point_carries_more_than_5_percent_across_many_addresses(hal
     for month in (1, 7):
         geocoded = [r for r in half_year if _month(r) == month and r["lat"] is not None]
         on_point = [r for r in geocoded if (r["lat"], r["lon"]) == PLACEHOLDER_POINT]
-        # 7 % of addressed cases land there, 5 % have no coordinates: 0.07 / 0.95 ≈ 7.4 % of geocoded ones.
-        assert 0.05 < len(on_point) / len(geocoded) < 0.10
+        # 7.5 % of addressed cases land there, 5 % have no coordinates: 0.075 / 0.95 ≈ 7.9 % of geocoded ones.
+        assert 0.05 < len(on_point) / len(geocoded) < 0.12
         assert len({r["address"] for r in on_point}) >= 10
         points = Counter((r["lat"], r["lon"]) for r in geocoded)
         assert points.most_common(1)[0][0] == PLACEHOLDER_POINT
@@ -219,7 +219,8 @@ def test_repeat_and_frequent_callers(half_year):
         earlier = seen[(r["caller_key"], r["cat_l2"])]
         repeats += any(r["received_at"] - t <= timedelta(days=30) for t in earlier)
         earlier.append(r["received_at"])
-    assert 0.03 < repeats / len(half_year) < 0.12
+    # 6 % come back on purpose; frequent callers add about 3 % (3 callers × ~9.5 a month in ~870 cases).
+    assert 0.06 < repeats / len(half_year) < 0.14
     per_month = Counter((r["caller_key"], _month(r)) for r in half_year if r["caller_key"])
     for month in range(1, 8):
         assert sum(1 for (_, m), n in per_month.items() if m == month and n >= 5) >= 3
@@ -228,9 +229,13 @@ def test_repeat_and_frequent_callers(half_year):
 
 
 def test_a_place_surges_in_the_last_month(half_year):
+    # At scale 0.03 a surge is 8 cases about one surge topic at one place, on top of its usual few.
     june = Counter(r["address_key"] for r in half_year if _month(r) == 6 and r["address_key"])
     july = Counter(r["address_key"] for r in half_year if _month(r) == 7 and r["address_key"])
-    assert any(n >= 8 and n >= 2 * june.get(key, 0) for key, n in july.items())
+    topics = Counter((r["address_key"], r["cat_l2"]) for r in half_year
+                     if _month(r) == 7 and r["address_key"] and r["cat_l2"] in SURGE_TOPICS)
+    surging = [key for (key, _), n in topics.items() if n >= 8]
+    assert surging and all(july[key] >= max(5, 2 * june.get(key, 0)) for key in surging)
 
 
 def test_rates_routing_and_case_fields_look_real(half_year):
