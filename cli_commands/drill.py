@@ -56,7 +56,7 @@ def lost_command(args) -> int:
         if unit_id is None:
             raise CliError(f"找不到承办单位 {args.unit!r} (unknown --unit: give a unit name or code)")
         cases = _plain(lost_cases(engine, period, rules, unit_id))
-        summary = None if args.format == "csv" else lost_summary(engine, period, rules, unit_id, target=args.target)
+        summary = None if args.format == "csv" else _summary(engine, period, rules, unit_id, args.target)
     if args.format == "csv":
         emit(cases, LOST_COLUMNS, "csv")
     elif args.format == "json":
@@ -68,6 +68,13 @@ def lost_command(args) -> int:
         print(_lost_heading(summary, period))
         sys.stdout.write(table_text(records(cases, LOST_COLUMNS), LOST_COLUMNS))
     return 0
+
+
+def _summary(engine, period, rules, unit_id: int, target: float | None) -> dict:
+    try:
+        return lost_summary(engine, period, rules, unit_id, target=target)
+    except ValueError as exc:  # a unit without scores: inactive and without cases in the period
+        raise CliError(str(exc)) from None
 
 
 def _lost_heading(summary: dict, period) -> str:

@@ -203,7 +203,7 @@ def _points_in_cell(conn: Connection, where: list, cell: str) -> list[tuple]:
 
 
 def repeat_rows(conn: Connection, f: CaseFilter, where: list | None = None) -> list:
-    """(id, unit_id, day, received_at) of the filter's cases that are repeats.
+    """(id, unit_id, day, received_at, prev_at) of the filter's cases that are repeats.
 
     SQL joins each case to the same caller's earlier cases of the same cat_l2 (index on caller_key, received_at)
     and keeps only the latest; the exact window (a timestamp difference, which has no portable SQL) is checked

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import Double
 
 from data_access.case_queries import CaseFilter, Limits, at_points, conditions, in_box, on_time_response
-from data_access.schema import cases, units
+from data_access.schema import cases
 
 # --- hotspots ---
 
@@ -146,12 +146,6 @@ def volumes_by(conn: Connection, f: CaseFilter, column) -> list:
     key = cases.c[column] if isinstance(column, str) else column
     query = select(key.label("value"), func.count().label("n")).where(*conditions(conn, f)).group_by(key)
     return conn.execute(query).all()
-
-
-def populations(conn: Connection) -> dict:
-    """unit name → population, for the units that have one (streets and townships)."""
-    query = select(units.c.name, units.c.population).where(units.c.population.is_not(None))
-    return dict(conn.execute(query).tuples().all())
 
 
 def frequent_caller_rows(conn: Connection, f: CaseFilter, min_cases: int) -> list:

@@ -40,8 +40,9 @@ def per_10k(engine: Engine, period: Period, rules: Rules | None = None) -> pd.Da
     f = CaseFilter(unit_ids=None, start=period.start, end=period.end, basis=rules.basis if rules else "r")
     with engine.connect() as conn:
         volumes = {street: n for street, n in drill_queries.volumes_by(conn, f, "street") if street}
-        population = drill_queries.populations(conn)
-        streets = [u["name"] for u in list_units(conn) if u["unit_type"] in STREET_TYPES]
+        known = list_units(conn)
+    population = {u["name"]: u["population"] for u in known if u["population"] is not None}
+    streets = [u["name"] for u in known if u["unit_type"] in STREET_TYPES]
     names = sorted(set(volumes) | set(streets))
     frame = pd.DataFrame({"street": names, "volume": [int(volumes.get(s, 0)) for s in names],
                           "population": pd.array([population.get(s) for s in names], dtype="Int64")})

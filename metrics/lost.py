@@ -132,7 +132,8 @@ def lost_summary(engine: Engine, period: Period, rules: Rules, unit_id: int, tar
     scores = unit_scores(engine, period, rules)
     row = scores[scores["unit_id"] == unit_id]
     if row.empty:
-        raise ValueError(f"单位 {unit_id} 不存在 (unit {unit_id} not found)")
+        raise ValueError(f"单位 {unit_id} 在 {period.key} 没有成绩（不存在或已停用） "
+                         f"(unit {unit_id} has no score in {period.key}: unknown or inactive)")
     row = row.iloc[0]
     costs = lost_costs(engine, period, rules, unit_id, scores)
     chosen = target if target is not None else default_target(engine, period, rules, unit_id, scores)
