@@ -1,4 +1,6 @@
 """Scoring commands (DATA_FORMAT.md §3): scores, awards, lagging; and adjust, to enter a 加减分."""
+from contextlib import contextmanager
+
 from data_access.units import unit_index
 from metrics.adjustments import AdjustmentError, add_adjustment
 from metrics.awards import awards
@@ -37,6 +39,16 @@ def register(sub, shared) -> None:
     p.set_defaults(handler=adjust_command)
 
 
+@contextmanager
+def _engine(args):
+    """The command's engine, disposed afterwards (an in-process caller, such as a test, keeps no pool open)."""
+    engine = engine_for(args)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def _inputs(args):
     """Period and rules first, so a bad one is reported before the database is touched."""
     return parse_period(args.period), load_rules(args.rules)
@@ -53,29 +65,32 @@ def scores_command(args) -> int:
     period, rules = _inputs(args)
     if args.group is not None and args.group not in group_order(rules):
         raise CliError(f"未知的排名分组 {args.group!r}，应为 {' / '.join(group_order(rules))} (unknown --group)")
-    return _emit(unit_scores(engine_for(args), period, rules, group=args.group), "scores", args.format)
+    with _engine(args) as engine:
+        return _emit(unit_scores(engine, period, rules, group=args.group), "scores", args.format)
 
 
 def awards_command(args) -> int:
     period, rules = _inputs(args)
-    return _emit(awards(engine_for(args), period, rules), "awards", args.format)
+    with _engine(args) as engine:
+        return _emit(awards(engine, period, rules), "awards", args.format)
 
 
 def lagging_command(args) -> int:
     period, rules = _inputs(args)
-    return _emit(lagging(engine_for(args), period, rules), "lagging", args.format)
+    with _engine(args) as engine:
+        return _emit(lagging(engine, period, rules), "lagging", args.format)
 
 
 def adjust_command(args) -> int:
     period = parse_period(args.period)
-    engine = engine_for(args)
-    with engine.connect() as conn:
-        unit_id = unit_index(conn).get(args.unit)
-    if unit_id is None:
-        raise CliError(f"找不到承办单位 {args.unit!r} (unknown --unit: give a unit name or code)")
-    try:
-        new_id = add_adjustment(engine, unit_id, period.key, args.points, args.reason, args.user)
-    except AdjustmentError as exc:
-        raise CliError(str(exc)) from None
+    with _engine(args) as engine:
+        with engine.connect() as conn:
+            unit_id = unit_index(conn).get(args.unit)
+        if unit_id is None:
+            raise CliError(f"找不到承办单位 {args.unit!r} (unknown --unit: give a unit name or code)")
+        try:
+            new_id = add_adjustment(engine, unit_id, period.key, args.points, args.reason, args.user)
+        except AdjustmentError as exc:
+            raise CliError(str(exc)) from None
     print(f"已记录加减分 #{new_id}: {args.unit} {period.key} {args.points:+g} ({args.reason})")
     return 0
