@@ -23,7 +23,8 @@ st.caption(f"{f.period.label} · 全区")
 with guarded("核心指标"):
     summary = cache.district_summary(f.period, f.rules)
     kpi.cards(summary, KPI_KEYS, titles={"raw_score": label("adjusted_score")},
-              helps={"raw_score": "全区综合成绩：全区全部工单按评分规则算出的三率加权成绩（全区不计加减分）。"})
+              helps={"raw_score": "全区综合成绩：全区全部工单按评分规则算出的三率加权成绩（全区不计加减分）。"},
+              with_change=summary["prev_volume"] > 0)  # no 环比 against a period without any data
     drill_button(f"查看本期 {summary['volume']} 件工单", filters.case_filter(f), key="ov_volume",
                  title=f"{f.period.label} 全区工单")
 
@@ -52,6 +53,8 @@ with right:
     st.subheader(TOPIC_TAG)
     with guarded(TOPIC_TAG):
         tagged = cache.tag_trend(trailing(f.period, TREND_PERIODS), tag=TOPIC_TAG, rules=f.rules)
+        if not tagged.empty:
+            tagged = tagged[tagged["volume"].cumsum() > 0]
         if tagged.empty:
             st.info(f"近 {TREND_PERIODS} 期没有标注“{TOPIC_TAG}”的工单。")
         else:

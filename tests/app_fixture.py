@@ -19,6 +19,9 @@ Every third case of a unit (i = 2, 5, 8, 11) is 物业管理, the rest 市容环
 tag 每月一题 with cat_l2 物业服务. The batch is marked as the demo district's, so the app opens without a login.
 """
 from datetime import datetime, timedelta
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
 
 from data_access.batches import finish_batch, start_batch
 from data_access.case_store import write_cases
@@ -26,6 +29,7 @@ from data_access.engine import make_engine
 from data_access.migrate import upgrade
 from tests.factories import case_row, units
 
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 STREETS = ("东华门街道", "景山街道", "交道口街道", "安定门街道")
 DEPARTMENT = "区城管委"
 # unit → month → (assessed, late, partial, unsolved, unsatisfied, excluded)
@@ -68,3 +72,21 @@ def build(url: str) -> dict[str, int]:
         finish_batch(conn, batch, n_rows=len(rows), n_new=result.new, n_updated=0, n_unchanged=0, n_rejected=0)
     engine.dispose()
     return ids
+
+
+def open_app(monkeypatch, url: str, page: str | None = None, auth_mode: str | None = None, **params) -> AppTest:
+    """Run the app on the database at `url`, as a browser opening `page` with URL parameters `params`."""
+    monkeypatch.setenv("CASES_DB_URL", url)
+    monkeypatch.delenv("SCORING_RULES", raising=False)
+    if auth_mode:
+        monkeypatch.setenv("AUTH_MODE", auth_mode)
+    else:
+        monkeypatch.delenv("AUTH_MODE", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    if page:
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at

@@ -47,6 +47,7 @@ def score_trend(trend: pd.DataFrame, value: str = "adjusted_score", target: floa
 
     `trend` has period_label, unit_name and `value` (metrics.scores.score_trend rows).
     """
+    trend = trend[["period_label", "unit_name", value]]  # the browser gets every column it is sent
     lines = alt.Chart(trend).mark_line(point=alt.OverlayMarkDef(size=70), strokeWidth=3).encode(
         x=_periods_axis(trend),
         y=alt.Y(f"{value}:Q", title=label(value), scale=alt.Scale(zero=False),
@@ -66,7 +67,8 @@ def score_trend(trend: pd.DataFrame, value: str = "adjusted_score", target: floa
 
 def rank_over_time(trend: pd.DataFrame) -> alt.Chart:
     """Rank by period for chosen units: rank 1 at the top; periods without a rank leave a gap."""
-    ranked = trend.dropna(subset=["rank"]).astype({"rank": int})
+    ranked = trend.dropna(subset=["rank"]).astype({"rank": int})[["period_label", "unit_name", "rank",
+                                                                   "adjusted_score"]]
     top = int(ranked["rank"].max()) if len(ranked) else 1
     chart = alt.Chart(ranked).mark_line(point=alt.OverlayMarkDef(size=80), strokeWidth=3).encode(
         x=_periods_axis(trend),

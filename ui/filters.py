@@ -47,8 +47,9 @@ def periods_between(first: date, last: date, kind: str) -> list[Period]:
 
 
 def _ptype_from_url() -> str:
-    """A link with only ?period=2025-B2 opens the bi-monthly view rather than dropping the period."""
-    if "ptype" in st.query_params:
+    """A link with only ?period=2025-B2 opens the bi-monthly view rather than dropping the period (on a fresh
+    session; later the session's choice holds, and an index other than the first would draw a Streamlit warning)."""
+    if "ptype" in st.query_params or st.session_state.get("ptype") is not None:
         return "month"
     try:
         kind = parse_period(st.query_params.get("period", "")).kind

@@ -14,10 +14,12 @@ def card(container, key: str, value, previous, title: str | None = None, help_te
 
 
 def cards(summary: dict, keys: list[str], titles: dict[str, str] | None = None,
-          helps: dict[str, str] | None = None) -> list:
-    """A row of cards from a summary dict holding `key` and `prev_key` for each key; returns the columns."""
+          helps: dict[str, str] | None = None, with_change: bool = True) -> list:
+    """A row of cards from a summary dict holding `key` and `prev_key` for each key; returns the columns.
+    with_change=False leaves the 环比 out (e.g. the previous period holds no data at all)."""
     titles, helps = titles or {}, helps or {}
     columns = st.columns(len(keys))
     for column, key in zip(columns, keys):
-        card(column, key, summary.get(key), summary.get(f"prev_{key}"), titles.get(key), helps.get(key))
+        previous = summary.get(f"prev_{key}") if with_change else None
+        card(column, key, summary.get(key), previous, titles.get(key), helps.get(key))
     return columns
