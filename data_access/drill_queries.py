@@ -63,10 +63,12 @@ def address_details(conn: Connection, f: CaseFilter, keys: list) -> list:
     return conn.execute(query).all()
 
 
-def point_volumes(conn: Connection, f: CaseFilter) -> list:
-    """(lat, lon, n) per distinct coordinate: what H3 cells are made of."""
-    query = (select(cases.c.lat, cases.c.lon, func.count().label("n"))
-             .where(*conditions(conn, f), cases.c.lat.is_not(None)).group_by(cases.c.lat, cases.c.lon))
+def point_volumes(conn: Connection, f: CaseFilter, boxes: list | None = None) -> list:
+    """(lat, lon, n) per distinct coordinate (inside the boxes, if given): what H3 cells are made of."""
+    where = [*conditions(conn, f), cases.c.lat.is_not(None)]
+    if boxes is not None:
+        where.append(or_(*[in_box(b) for b in boxes]))
+    query = select(cases.c.lat, cases.c.lon, func.count().label("n")).where(*where).group_by(cases.c.lat, cases.c.lon)
     return conn.execute(query).all()
 
 

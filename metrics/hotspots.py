@@ -31,6 +31,7 @@ BY = ("address", "h3")
 COLUMNS = ["key", "label", "street", "lat", "lon", "volume", "prev_volume", "change", "surge", "hotspot",
            "placeholder", "top_categories"]
 PLACEHOLDER_COLUMNS = ["lat", "lon", "volume", "share", "addresses"]
+DETAIL_COLUMNS = ["key", "address", "street", "cat_l1", "n"]
 
 
 def hotspot_filter(period: Period, rules: Rules, category: str | None = None, street: str | None = None,
@@ -89,10 +90,10 @@ def _by_address(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int) 
     table = pd.DataFrame(rows, columns=["key", "volume", "lat", "lon", "geocoded", "usable"])
     keys = list(table["key"])
     if not keys:
-        return _describe(table, pd.DataFrame(columns=["key", "address", "street", "cat_l1", "n"]), {})
+        return _describe(table, pd.DataFrame(columns=DETAIL_COLUMNS), {})
     previous = {r.key: r.volume for r in address_volumes(conn, before, skip, keys=keys)}
     table["placeholder"] = (table["geocoded"] > 0) & (table["usable"] == 0)
-    details = pd.DataFrame(address_details(conn, f, keys), columns=["key", "address", "street", "cat_l1", "n"])
+    details = pd.DataFrame(address_details(conn, f, keys), columns=DETAIL_COLUMNS)
     return _describe(table, details, previous)
 
 
@@ -111,12 +112,15 @@ def _by_cell(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, res
     table = pd.DataFrame({"key": sums["key"], "volume": sums["n"], "lat": sums["lat_n"] / sums["n"],
                           "lon": sums["lon_n"] / sums["n"], "placeholder": False})
     table = table.sort_values(["volume", "key"], ascending=[False, True]).head(top)
-    previous: dict[str, int] = {}
-    for r in point_volumes(conn, replace(before, skip_points=skip)):
-        previous[cell(r.lat, r.lon)] = previous.get(cell(r.lat, r.lon), 0) + r.n
-    # Labels, streets and categories only for the chosen cells: their bounding boxes in SQL, then exactly.
+    if table.empty:
+        return _describe(table, pd.DataFrame(columns=DETAIL_COLUMNS), {})
+    # The previous volumes, labels, streets and categories only for the chosen cells: their bounding boxes in
+    # SQL, then each point exactly.
     boxes = [cell_bbox(k) for k in table["key"]]
-    details = pd.DataFrame(point_details(conn, replace(f, skip_points=skip), boxes) if boxes else [],
+    previous: dict[str, int] = {}
+    for r in point_volumes(conn, replace(before, skip_points=skip), boxes):
+        previous[cell(r.lat, r.lon)] = previous.get(cell(r.lat, r.lon), 0) + r.n
+    details = pd.DataFrame(point_details(conn, replace(f, skip_points=skip), boxes),
                            columns=["lat", "lon", "address", "street", "cat_l1", "n"])
     details["key"] = [cell(lat, lon) for lat, lon in zip(details["lat"], details["lon"])]
     return _describe(table, details[details["key"].isin(table["key"])], previous)
