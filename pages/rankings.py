@@ -1,5 +1,6 @@
 """排名 — who moved? The rank table with change arrows, the rank over time of chosen units, and 档次 for the
 bi-monthly review."""
+import pandas as pd
 import streamlit as st
 
 from metrics.periods import trailing
@@ -14,12 +15,28 @@ TREND_PERIODS = 13
 DEFAULT_CHOSEN = 3
 MOVES = {"change": label("score_change"), "move": label("rank_change")}
 
+
+@st.fragment
+def rank_trend(f: filters.Filters, ranked: pd.DataFrame) -> None:
+    """The rank chart of the chosen units; changing the choice reruns this panel only."""
+    with guarded("名次走势"):
+        names = dict(zip(ranked["unit_id"], ranked["unit_name"]))
+        default = [f.unit_id] if f.unit_id in names else list(ranked["unit_id"][:DEFAULT_CHOSEN])
+        chosen = st.multiselect("选择单位", list(names), default=default, format_func=names.get, key="rank_units")
+        if not chosen:
+            st.info("请选择要比较的单位。")
+            return
+        trend = cache.score_trend(trailing(f.period, TREND_PERIODS), f.rules, unit_ids=chosen)
+        st.altair_chart(charts.rank_over_time(trend[trend["unit_id"].notna()]))
+
+
 user = current_user()
 f = filters.sidebar(user, "group", "unit")
 bimonthly = f.ptype == "bimonth"
 st.title("排名")
 st.caption(f"{f.period.label} · {f.group or '全部分组'} · 名次变化与上一期相比（↑ 上升、↓ 下降、新 = 上期未参与排名）")
 
+ranked = pd.DataFrame(columns=["unit_id", "unit_name"])
 with guarded("排名表"):
     scores = cache.unit_scores(f.period, f.rules, group=f.group)
     ranked = scores[scores["ranked"]].assign(move=lambda d: d["rank_change"].map(fmt.rank_move),
@@ -42,12 +59,4 @@ with guarded("排名表"):
 
 # --- rank over time for chosen units (the filtered unit, else the current top three) ---
 st.subheader(f"名次走势（近 {TREND_PERIODS} 期）")
-with guarded("名次走势"):
-    names = dict(zip(ranked["unit_id"], ranked["unit_name"]))
-    default = [f.unit_id] if f.unit_id in names else list(ranked["unit_id"][:DEFAULT_CHOSEN])
-    chosen = st.multiselect("选择单位", list(names), default=default, format_func=names.get, key="rank_units")
-    if chosen:
-        trend = cache.score_trend(trailing(f.period, TREND_PERIODS), f.rules, unit_ids=chosen)
-        st.altair_chart(charts.rank_over_time(trend[trend["unit_id"].notna()]))
-    else:
-        st.info("请选择要比较的单位。")
+rank_trend(f, ranked)

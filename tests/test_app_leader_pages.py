@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
+from data_access.engine import make_engine
+from data_access.units import list_units
 from tests.app_fixture import build, open_app
 
 
@@ -15,6 +17,12 @@ def url(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('leader') / 'cases.db'}"
     build(url)
     return url
+
+
+@pytest.fixture(scope="module")
+def ids(url) -> dict[str, int]:
+    with make_engine(url).connect() as conn:
+        return {u["name"]: u["id"] for u in list_units(conn)}
 
 
 def chart_data(at) -> list[pd.DataFrame]:
@@ -98,6 +106,14 @@ def test_rankings_with_arrows_and_rank_chart(url, monkeypatch):
     assert set(ranks["unit_name"]) == {"东华门街道", "安定门街道", "交道口街道"}  # the current top three by default
     mine = ranks[ranks["unit_name"] == "东华门街道"]
     assert list(zip(mine["period_label"], mine["rank"])) == [("2025年2月", 4), ("2025年3月", 1)]
+
+
+def test_rank_chart_follows_the_chosen_units(url, ids, monkeypatch):
+    at = open_app(monkeypatch, url, page="pages/rankings.py")
+    at.multiselect(key="rank_units").set_value([ids["景山街道"]]).run()
+    ranks = chart_data(at)[0]
+    assert list(zip(ranks["unit_name"], ranks["period_label"], ranks["rank"])) == [
+        ("景山街道", "2025年2月", 1), ("景山街道", "2025年3月", 4)]
 
 
 def test_bimonthly_rankings_show_tiers(url, monkeypatch):

@@ -16,7 +16,7 @@ from data_access.migrate import upgrade
 from metrics.rules import load_rules
 from tests.app_fixture import build, open_app
 from tests.factories import case_row, units, write
-from ui import charts, rules_text
+from ui import charts, first_run, rules_text
 from ui import format as fmt
 from ui.export import audited, csv_bytes, xlsx_bytes
 from ui.filters import periods_between
@@ -60,6 +60,16 @@ def test_empty_database_offers_the_demo_and_shows_no_data(tmp_path, monkeypatch)
     at = open_app(monkeypatch, f"sqlite:///{tmp_path / 'empty.db'}")
     assert [b.label for b in at.button] == ["生成演示数据"]
     assert not at.metric and not at.dataframe
+
+
+def test_building_the_demo_from_the_first_start_screen(tmp_path, monkeypatch):
+    monkeypatch.setattr(first_run, "DEMO_MONTHS", 1)
+    monkeypatch.setattr(first_run, "DEMO_SCALE", 0.01)
+    at = open_app(monkeypatch, f"sqlite:///{tmp_path / 'new.db'}")
+    at.button(key="build_demo").click().run()
+    assert not at.exception
+    assert any("演示数据" in i.value for i in at.info) and at.title[0].value == "总览"
+    assert int(at.metric[0].value) > 0
 
 
 def test_empty_database_with_a_login_configured_offers_no_demo(tmp_path, monkeypatch):

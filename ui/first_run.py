@@ -11,6 +11,7 @@ from ui import cache
 from ui.auth import auth_mode
 
 DEMO_MONTHS = 13
+DEMO_SCALE = 1.0  # the district's real size: about 28,000 cases a month
 
 
 def gate() -> None:
@@ -59,6 +60,6 @@ def build_demo() -> None:
 
     engine = cache.engine()
     upgrade(engine)
-    summary = seed_demo(engine, months=DEMO_MONTHS, progress=progress)
+    summary = seed_demo(engine, months=DEMO_MONTHS, scale=DEMO_SCALE, progress=progress)
     cache.clear()
     st.session_state["demo_summary"] = summary
