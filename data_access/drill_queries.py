@@ -5,7 +5,7 @@ cases its drill-down list shows, and returns a small result: one row per place, 
 """
 from typing import Mapping
 
-from sqlalchemy import and_, case, desc, distinct, func, literal, or_, select
+from sqlalchemy import case, desc, distinct, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import Double
 
@@ -14,21 +14,29 @@ from data_access.schema import cases
 
 # --- hotspots ---
 
-def geocoded_total(conn: Connection, f: CaseFilter) -> int:
-    where = conditions(conn, f)
-    return conn.execute(select(func.count()).where(*where, cases.c.lat.is_not(None))).scalar()
+def crowded_points(conn: Connection, f: CaseFilter, share: float, min_addresses: int) -> list:
+    """(lat, lon, volume, total, addresses) of the points carrying more than `share` of the `total` geocoded
+    cases, from ≥ min_addresses distinct addresses.
 
-
-def crowded_points(conn: Connection, f: CaseFilter, min_cases: float, min_addresses: int) -> list:
-    """(lat, lon, volume, addresses) of points with more than min_cases cases across ≥ min_addresses addresses."""
-    volume = func.count()
+    One scan counts cases per point and, by a window over those counts, the total; only the few heavy points
+    then have their distinct addresses counted (COUNT DISTINCT over every point would cost a sort).
+    """
+    per_point = (select(cases.c.lat, cases.c.lon, func.count().label("volume"),
+                        func.sum(func.count()).over().label("total"))
+                 .where(*conditions(conn, f), cases.c.lat.is_not(None))
+                 .group_by(cases.c.lat, cases.c.lon).subquery())
+    heavy = conn.execute(select(per_point).where(per_point.c.volume > per_point.c.total * literal(share, Double))
+                         ).all()
+    if not heavy:
+        return []
     addresses = func.count(distinct(cases.c.address_key))
-    query = (select(cases.c.lat, cases.c.lon, volume.label("volume"), addresses.label("addresses"))
-             .where(*conditions(conn, f), cases.c.lat.is_not(None))
-             .group_by(cases.c.lat, cases.c.lon)
-             .having(and_(volume > min_cases, addresses >= min_addresses))
-             .order_by(desc("volume"), cases.c.lat, cases.c.lon))
-    return conn.execute(query).all()
+    counted = dict(((r.lat, r.lon), r.n) for r in conn.execute(
+        select(cases.c.lat, cases.c.lon, addresses.label("n"))
+        .where(*conditions(conn, f), at_points([(r.lat, r.lon) for r in heavy]))
+        .group_by(cases.c.lat, cases.c.lon)))
+    found = [(r.lat, r.lon, r.volume, int(r.total), counted[(r.lat, r.lon)]) for r in heavy
+             if counted[(r.lat, r.lon)] >= min_addresses]
+    return sorted(found, key=lambda r: (-r[2], r[0], r[1]))
 
 
 def _usable(column, skip_points):

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from data_access.case_queries import CaseFilter, cell_bbox
 from data_access.drill_queries import (
-    address_details, address_volumes, crowded_points, geocoded_total, point_details, point_volumes,
+    address_details, address_volumes, crowded_points, point_details, point_volumes,
 )
 from metrics.periods import Period
 from metrics.rules import Rules
@@ -45,11 +45,9 @@ def placeholder_points(engine: Engine, period: Period, rules: Rules) -> pd.DataF
     """Points that are a geocoder's placeholder in this period: lat, lon, volume, share, addresses."""
     whole = CaseFilter.of(period, rules, unit_ids=None)
     with engine.connect() as conn:
-        total = geocoded_total(conn, whole)
-        rows = crowded_points(conn, whole, rules.get("hotspots.placeholder_share") * total,
-                              PLACEHOLDER_MIN_ADDRESSES) if total else []
-    frame = pd.DataFrame(rows, columns=["lat", "lon", "volume", "addresses"])
-    frame["share"] = frame["volume"] / total if total else None
+        rows = crowded_points(conn, whole, rules.get("hotspots.placeholder_share"), PLACEHOLDER_MIN_ADDRESSES)
+    frame = pd.DataFrame(rows, columns=["lat", "lon", "volume", "total", "addresses"])
+    frame["share"] = frame["volume"] / frame["total"]
     return frame[PLACEHOLDER_COLUMNS]
 
 
