@@ -10,6 +10,8 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from data_access.engine import make_engine
 from data_access.units import list_units
 from tests.app_fixture import build, open_app
+from ui import auth
+from ui.auth import User
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +84,15 @@ def test_scores_table_ranked_and_not_ranked(url, monkeypatch):
         (4, "景山街道", 90.0, "一般", "-10.00", "↓3")]
     assert table(at, 1, ["承办单位", "参评量", "不参与排名原因"]) == [("区城管委", 5, "参评量不足")]
     assert [b.label for b in at.get("download_button")] == ["下载 Excel", "下载 CSV"]
+
+
+def test_a_unit_user_sees_other_units_by_name_and_score_only(url, ids, monkeypatch):
+    monkeypatch.setattr(auth, "current_user", lambda: User("景山街道办", "unit", ids["景山街道"]))
+    at = open_app(monkeypatch, url, page="pages/scores.py")
+    own, ranked, not_ranked = (t.value for t in at.dataframe)
+    assert list(own["承办单位"]) == ["景山街道"] and list(own["参评量"]) == [10]
+    assert list(ranked.columns) == ["排名", "承办单位", "综合成绩", "档次", "名次变化"]
+    assert list(not_ranked.columns) == ["承办单位", "排名分组", "不参与排名原因"]
 
 
 def test_scores_group_filter(url, monkeypatch):

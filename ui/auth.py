@@ -12,14 +12,13 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from ui import cache
 
-ROLES = ("leader", "staff", "unit", "admin")
 DEMO_USER_NAME = "演示用户"
 
 
 @dataclass(frozen=True)
 class User:
     name: str
-    role: str  # one of ROLES
+    role: str  # leader | staff | unit | admin (DESIGN.md, access)
     unit_id: int | None = None  # the own unit of a `unit` user
     demo: bool = False  # the open demo mode: figures are made up
 
