@@ -88,7 +88,8 @@ def show_page(frame: pd.DataFrame, total: int, columns: list[str], key: str, use
     if total == 0:
         st.info("没有符合条件的工单。")
         return
-    frame = masked(frame, user)
+    # Empty text fields stay blank (not "None"); the rest is formatted from the registry.
+    frame = masked(frame, user).fillna({c: "" for c in columns if frame[c].dtype == object})
     pages = -(-total // page_size)
     st.caption(f"共 {total} 件，第 {min(current_page(key), pages)} / {pages} 页，每页最多 {page_size} 件。"
                "点击一行查看该工单的办理过程。")

@@ -9,12 +9,15 @@ import os
 
 import pandas as pd
 import pydeck as pdk
+from pydeck.data_utils import compute_view
 import streamlit as st
 
 SURGE = [214, 39, 40, 210]
 HOTSPOT = [31, 119, 180, 190]
 OTHER = [150, 150, 150, 150]
 LABEL = [40, 40, 40, 255]
+PIXELS_PER_ROOT_CASE = 5.0
+MAX_ZOOM = 15
 # Quoted so that pydeck passes them as strings, not as expressions (STREAMLIT_NOTES.md).
 CJK_CHARACTERS = '"auto"'
 CJK_FONT = '"Noto Sans CJK SC, Noto Sans SC, sans-serif"'
@@ -43,8 +46,8 @@ def styled(spots: pd.DataFrame) -> pd.DataFrame:
     surge = out["surge"].fillna(False).astype(bool)
     hot = out["hotspot"].fillna(False).astype(bool)
     out["color"] = [SURGE if s else HOTSPOT if h else OTHER for s, h in zip(surge, hot)]
-    # Area, not radius, follows volume; 30 m for one case.
-    out["radius"] = [30.0 * math.sqrt(max(float(v), 1.0)) for v in out["volume"]]
+    # Area, not radius, follows volume; in screen pixels, so points stay readable at any zoom.
+    out["radius"] = [PIXELS_PER_ROOT_CASE * math.sqrt(max(float(v), 1.0)) for v in out["volume"]]
     out["status"] = ["突增" if s else "高频点位" if h else "" for s, h in zip(surge, hot)]
     out["street"] = out["street"].fillna("—")
     out["prev_volume"] = out["prev_volume"].fillna(0).astype(int)
@@ -65,9 +68,12 @@ def street_labels(units: pd.DataFrame, spots: pd.DataFrame) -> pd.DataFrame:
 
 
 def view_of(spots: pd.DataFrame) -> pdk.ViewState:
+    """A view that fits the spots (not closer than street level)."""
     if spots.empty:  # Beijing's centre, so an empty map still opens somewhere sensible
         return pdk.ViewState(latitude=39.9042, longitude=116.4074, zoom=11)
-    return pdk.ViewState(latitude=float(spots["lat"].mean()), longitude=float(spots["lon"].mean()), zoom=12.5)
+    view = compute_view(spots[["lon", "lat"]].astype(float))
+    view.zoom = min(view.zoom - 1, MAX_ZOOM)  # one step out, so that points at the edge and labels show whole
+    return view
 
 
 def hotspot_deck(spots: pd.DataFrame, labels: pd.DataFrame, by: str, style_url: str | None = None) -> pdk.Deck:
@@ -79,12 +85,14 @@ def hotspot_deck(spots: pd.DataFrame, labels: pd.DataFrame, by: str, style_url: 
                                 pickable=True, auto_highlight=True)
     else:
         spots_layer = pdk.Layer("ScatterplotLayer", data, id="hotspots", get_position=["lon", "lat"],
-                                get_radius="radius", get_fill_color="color", radius_min_pixels=4,
-                                stroked=True, get_line_color=[255, 255, 255], line_width_min_pixels=1,
-                                pickable=True, auto_highlight=True)
+                                get_radius="radius", radius_units='"pixels"', get_fill_color="color",
+                                radius_min_pixels=6, radius_max_pixels=48, stroked=True,
+                                get_line_color=[255, 255, 255], line_width_min_pixels=1, pickable=True,
+                                auto_highlight=True)
     text_layer = pdk.Layer("TextLayer", labels, id="streets", get_position=["lon", "lat"], get_text="name",
-                           get_size=16, get_color=LABEL, character_set=CJK_CHARACTERS, font_family=CJK_FONT,
-                           background=True, get_background_color=[255, 255, 255, 200], pickable=False)
+                           get_size=18, get_color=LABEL, get_pixel_offset=[0, -18], character_set=CJK_CHARACTERS,
+                           font_family=CJK_FONT, background=True, get_background_color=[255, 255, 255, 200],
+                           pickable=False)
     # map_style=None would make Streamlit pick an internet (Carto) basemap; left unset, pydeck sends its
     # "no style" marker and nothing is fetched.
     basemap = {"map_style": style_url} if style_url else {}
