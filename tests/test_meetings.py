@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from data_access import meetings as m
 from data_access.schema import audit_log
+from data_access.units import list_units
 from tests.factories import units
 
 
@@ -112,3 +113,32 @@ def test_delete_meeting_takes_its_items(engine):
         assert m.get_meeting(conn, meeting) is None
         assert m.list_items(conn, meeting) == []
         assert [i["label"] for i in m.list_items(conn, kept)] == ["乙"]
+
+
+
+def test_migration_0002_upgrades_a_database_in_place(tmp_path):
+    """A database at 0001 keeps its data and gains the two tables; downgrading to 0001 drops only them.
+    (Every test's database reaches head through 0002 on all three backends; this one steps 0001 → 0002 alone.)"""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from data_access.engine import make_engine
+    from data_access.migrate import _config, current_revision
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "0001")
+    ids = units(engine, ("东华门街道", "街道"))
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), "0002")
+    assert current_revision(engine) == "0002"
+    assert {"meetings", "meeting_items"} <= set(inspect(engine).get_table_names())
+    meeting = _meeting(engine, "2025-03-10")
+    with engine.begin() as conn:
+        m.add_item(conn, meeting, "unit", str(ids["东华门街道"]), "东华门街道", owner_unit_id=ids["东华门街道"])
+        assert [i["owner_unit_id"] for i in m.list_items(conn, meeting)] == [ids["东华门街道"]]
+        command.downgrade(_config(conn), "0001")
+    assert not {"meetings", "meeting_items"} & set(inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        assert [u["name"] for u in list_units(conn)] == ["东华门街道"]
+    engine.dispose()
