@@ -14,7 +14,7 @@ from data_access.demo_catalog import (
     CATEGORIES, FREQUENT_CALLER_TOPICS, HOTSPOT_TOPICS, MONTHLY_THEMES, SEASONS, STREET, SURGE_TOPICS,
     VOLUME_BY_MONTH, VOLUME_BY_WEEKDAY,
 )
-from data_access.demo_cases import timeline
+from data_access.demo_cases import CaseMaker, timeline
 from data_access.demo_places import PLACEHOLDER_POINT, unit_specs
 from data_access.demo_world import build_world, miss_rates
 from data_access.schema import cases, import_batches, stat_unit_day, units
@@ -77,10 +77,18 @@ def test_demo_months_default_end_is_yesterday():
 
 def test_a_scale_one_month_has_about_28000_cases():
     # Ordinary cases in March 2025: 335,000 / 365 × 0.95 (March) × 30.82 (its weekday factors) ≈ 26,873,
-    # plus 12 frequent callers' 5–14 cases each; the build writes exactly the planned count (see below).
-    world = build_world(random.Random(1), [date(2025, 3, 1)], date(2025, 3, 31), 1.0)
-    assert 28_000 * 0.85 <= world.total <= 28_000 * 1.15
+    # plus 12 frequent callers' 5–14 cases each. The rows are made as seed_demo makes them, without the database.
+    rng = random.Random(1)
+    world = build_world(rng, [date(2025, 3, 1)], date(2025, 3, 31), 1.0)
     assert 26_873 * 0.97 <= sum(n for _, n in world.months[0].days) <= 26_873 * 1.03
+    ids = {s.name: s.code for s in unit_specs()}
+    maker = CaseMaker(rng, world, ids, lambda phone: ("key", "masked"), as_of=datetime(2025, 4, 1))
+    rows = maker.month_rows(0, world.months[0])
+    assert len(rows) == world.total and 28_000 * 0.85 <= len(rows) <= 28_000 * 1.15
+    per_unit = Counter(r["unit_id"] for r in rows)
+    assert all(per_unit[f"110101{i:03d}"] >= 200 for i in range(1, 18))
+    # The smallest departments (weight 0.3 of ~936 → ~9 a month) fall under ranking's minimum of 10 cases.
+    assert 1 <= sum(1 for code in ids.values() if 0 < per_unit[code] < 10) <= 5
 
 
 def test_weak_and_improving_units():
