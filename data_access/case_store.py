@@ -11,11 +11,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, case, func, literal, not_, select, String
+from sqlalchemy import and_, bindparam, case, func, literal, not_, or_, select, String
 from sqlalchemy.engine import Connection
 
 from data_access.schema import (
-    batch_changes, cases, categories, import_batches, stat_unit_day, stat_unit_day_close, stat_unit_day_resp,
+    batch_changes, case_streets, cases, categories, import_batches, stat_place_day, stat_unit_day,
+    stat_unit_day_close, stat_unit_day_resp,
 )
 
 # The columns a clean row carries; the rest of `cases` is derived here.
@@ -104,6 +105,7 @@ def write_cases(conn: Connection, rows: list[dict], batch_id: int, progress=None
         if progress:
             progress(min(start + CHUNK, len(rows)), len(rows))
     _add_categories(conn, rows)
+    _add_streets(conn, rows)
     if refresh:
         refresh_stats(conn, result.touched)
     return result
@@ -155,6 +157,13 @@ def _add_categories(conn: Connection, rows: list[dict]) -> None:
         conn.execute(categories.insert(), new)
 
 
+def _add_streets(conn: Connection, rows: list[dict]) -> None:
+    streets = {r["street"] for r in rows if r.get("street")}
+    known = set(conn.execute(select(case_streets.c.name).where(case_streets.c.name.in_(streets))).scalars())
+    if streets - known:
+        conn.execute(case_streets.insert(), [{"name": s} for s in sorted(streets - known)])
+
+
 # --- summaries ---
 
 def _day_column(basis: str):
@@ -176,13 +185,25 @@ def refresh_stats(conn: Connection, touched: dict) -> None:
             continue
         unit_ids = sorted({u for u, _ in keys})
         day_from, day_to = min(d for _, d in keys), max(d for _, d in keys)
-        for table in (stat_unit_day, stat_unit_day_resp, stat_unit_day_close):
-            conn.execute(table.delete().where(
-                table.c.basis == basis, table.c.unit_id.in_(unit_ids), table.c.day.between(day_from, day_to)))
-        day = _day_column(basis)
-        where = (cases.c.unit_id.in_(unit_ids), day.between(day_from, day_to))
-        for table, query in _stat_queries(basis, day).items():
-            conn.execute(table.insert().from_select([c.name for c in table.columns], query.where(*where)))
+        _replace_stats(conn, basis, lambda unit_id, day: (unit_id.in_(unit_ids), day.between(day_from, day_to)))
+
+
+def rebuild_stats(conn: Connection, day_from: date, day_to: date) -> None:
+    """Recompute every summary row of the days [day_from, day_to) from the case table, for all units and both
+    bases: for a database filled without the write path, or summary tables added by a later migration."""
+    for basis in ("r", "c"):
+        _replace_stats(conn, basis, lambda _unit_id, day: (day >= day_from, day < day_to))
+
+
+def _replace_stats(conn: Connection, basis: str, where) -> None:
+    """Delete the summary rows `where(unit_id, day)` selects and insert them anew from the cases it selects."""
+    day = _day_column(basis)
+    queries = _stat_queries(basis, day)
+    for table in queries:
+        conn.execute(table.delete().where(table.c.basis == basis, *where(table.c.unit_id, table.c.day)))
+    for table, query in queries.items():
+        conn.execute(table.insert().from_select([c.name for c in table.columns],
+                                                query.where(*where(cases.c.unit_id, day))))
 
 
 def _stat_queries(basis: str, day) -> dict:
@@ -210,7 +231,15 @@ def _stat_queries(basis: str, day) -> dict:
     klass = func.coalesce(func.nullif(cases.c.deadline_class, ""), "一般")
     close = select(tag, day, cases.c.unit_id, klass, cases.c.close_hours, func.count()).where(
         assessed, cases.c.close_hours.is_not(None)).group_by(day, cases.c.unit_id, klass, cases.c.close_hours)
-    return {stat_unit_day: unit_day, stat_unit_day_resp: resp, stat_unit_day_close: close}
+    return {stat_unit_day: unit_day, stat_unit_day_resp: resp, stat_unit_day_close: close,
+            stat_place_day: _place_query(tag, day)}
+
+
+def _place_query(tag, day):
+    place = (cases.c.unit_id, cases.c.cat_l1, cases.c.street, cases.c.address_key, cases.c.address, cases.c.lat,
+             cases.c.lon)
+    return select(tag, day, *place, func.count()).where(
+        or_(cases.c.address_key.is_not(None), cases.c.lat.is_not(None))).group_by(day, *place)
 
 
 # --- undo ---

@@ -227,3 +227,35 @@ meeting_items = Table(
     Column("created_at", DateTime, nullable=False),
 )
 Index("ix_meeting_items_meeting", meeting_items.c.meeting_id, meeting_items.c.position)
+
+# --- Added for speed at city scale (owned by PERF; migrations 0003 and 0004), kept current by the write path. ---
+
+# Place summary for 高频点位, refreshed with the unit summaries above.
+# Cases per (basis, day, unit, category, location street, address, point): every hotspot figure — volume by
+# address or by point, the mean point, the most used label, street and categories, placeholder detection — is a
+# SUM(n) over these rows, equal to the same COUNT on the case table. Cases with neither address nor point are
+# left out (no hotspot can hold them).
+stat_place_day = Table(
+    "stat_place_day", metadata,
+    Column("basis", String(1), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("unit_id", Integer, nullable=False),
+    Column("cat_l1", String(64), nullable=False),
+    Column("street", String(32)),
+    Column("address_key", String(255)),
+    Column("address", String(255)),
+    Column("lat", Double),
+    Column("lon", Double),
+    Column("n", Integer, nullable=False),
+)
+Index("ix_stat_place_day", stat_place_day.c.basis, stat_place_day.c.day, stat_place_day.c.unit_id)
+Index("ix_stat_place_address", stat_place_day.c.basis, stat_place_day.c.address_key, stat_place_day.c.day)
+
+# Location streets (所属街道) met so far, for the street filter: listing them from the case table reads a whole
+# index at city scale. Kept as `categories` is (a street whose cases were all undone stays listed).
+case_streets = Table(
+    "case_streets", metadata,
+    Column("name", String(32), primary_key=True),
+)
+
+STAT_TABLES = (*STAT_TABLES, stat_place_day)

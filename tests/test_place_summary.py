@@ -1,0 +1,91 @@
+"""The place summary (stat_place_day) behind 高频点位: kept exact by every write, update and undo, and built for an
+existing database by its migration (with the list of location streets)."""
+from datetime import date
+
+import pytest
+from alembic import command
+from sqlalchemy import select
+
+from data_access.case_store import undo_batch
+from data_access.migrate import _config, upgrade
+from data_access.schema import case_streets, stat_place_day
+from tests.factories import case_row, units, write
+
+A, B = (39.95, 116.42), (39.93, 116.44)
+
+
+def _case(no, unit, received, address=None, point=(None, None), cat="物业管理", street=None, **fields):
+    return case_row(no, unit, received, address=address, lat=point[0], lon=point[1], cat_l1=cat, street=street,
+                    **fields)
+
+
+def _rows(u1, u2):
+    return [
+        _case("P1", u1, "2025-03-01 08:00:00", "和平里东街1号", A, street="和平里街道", callback_at="2025-03-05 10:00:00"),
+        _case("P2", u1, "2025-03-01 09:00:00", "和平里东街1号", A, street="和平里街道"),
+        _case("P3", u1, "2025-03-01 10:00:00", "和平里东街 1 号", A, street="和平里街道"),
+        _case("P4", u2, "2025-03-02 08:00:00", "安定门外大街2号", cat="市容环卫", street="安定门街道"),
+        _case("P5", u1, "2025-03-02 09:00:00", point=B),
+        _case("P6", u1, "2025-03-02 10:00:00", street="和平里街道"),  # no address, no point: no place
+    ]
+
+
+def _summary(engine, basis: str) -> list[tuple]:
+    t = stat_place_day.c
+    query = select(t.day, t.unit_id, t.cat_l1, t.street, t.address_key, t.address, t.lat, t.lon, t.n).where(
+        t.basis == basis)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return sorted((tuple(r) for r in rows), key=repr)
+
+
+def _streets(engine) -> list[str]:
+    with engine.connect() as conn:
+        return sorted(conn.execute(select(case_streets.c.name)).scalars())
+
+
+def _expected(u1, u2, p2_cat="物业管理"):
+    """By received day: P1 and P2 share every key (n = 2) unless P2's category changed; P3 is another spelling
+    of the same address key; P4 has no point, P5 no address; P6 has neither and is left out."""
+    d1, d2 = date(2025, 3, 1), date(2025, 3, 2)
+    east = ("和平里街道", "和平里东街1号")
+    rows = [(d1, u1, "物业管理", *east, "和平里东街1号", *A, 1), (d1, u1, p2_cat, *east, "和平里东街1号", *A, 1),
+            (d1, u1, "物业管理", *east, "和平里东街 1 号", *A, 1),
+            (d2, u2, "市容环卫", "安定门街道", "安定门外大街2号", "安定门外大街2号", None, None, 1),
+            (d2, u1, "物业管理", None, None, None, *B, 1)]
+    if p2_cat == "物业管理":
+        rows = [(d1, u1, "物业管理", *east, "和平里东街1号", *A, 2)] + rows[2:]
+    return sorted(rows, key=repr)
+
+
+@pytest.fixture
+def two_units(engine):
+    u = units(engine, ("和平里街道", "街道"), ("区城管委", "区级部门"))
+    return engine, u["和平里街道"], u["区城管委"]
+
+
+def test_summary_follows_writes_updates_and_undo(two_units):
+    engine, u1, u2 = two_units
+    write(engine, _rows(u1, u2), "march.csv")
+    assert _summary(engine, "r") == _expected(u1, u2)
+    assert _streets(engine) == ["和平里街道", "安定门街道"]
+    # By callback day P1 moves to 5 March; the others have no callback and stay on their received day.
+    by_callback = _summary(engine, "c")
+    assert (date(2025, 3, 5), u1, "物业管理", "和平里街道", "和平里东街1号", "和平里东街1号", *A, 1) in by_callback
+    assert sum(r[-1] for r in by_callback) == 5
+    changed = _case("P2", u1, "2025-03-01 09:00:00", "和平里东街1号", A, cat="市容环卫", street="和平里街道")
+    batch = write(engine, [changed], "march-fix.csv")
+    assert _summary(engine, "r") == _expected(u1, u2, p2_cat="市容环卫")
+    with engine.begin() as conn:
+        undo_batch(conn, batch)
+    assert _summary(engine, "r") == _expected(u1, u2)
+
+
+def test_migration_builds_the_summary_of_an_existing_database(two_units):
+    engine, u1, u2 = two_units
+    write(engine, _rows(u1, u2), "march.csv")
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0002")  # as a database made before the place summary existed
+    upgrade(engine)
+    assert _summary(engine, "r") == _expected(u1, u2)
+    assert _streets(engine) == ["和平里街道", "安定门街道"]
