@@ -30,7 +30,7 @@ def server_database(backend: str) -> str:
         pytest.skip(_unreachable[backend])
     name = f"jsjb_test_{os.getpid()}"
     admin = create_engine(_admin_url(backend), isolation_level="AUTOCOMMIT",
-                          connect_args={"connect_timeout": 3})
+                          connect_args={"connect_timeout": 15})
     try:
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
