@@ -2,11 +2,12 @@
 
 Source "summary" (the default, what every page reads) adds up the per-unit-per-day summary tables; source
 "cases" counts the case table itself and exists to prove the summaries right. Both feed rows of the same shape
-(period bucket, unit, per-case or per-day counts) into one shared outer GROUP BY, so the credit sums are the
-same expression over the same integers and the two sources agree exactly.
+(period bucket, unit, integer counts) into one shared outer GROUP BY, so the credit sums are the same
+expression over the same integers and the two sources agree exactly.
 
-Periods are grouped in SQL by a CASE over their day ranges (bound parameters, no dialect date functions), so
-thirteen months cost one query. The ranges of one call must not overlap; the caller splits overlapping ones.
+Each period is one UNION ALL branch per source table with its own day range (bound parameters, no dialect
+date functions), so thirteen months cost one query. The ranges of one call must not overlap; the caller
+splits overlapping ones.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,7 @@ from functools import lru_cache
 
 import pandas as pd
 from sqlalchemy import (
-    Date, Float, Integer, String, and_, bindparam, case, func, literal_column, not_, or_, select, union_all,
+    Date, Float, Integer, String, and_, bindparam, case, func, literal_column, not_, select, union_all,
 )
 from sqlalchemy.engine import Engine
 
@@ -84,27 +85,16 @@ def _parameters(ranges, s: CountSettings) -> dict:
 
 @lru_cache(maxsize=64)
 def _statement(source: str, basis: str, n_ranges: int, urgencies: tuple[str, ...], classes: tuple[str, ...]):
-    shape = _Shape(basis, n_ranges, urgencies, classes)
-    inner = _summary_rows(shape) if source == "summary" else _case_rows(shape)
-    return _outer(inner.subquery("per_row"))
+    shape = _Shape(basis, urgencies, classes)
+    branches = _summary_branches if source == "summary" else _case_branches
+    return _outer(union_all(*[b for i in range(n_ranges) for b in branches(shape, i)]).subquery("per_unit"))
 
 
 @dataclass(frozen=True)
 class _Shape:
     basis: str
-    n_ranges: int
     urgencies: tuple[str, ...]
     classes: tuple[str, ...]
-
-    def bucket(self, day):
-        return case(*[(self._in(day, i), literal_column(str(i))) for i in range(self.n_ranges)])
-
-    def in_ranges(self, day):
-        return or_(*[self._in(day, i) for i in range(self.n_ranges)])
-
-    @staticmethod
-    def _in(day, i):
-        return and_(day >= bindparam(f"start_{i}", type_=Date), day < bindparam(f"end_{i}", type_=Date))
 
     def response_limit(self, urgency):
         return _limit(urgency, "resp", self.urgencies)
@@ -119,31 +109,35 @@ def _limit(column, prefix: str, keys: tuple[str, ...]):
     return case(limits, value=column, else_=limits[DEFAULT_CLASS])
 
 
-def _row(bucket, unit_id, values: dict):
-    """One inner row: the bucket, the unit, and every _PER_ROW column (0 when this source part lacks it)."""
+def _branch(i: int, day, unit_id, values: dict, *where):
+    """Per-unit sums of one source part over range i: the bucket, the unit, every _PER_ROW column (0 where
+    this part lacks it). One branch per range keeps each an index range scan, and summing inside the branch
+    hands the outer GROUP BY a few rows per unit instead of every summary row."""
     zero = literal_column("0")
-    return [bucket.label("bucket"), unit_id.label("unit_id"),
-            *[values.get(name, zero).label(name) for name in _PER_ROW]]
+    in_range = (day >= bindparam(f"start_{i}", type_=Date), day < bindparam(f"end_{i}", type_=Date))
+    columns = [func.sum(values[name]) if name in values else zero for name in _PER_ROW]
+    return (select(literal_column(str(i)).label("bucket"), unit_id.label("unit_id"),
+                   *[c.label(name) for c, name in zip(columns, _PER_ROW)])
+            .where(*where, *in_range).group_by(unit_id))
 
 
 def _n_if(condition, n):
     return case((condition, n), else_=literal_column("0"))
 
 
-def _summary_rows(shape: _Shape):
+def _summary_branches(shape: _Shape, i: int) -> list:
     def part(table, values):
-        where = (table.c.basis == bindparam("basis", type_=String), shape.in_ranges(table.c.day))
-        return select(*_row(shape.bucket(table.c.day), table.c.unit_id, values)).where(*where)
+        return _branch(i, table.c.day, table.c.unit_id, values, table.c.basis == bindparam("basis", type_=String))
 
     resp, close = stat_unit_day_resp, stat_unit_day_close
-    return union_all(
+    return [
         part(stat_unit_day, {name: stat_unit_day.c[name] for name in _PER_ROW if name in stat_unit_day.c}),
         part(resp, {"on_time_response": _n_if(resp.c.hours <= shape.response_limit(resp.c.urgency), resp.c.n)}),
         part(close, {"on_time_close": _n_if(close.c.hours <= shape.close_limit(close.c.deadline_class), close.c.n)}),
-    )
+    ]
 
 
-def _case_rows(shape: _Shape):
+def _case_branches(shape: _Shape, i: int) -> list:
     day = cases.c.received_day if shape.basis == "r" else cases.c.basis_cb_day
     one = literal_column("1")
     assessed = not_(cases.c.excluded)
@@ -164,7 +158,7 @@ def _case_rows(shape: _Shape):
         "on_time_response": flag(cases.c.response_hours <= shape.response_limit(cases.c.urgency)),
         "on_time_close": flag(cases.c.close_hours <= shape.close_limit(cases.c.deadline_class)),
     }
-    return select(*_row(shape.bucket(day), cases.c.unit_id, values)).where(shape.in_ranges(day))
+    return [_branch(i, day, cases.c.unit_id, values)]
 
 
 def _outer(rows):

@@ -146,18 +146,19 @@ def _plain(value):
 # --- trends ---
 
 def score_trend(engine: Engine, periods: list[Period], rules: Rules, unit_ids=None) -> pd.DataFrame:
-    """TREND_COLUMNS for each period (oldest first as given): the district total (unit_name 全区, unit_id and
-    rank null, adjusted_score = raw_score), and, when unit_ids are given, those units with their ranks."""
-    tables = score_tables(engine, periods, rules)
-    records = []
-    for p in periods:
-        table = tables[p.key]
-        district = {**district_totals(table, rules), "unit_id": None, "unit_name": DISTRICT_NAME, "group": None,
-                    "rank": None}
-        district["adjusted_score"] = district["raw_score"]
-        units = table[table["unit_id"].isin(unit_ids or [])].to_dict("records")
-        records += [{**row, "period": p.key, "period_label": p.label} for row in [district, *units]]
-    float_columns = [c for c in TREND_COLUMNS if c.endswith(("_rate", "_score"))]
-    return pd.DataFrame(records, columns=TREND_COLUMNS).astype(
-        {"unit_id": "Int64", "rank": "Int64", "volume": "int64", "assessed": "int64",
-         **{c: float for c in float_columns}})
+    """TREND_COLUMNS for each period (in the order given): the district total (unit_name 全区, unit_id and
+    rank null, adjusted_score = raw_score), then, when unit_ids are given, those units with their ranks."""
+    keys = [p.key for p in periods]
+    frame = score_frame(engine, periods, rules)
+    totals = frame.groupby("period")[list(COUNT_COLUMNS)].sum().reindex(keys, fill_value=0)
+    district = with_rates(totals.rename_axis("period").reset_index(), rules).assign(
+        unit_id=pd.NA, unit_name=DISTRICT_NAME, group=None, rank=pd.NA, unit_code="")
+    district["adjusted_score"] = district["raw_score"]
+    chosen = frame[frame["unit_id"].isin(list(unit_ids or []))]
+    trend = pd.concat([district.astype({"unit_id": "Int64", "rank": "Int64"}),
+                       chosen.astype({"unit_id": "Int64"})], ignore_index=True)
+    trend["period_label"] = trend["period"].map({p.key: p.label for p in periods})
+    order = {key: i for i, key in enumerate(keys)}
+    trend = trend.assign(_order=trend["period"].map(order), _unit=trend["unit_id"].notna()).sort_values(
+        ["_order", "_unit", "unit_code"], kind="stable")
+    return trend[TREND_COLUMNS].reset_index(drop=True)
