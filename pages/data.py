@@ -1,5 +1,6 @@
 """数据管理 — is the data current and clean? Import with progress, batch history, rejected rows with reasons and
-download, undo a batch (with confirmation), 加减分 entry, units and populations. Center staff only."""
+download, undo a batch (with confirmation), 加减分 entry, units and populations. Center staff only. No sidebar
+filters: the page must work on an empty database, where the first import is made."""
 import pandas as pd
 import streamlit as st
 
@@ -9,8 +10,8 @@ from data_access.column_mappings import list_mappings
 from data_access.coords import CRS_NAMES
 from data_access.units import UNIT_TYPES
 from metrics.adjustments import AdjustmentError, add_adjustment
-from metrics.periods import PeriodError
-from ui import cache, data_admin, filters
+from metrics.periods import PeriodError, parse_period, period_of
+from ui import cache, data_admin
 from ui import format as fmt
 from ui.auth import current_user
 from ui.panel import guarded
@@ -35,7 +36,6 @@ user = current_user()
 if user.role != "staff":
     st.warning("数据管理（导入、撤销、加减分、单位维护）仅限中心工作人员使用。")
     st.stop()
-f = filters.sidebar(user)
 st.title("数据管理")
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
@@ -96,12 +96,13 @@ with batches, guarded("导入批次"):
 
 # --- 加减分: points with a reason, per unit and period ---
 with adjustments, guarded("加减分"):
+    latest = cache.data_days("r")  # the month of the latest case is where adjustments usually go
+    period_key = st.text_input("考核期", value=period_of(latest[1], "month").key if latest else "", key="adj_period",
+                               width=240, help="如 2025-03（月）、2025-B2（双月）；加减分只计入这一期。")
     unit_names = {u["id"]: u["name"] for u in cache.list_units()}
     with st.form("adjust_form", clear_on_submit=True):
-        left, middle, right = st.columns([2, 1, 1])
+        left, right = st.columns([2, 1])
         unit_id = left.selectbox("单位", list(unit_names), format_func=unit_names.get, key="adj_unit")
-        period_key = middle.text_input("考核期", value=f.period.key if f.period else "", key="adj_period",
-                                       help="如 2025-03（月）、2025-B2（双月）；只计入这一期。")
         points = right.number_input("分值（减分填负数）", value=0.0, step=0.5, format="%.2f", key="adj_points")
         reason = st.text_input("原因", key="adj_reason", placeholder="如：主动治理老旧小区漏雨问题")
         if st.form_submit_button("保存加减分", type="primary"):
@@ -112,9 +113,13 @@ with adjustments, guarded("加减分"):
             else:
                 cache.clear()
                 done(f"已为{unit_names[unit_id]}记录 {points:+.2f} 分（{period_key}）。")
-    if f.period:
-        listed = cache.list_adjustments(f.period.key)
-        st.markdown(f"**{f.period.label} 的加减分**")
+    try:
+        period = parse_period(period_key)
+    except PeriodError as exc:
+        st.error(str(exc))
+    else:
+        listed = cache.list_adjustments(period.key)
+        st.markdown(f"**{period.label} 的加减分**")
         if listed.empty:
             st.caption("本期没有加减分。")
         else:

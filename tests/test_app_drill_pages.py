@@ -28,6 +28,9 @@ def app(tmp_path, monkeypatch):
     monkeypatch.setenv("CASES_DB_URL", f"sqlite:///{tmp_path / 'cases.db'}")
     monkeypatch.setenv("SCORING_RULES", str(tmp_path / "rules.toml"))
     monkeypatch.delenv("AUTH_MODE", raising=False)
+    # AppTest resets Streamlit's legacy pages/ flag on every run, so ui.auth's once-per-process rerun into app.py
+    # would fire on every run here and swallow each button click; a real server does it on its first request only.
+    monkeypatch.setattr("ui.auth._through_app_entry", lambda: None)
 
     def open_page(page: str, **params) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=60)
@@ -108,7 +111,7 @@ def test_lagging_charts_get_points_per_rate_category_and_community(app):
     assert dict(zip(by_community["community"], by_community["cost"])) == pytest.approx(
         {"北新桥社区": 25.0, "民安社区": 22.5})
     unit_trend = trend[trend["unit_name"] == "交道口街道"]
-    assert list(unit_trend["period"])[-2:] == ["2025-02", "2025-03"]
+    assert list(unit_trend["period_label"])[-2:] == ["2025年2月", "2025年3月"]
     assert list(unit_trend["adjusted_score"])[-2:] == pytest.approx([77.5, 52.5])
 
 
