@@ -53,13 +53,12 @@ with guarded("本期获奖"):
         mine = won[won["group"] == group]
         with column.container(border=True):
             st.subheader(group)
-            flags = mine[mine["award"] == RED_FLAG]
-            progress = mine[mine["award"] == PROGRESS]
-            st.markdown("\n".join(f"- 🚩 **{r['unit_name']}** {format_value('adjusted_score', r['adjusted_score'])}"
-                                  for _, r in flags.iterrows()) or "本期无单位达到红旗条件。")
-            if not progress.empty:
-                st.markdown("进步奖：" + "、".join(f"**{n}**（↑{g}）" for n, g in
-                                                 zip(progress["unit_name"], progress["rank_gain"])))
+            for award, empty in ((RED_FLAG, "本期无单位达到红旗条件。"), (PROGRESS, "本期无。")):
+                winners = mine[mine["award"] == award]
+                st.markdown(f"**{award}**\n" + ("\n".join(
+                    f"- {r['unit_name']}　{format_value('adjusted_score', r['adjusted_score'])}"
+                    + (f"（名次提升 {r['rank_gain']} 位）" if award == PROGRESS else "")
+                    for _, r in winners.iterrows()) or empty))
 
     # --- the printable award list and its export ---
     with st.expander("获奖名单（打印版）", expanded=False):

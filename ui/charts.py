@@ -15,7 +15,7 @@ WIDTH = "container"
 
 
 def _axis_format(key: str) -> str:
-    return {"pct": ".0%", "int": ",d"}.get(entry(key).fmt, ".0f")
+    return {"pct": ".1%", "int": ",d"}.get(entry(key).fmt, ".1f")
 
 
 def _tip_format(key: str) -> str:

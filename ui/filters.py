@@ -46,16 +46,17 @@ def periods_between(first: date, last: date, kind: str) -> list[Period]:
     return found
 
 
-def _ptype_from_url() -> str:
-    """A link with only ?period=2025-B2 opens the bi-monthly view rather than dropping the period (on a fresh
-    session; later the session's choice holds, and an index other than the first would draw a Streamlit warning)."""
+def _ptype_from_url() -> None:
+    """A link with only ?period=2025-B2 opens the bi-monthly view rather than dropping the period: on a fresh
+    session, take the period type from the period key (the type stays a choice of its own, default 月度)."""
     if "ptype" in st.query_params or st.session_state.get("ptype") is not None:
-        return "month"
+        return
     try:
         kind = parse_period(st.query_params.get("period", "")).kind
     except PeriodError:
-        return "month"
-    return kind if kind in PTYPES else "month"
+        return
+    if kind in PTYPES:
+        st.session_state["ptype"] = kind
 
 
 def _period(box, rules: Rules) -> Period:
@@ -63,8 +64,8 @@ def _period(box, rules: Rules) -> Period:
     if days is None:
         st.info("数据库中还没有工单，请先在“数据管理”页导入数据。")
         st.stop()
-    kind = bound.select(box, "时间粒度", PTYPES, "ptype", index=PTYPES.index(_ptype_from_url()),
-                        format_func=PTYPE_LABELS.get)
+    _ptype_from_url()
+    kind = bound.select(box, "时间粒度", PTYPES, "ptype", format_func=PTYPE_LABELS.get)
     periods = {p.key: p for p in periods_between(*days, kind)}
     key = bound.select(box, f"考核期（{KINDS[kind]}）", list(periods), "period", help="默认是有数据的最近一期。")
     box.caption(periods[key].label)
