@@ -5,6 +5,7 @@ import streamlit as st
 from metrics.hotspots import hotspot_case_filter
 from ui import cache, filters
 from ui import format as fmt
+from ui.agenda import add_to_agenda_button
 from ui.auth import current_user
 from ui.cases import show_cases
 from ui.map import drawable, show_map, street_labels
@@ -33,8 +34,8 @@ place_filters = dict(category=f.category, street=f.street, unit_id=f.unit_id, ov
 spots = pd.DataFrame()
 with guarded("高频点位"):
     spots = cache.hotspots(f.period, f.rules, by=by, top=top, **place_filters)
-    spots = spots.assign(volume_change=spots["change"],
-                         hotspot_status=["突增" if s else "高频" if h else "" for s, h in zip(spots["surge"], spots["hotspot"])])
+    status = ["突增" if s else "高频" if h else "" for s, h in zip(spots["surge"], spots["hotspot"])]
+    spots = spots.assign(volume_change=spots["change"], hotspot_status=status)
 
 if spots.empty:
     st.info("本期没有符合条件的点位。")
@@ -53,12 +54,17 @@ with guarded("点位地图"):
 st.subheader("点位排行")
 event = st.dataframe(fmt.table(spots, TABLE_COLUMNS), on_select="rerun", selection_mode="single-row",
                      key="hs_table", hide_index=True)
-if event.selection.rows:
+if event.selection.rows and event.selection.rows[0] < len(spots):
     picked = spots.iloc[event.selection.rows[0]]["key"]
 
-# --- cases behind the chosen place ---
-if picked is not None:
-    place = spots.loc[spots["key"] == picked, "label"]
-    st.subheader(f"点位工单：{place.iloc[0] if len(place) else picked}")
+# --- the chosen place: onto the next meeting's agenda, and its cases ---
+if picked is not None and (spots["key"] == picked).any():  # a choice kept from other filters may be gone
+    place = spots[spots["key"] == picked].iloc[0]
+    name = place["label"] if isinstance(place["label"], str) else picked
+    st.subheader(f"点位工单：{name}")
+    streets = {u["name"]: u["id"] for u in cache.list_units()}
+    add_to_agenda_button("hotspot", f"{by}:{picked}", name, key=f"hs_agenda_{picked}",
+                         owner_unit_id=streets.get(place["street"]),
+                         reason=f"{f.period.label}诉求 {place['volume']} 件，上期 {place['prev_volume']} 件")
     with guarded("点位工单"):
         show_cases(hotspot_case_filter(cache.engine(), f.period, f.rules, picked, by, **place_filters), key="hs_cases")

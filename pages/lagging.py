@@ -7,6 +7,7 @@ from metrics.periods import trailing
 from metrics.registry import label
 from ui import cache, charts, filters
 from ui import format as fmt
+from ui.agenda import add_to_agenda_button
 from ui.auth import current_user
 from ui.cases import PAGE_SIZE, current_page, show_page
 from ui.panel import guarded
@@ -53,8 +54,11 @@ else:
     unit = st.selectbox("会诊单位", options, format_func=names.get, key="lag_unit")
 unit_name = names.get(unit, "")
 
-# --- score, 差几件 to a target (default: the lowest red-flag score of the group) ---
+# --- score, 差几件 to a target (default: the lowest red-flag score of the group); onto the agenda ---
 st.header(f"{unit_name} · 失分分析")
+watched = lagging[lagging["unit_id"] == unit]
+add_to_agenda_button("unit", unit, unit_name, key=f"lag_agenda_{unit}", owner_unit_id=unit,
+                     reason=f"连续后进 {watched['lagging_periods'].iloc[0]} 期" if len(watched) else "后进会诊")
 summary = None
 with guarded("失分概况"):
     summary = cache.lost_summary(f.period, f.rules, unit)

@@ -163,6 +163,14 @@ def test_hotspot_table_map_and_the_cases_of_a_chosen_place(app):
     assert "工单 MA3" in [s.value for s in at.subheader]
 
 
+def test_a_chosen_hotspot_goes_onto_the_next_meeting_agenda(app):
+    at = app("pages/hotspots.py")
+    select_rows(at, hs_table=0)
+    at.button(key=next(b.key for b in at.button if b.key.startswith("hs_agenda_"))).click()
+    select_rows(at, hs_table=0)
+    assert len(at.success) == 1 and at.success[0].value.startswith("已将“东华门大街1号”加入")
+
+
 def test_street_filter_in_the_url_narrows_the_hotspots(app):
     at = app("pages/hotspots.py", street="景山街道")
     assert list(table(at, "hs_table")["地点"]) == ["景山前街5号"]
