@@ -101,13 +101,15 @@ def unit_scores(engine: Engine, period: Period, rules: Rules, group: str | None 
     table["prev_rank"] = table["unit_id"].map(before["rank"]).astype("Int64")
     table["score_change"] = table["adjusted_score"] - table["prev_score"]
     table["rank_change"] = table["prev_rank"] - table["rank"]
-    table["yoy_score"] = table["unit_id"].map(tables[year_ago.key].set_index("unit_id")["adjusted_score"]).astype(float)
+    a_year_before = tables[year_ago.key].set_index("unit_id")
+    table["yoy_score"] = table["unit_id"].map(a_year_before["adjusted_score"]).astype(float)
     if group is not None:
         table = table[table["group"] == group]
     return sort_scores(table, rules)[SCORE_COLUMNS]
 
 
 def sort_scores(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """By group (in the rules' order), rank (unranked last), unit code."""
     order = {g: i for i, g in enumerate(group_order(rules))}
     keyed = table.assign(_group=table["group"].map(order).fillna(len(order)))
     return keyed.sort_values(["_group", "rank", "unit_code"], na_position="last").drop(
