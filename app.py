@@ -23,6 +23,7 @@ PAGES = (
     (WORKBENCH, "pages/meeting.py", "调度会", "meeting", ("leader", "staff", "admin")),
     (WORKBENCH, "pages/data.py", "数据管理", "data", ("staff", "admin")),
     (WORKBENCH, "pages/rules.py", "评分规则", "rules", None),
+    (WORKBENCH, "pages/audit.py", "审计日志", "audit", ("admin",)),
 )
 DEFAULT_PAGE = "pages/overview.py"
 

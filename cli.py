@@ -1,13 +1,14 @@
 """The command line (DATA_FORMAT.md §3): every dashboard number without the browser.
 
     python cli.py init-db | seed-demo | import | rejects | scores | awards | lagging | lost | hotspots | briefing
+    python cli.py user add|disable|enable|reset|list | audit
 
 Exit status 0 on success, 2 on bad arguments or input, with a one-line reason on stderr.
 """
 import argparse
 import sys
 
-from cli_commands import briefing, common, data, demo, drill, scoring
+from cli_commands import briefing, common, data, demo, drill, scoring, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     shared = argparse.ArgumentParser(add_help=False)
     shared.add_argument("--db", help="database URL (default: CASES_DB_URL, secrets.toml, or data/cases.db)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (data, demo, scoring, drill, briefing):
+    for module in (data, demo, scoring, drill, briefing, users):
         module.register(sub, shared)
     return parser
 

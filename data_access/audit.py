@@ -14,5 +14,9 @@ def record(conn: Connection, user: str, action: str, detail: dict | str = "", n_
                                            action=action, detail=text, n_rows=n_rows))
 
 
-def recent(conn: Connection, limit: int = 200) -> list[dict]:
-    return [dict(r) for r in conn.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)).mappings()]
+def recent(conn: Connection, limit: int = 200, action: str | None = None, offset: int = 0) -> list[dict]:
+    """The newest entries first, optionally of one action only."""
+    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
+    if action:
+        query = query.where(audit_log.c.action == action)
+    return [dict(r) for r in conn.execute(query).mappings()]

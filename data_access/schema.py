@@ -259,3 +259,22 @@ case_streets = Table(
 )
 
 STAT_TABLES = (*STAT_TABLES, stat_place_day)
+
+# --- access (ACCESS engineer): the app's users, their role and own unit ---
+# Every mode maps a signed-in name to a row here (header: the proxy's user name, oidc: the e-mail or subject,
+# local: the account name). password_hash only for local accounts (argon2); failed_logins / locked_until implement
+# the lockout after repeated failures.
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("display_name", String(64), nullable=False, default=""),
+    Column("role", String(16), nullable=False),
+    Column("unit_id", Integer, ForeignKey("units.id")),
+    Column("password_hash", String(255)),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_login_at", DateTime),
+)

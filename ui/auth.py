@@ -1,18 +1,37 @@
 """Who is looking: one function, `current_user()`, that every page calls.
 
-For now: with AUTH_MODE unset, the demo database is open to a demo user (role staff) under a visible banner, and any
-other database shows a login notice and nothing else. Header / OIDC / local-account modes and role scoping will be
-added behind this same function.
+AUTH_MODE chooses where the name comes from; every mode then looks the name up in the users table
+(`data_access.users`, managed with `python cli.py user …`), which gives the role and, for role unit, the own unit.
+A name that is not there, or disabled, sees nothing.
+
+- unset or `none`: only on the demo database — a demo user (role staff) under a visible banner; any other database
+  shows a login notice and no data.
+- `header`: a trusted header (AUTH_HEADER, default X-Remote-User) set by the intranet's login proxy. The proxy
+  must strip any copy the browser sends and Streamlit must listen on 127.0.0.1 only (README: nginx). The header
+  is read in this mode only.
+- `oidc`: Streamlit's st.login with the OIDC provider in .streamlit/secrets.toml ([auth]); the user's e-mail
+  (AUTH_OIDC_CLAIM, default email) is the name.
+- `local`: the app's own accounts — a login form; argon2 password hashes; locked after repeated failures.
 """
+import logging
 import os
 from dataclasses import dataclass
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
 
+from data_access import audit, users
 from ui import cache
 
+log = logging.getLogger(__name__)
 DEMO_USER_NAME = "演示用户"
+MODES = ("header", "oidc", "local")
+LOCAL_KEY = "_auth_local_user"  # session state: the local account signed in (never bound to a widget or the URL)
+MAX_NAME = 128
+MARKDOWN_SIGNS = set("\\`*_{}[]()<>#+-.!|~$:")
+LOGIN_NOTICE = ("请先登录：本系统只对已登录的用户显示数据。请通过单位内网门户登录后再访问，"
+                "或请管理员配置登录方式（AUTH_MODE）。(Please sign in to see the data.)")
 
 
 @dataclass(frozen=True)
@@ -24,7 +43,9 @@ class User:
 
 
 def auth_mode() -> str:
-    return os.environ.get("AUTH_MODE", "").strip().lower()
+    """The configured login mode; "" for none (the open demo mode)."""
+    mode = os.environ.get("AUTH_MODE", "").strip().lower()
+    return "" if mode == "none" else mode
 
 
 def _through_app_entry() -> None:
@@ -37,16 +58,137 @@ def _through_app_entry() -> None:
 
 
 def current_user() -> User:
-    """The signed-in user; without one the page shows a login notice and stops."""
+    """The signed-in user; without one the page shows a login notice (or form) and stops."""
     _through_app_entry()
-    if not auth_mode() and cache.is_demo():
-        return User(DEMO_USER_NAME, "staff", demo=True)
-    st.warning("请先登录：本系统只对已登录的用户显示数据。请通过单位内网门户登录后再访问，"
-               "或请管理员配置登录方式（AUTH_MODE）。(Please sign in to see the data.)")
+    mode = auth_mode()
+    if not mode:
+        if cache.is_demo():
+            return User(DEMO_USER_NAME, "staff", demo=True)
+        _refuse(LOGIN_NOTICE)
+    if mode not in MODES:
+        st.error(f"登录方式配置无效：AUTH_MODE 应为 none / {' / '.join(MODES)}。请联系管理员。(invalid AUTH_MODE)")
+        st.stop()
+    name = {"header": _header_name, "oidc": _oidc_name, "local": _local_name}[mode]()
+    account = _account(name)
+    if account is None:
+        _refuse(f"账号 {plain(name)} 尚未开通或已停用，请联系系统管理员。(This account is not enabled.)")
+    return User(account.name, account.role, account.unit_id)
+
+
+def plain(text: str) -> str:
+    """Text from outside shown literally inside markdown: every markdown / HTML sign escaped."""
+    return "".join("\\" + ch if ch in MARKDOWN_SIGNS else ch for ch in text)
+
+
+def _refuse(message: str) -> None:
+    st.warning(message)
     st.stop()
 
 
+def _account(name: str) -> users.Account | None:
+    try:
+        with cache.engine().connect() as conn:
+            return users.find(conn, name)
+    except SQLAlchemyError:
+        log.exception("user lookup failed")
+        st.error("无法连接数据库，暂时无法确认登录身份。请稍后刷新页面重试。")
+        st.stop()
+
+
+def _clean(name) -> str:
+    """A name from outside (header, identity provider): trimmed, and nothing unusable passes."""
+    name = (name or "").strip()
+    return name if 0 < len(name) <= MAX_NAME and name.isprintable() else ""
+
+
+# --- header: the intranet login proxy ---
+
+def header_name() -> str:
+    return os.environ.get("AUTH_HEADER", "X-Remote-User")
+
+
+def request_headers():
+    return st.context.headers
+
+
+def _header_name() -> str:
+    name = _clean(request_headers().get(header_name()))
+    if not name:
+        _refuse(LOGIN_NOTICE)
+    return name
+
+
+# --- oidc: Streamlit's st.login ---
+
+def oidc_identity() -> tuple[bool, str]:
+    """(signed in, the claim that names the user)."""
+    if not st.user.is_logged_in:
+        return False, ""
+    return True, st.user.get(os.environ.get("AUTH_OIDC_CLAIM", "email")) or ""
+
+
+def _oidc_name() -> str:
+    signed_in, name = oidc_identity()
+    if not signed_in:
+        st.warning(LOGIN_NOTICE)
+        st.button("通过统一身份认证登录", type="primary", on_click=st.login,
+                  args=(os.environ.get("AUTH_OIDC_PROVIDER") or None,), key="auth_oidc_login")
+        st.stop()
+    name = _clean(name)
+    if not name:
+        _refuse("身份认证没有提供用户名，请联系系统管理员。(The identity provider gave no user name.)")
+    return name
+
+
+# --- local: the app's own accounts ---
+
+def _local_name() -> str:
+    name = st.session_state.get(LOCAL_KEY)
+    if not name:
+        _login_form()
+        st.stop()
+    return name
+
+
+def _login_form() -> None:
+    st.title("接诉即办 调度驾驶舱")
+    with st.form("auth_login", width=420):
+        st.subheader("登录")
+        name = st.text_input("用户名", max_chars=MAX_NAME, key="auth_name")
+        password = st.text_input("密码", type="password", max_chars=256, key="auth_password")
+        submitted = st.form_submit_button("登录", type="primary")
+    if submitted:
+        account, reason = _check(name.strip(), password)
+        if account is None:
+            st.error(reason)
+            return
+        st.session_state[LOCAL_KEY] = account.name
+        st.rerun()
+
+
+def _check(name: str, password: str):
+    """Verify the password (with the lockout) and write the attempt to the audit log, in one transaction."""
+    try:
+        with cache.engine().begin() as conn:
+            account, reason = users.check_password(conn, name, password)
+            audit.record(conn, name[:64], "login" if account else "login_failed", {"mode": "local"})
+        return account, reason
+    except SQLAlchemyError:
+        log.exception("local login failed")
+        return None, "无法连接数据库，暂时无法登录。请稍后重试。"
+
+
+def _sign_out_local() -> None:
+    st.session_state.pop(LOCAL_KEY, None)
+
+
 def show_banner(user: User) -> None:
-    """A visible mark that the figures are made up, so no one quotes them."""
+    """Once per run (app.py): a visible mark that the figures are made up, so no one quotes them; or who is signed
+    in, with a way out where the app holds the login (oidc, local)."""
     if user.demo:
         st.info("演示数据：当前数据库是生成的演示区，所有数字均为虚构，仅供试用。")
+        return
+    st.sidebar.caption(f"当前用户：{plain(user.name)}（{users.ROLE_TEXT.get(user.role, user.role)}）")
+    sign_out = {"oidc": st.logout, "local": _sign_out_local}.get(auth_mode())
+    if sign_out:
+        st.sidebar.button("退出登录", on_click=sign_out, key="auth_logout")
