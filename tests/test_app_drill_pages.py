@@ -171,6 +171,25 @@ def test_a_chosen_hotspot_goes_onto_the_next_meeting_agenda(app):
     assert len(at.success) == 1 and at.success[0].value.startswith("已将“东华门大街1号”加入")
 
 
+def test_case_lists_are_paged(app, monkeypatch):
+    monkeypatch.setattr("ui.cases.PAGE_SIZE", 2)
+    at = app("pages/hotspots.py")
+    select_rows(at, hs_table=0)
+    assert list(table(at, "hs_cases_table")["工单编号"]) == ["MA3", "MA2"]
+    assert "共 3 件，第 1 / 2 页，每页最多 2 件。" in " ".join(c.value for c in at.caption)
+    at.number_input(key="hs_cases_page").set_value(2)
+    select_rows(at, hs_table=0)
+    assert list(table(at, "hs_cases_table")["工单编号"]) == ["MA1"]
+
+
+def test_a_drill_button_opens_the_cases_in_a_dialog(app):
+    at = app("pages/overview.py")
+    at.button(key="ov_volume").click().run()
+    assert_clean(at)
+    cases = table(at, "ov_volume_dlg_table")
+    assert len(cases) == 12 and set(cases["工单编号"]) >= {"MA1", "MB4", "MC4"}
+
+
 def test_street_filter_in_the_url_narrows_the_hotspots(app):
     at = app("pages/hotspots.py", street="景山街道")
     assert list(table(at, "hs_table")["地点"]) == ["景山前街5号"]

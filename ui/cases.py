@@ -69,8 +69,9 @@ def current_page(key: str) -> int:
     return int(st.session_state.get(f"{key}_page", 1))
 
 
-def show_cases(case_filter: CaseFilter, key: str, page_size: int = PAGE_SIZE) -> None:
-    """One page of the cases matching the filter; selecting a row shows that case below."""
+def show_cases(case_filter: CaseFilter, key: str, page_size: int | None = None) -> None:
+    """One page (PAGE_SIZE rows unless given) of the cases matching the filter; selecting a row shows that case."""
+    page_size = page_size or PAGE_SIZE
     user = current_user()
     allowed = scoped(case_filter, user)
     if allowed is None:
@@ -83,8 +84,9 @@ def show_cases(case_filter: CaseFilter, key: str, page_size: int = PAGE_SIZE) ->
 
 
 def show_page(frame: pd.DataFrame, total: int, columns: list[str], key: str, user: User,
-              page_size: int = PAGE_SIZE, name: str = "工单列表") -> None:
+              page_size: int | None = None, name: str = "工单列表") -> None:
     """One page of a case list: the count, the table, a pager, export of the page, and the selected case."""
+    page_size = page_size or PAGE_SIZE
     if total == 0:
         st.info("没有符合条件的工单。")
         return
