@@ -93,19 +93,19 @@ COUNT_COLUMNS = ["volume", "assessed", "on_time_response", "solved_rated", "solv
                  "satisfaction_credit_sum", "fdy_den", "fdy_num", "on_time_close"]
 
 
-@pytest.mark.parametrize("source", ["summary", "cases"])
-def test_base_counts_by_hand(engine, source):
+def test_base_counts_by_hand_from_both_sources(engine):
     u = _march(engine)
-    got = base_counts(engine, MARCH, RULES, source=source)
-    assert list(got.columns) == ["unit_id", *COUNT_COLUMNS]
-    by_name = {name: tuple(got[got["unit_id"] == uid][COUNT_COLUMNS].iloc[0]) for name, uid in u.items()
-               if name in EXPECTED_COUNTS}
-    assert by_name == EXPECTED_COUNTS
-    assert u["朝阳门街道"] not in set(got["unit_id"])  # no cases: no row
-    # The month's edges: one case each side belongs to February / April.
-    for month in ("2025-02", "2025-04"):
-        edge = base_counts(engine, parse_period(month), RULES, source=source)
-        assert edge[["unit_id", "volume", "solved_rated"]].values.tolist() == [[u["交道口街道"], 1, 0]]
+    for source in ("summary", "cases"):
+        got = base_counts(engine, MARCH, RULES, source=source)
+        assert list(got.columns) == ["unit_id", *COUNT_COLUMNS]
+        by_name = {name: tuple(got[got["unit_id"] == uid][COUNT_COLUMNS].iloc[0]) for name, uid in u.items()
+                   if name in EXPECTED_COUNTS}
+        assert by_name == EXPECTED_COUNTS, source
+        assert u["朝阳门街道"] not in set(got["unit_id"])  # no cases: no row
+        # The month's edges: one case each side belongs to February / April.
+        for month in ("2025-02", "2025-04"):
+            edge = base_counts(engine, parse_period(month), RULES, source=source)
+            assert edge[["unit_id", "volume", "solved_rated"]].values.tolist() == [[u["交道口街道"], 1, 0]]
 
 
 def test_unit_scores_by_hand(engine):
