@@ -8,6 +8,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from sqlalchemy.exc import OperationalError
+from streamlit.testing.v1 import AppTest
 
 from data_access import audit
 from data_access.engine import make_engine
@@ -16,7 +18,7 @@ from data_access.migrate import upgrade
 from metrics.rules import load_rules
 from tests.app_fixture import build, open_app
 from tests.factories import case_row, units, write
-from ui import charts, first_run, rules_text
+from ui import cache, charts, first_run, rules_text
 from ui import format as fmt
 from ui.export import audited, csv_bytes, xlsx_bytes
 from ui.filters import periods_between
@@ -131,6 +133,22 @@ def test_unit_options_follow_the_group(fixture_url, monkeypatch):
     at = open_app(monkeypatch, fixture_url, page="pages/rankings.py", group="部门")
     unit = at.selectbox(key="unit")
     assert unit.options == ["区城管委"]
+
+
+# --- a failing panel ---
+
+def test_a_query_failure_shows_a_chinese_error_in_that_panel_only(fixture_url, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT …", {}, Exception("database is locked"))
+    monkeypatch.setattr(cache, "unit_scores", broken)
+    monkeypatch.setenv("CASES_DB_URL", fixture_url)
+    monkeypatch.delenv("AUTH_MODE", raising=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/rankings.py").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "排名表加载失败：数据库暂时无法访问或查询出错。请稍后刷新页面重试；若持续出现，请联系管理员。"]
+    assert at.title[0].value == "排名" and "database is locked" not in str(at)
 
 
 # --- formats ---
