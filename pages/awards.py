@@ -7,7 +7,6 @@ from metrics.periods import trailing
 from metrics.registry import format_value, label
 from metrics.scores import group_order
 from ui import cache, filters
-from ui import format as fmt
 from ui.auth import current_user
 from ui.export import download_buttons
 from ui.panel import guarded
@@ -25,15 +24,16 @@ def award_line(row) -> str:
     return text + "）"
 
 
+def winners(won, group: str, award: str) -> list[str]:
+    return [award_line(r) for _, r in won[(won["group"] == group) & (won["award"] == award)].iterrows()]
+
+
 def award_list(won, groups: list[str], title: str) -> str:
     """The award list as Markdown, group by group, ready to print or read out."""
     lines = [f"### {title}"]
     for group in groups:
-        mine = won[won["group"] == group]
         lines.append(f"**{group}**")
-        for award in (RED_FLAG, PROGRESS):
-            names = "；".join(award_line(r) for _, r in mine[mine["award"] == award].iterrows())
-            lines.append(f"- {award}：{names or '本期无'}")
+        lines += [f"- {award}：{'；'.join(winners(won, group, award)) or '本期无'}" for award in (RED_FLAG, PROGRESS)]
     return "\n".join(lines)
 
 
@@ -50,15 +50,10 @@ with guarded("本期获奖"):
     won = cache.awards(f.period, rules)
     groups = group_order(rules)
     for column, group in zip(st.columns(len(groups)), groups):
-        mine = won[won["group"] == group]
         with column.container(border=True):
             st.subheader(group)
-            for award, empty in ((RED_FLAG, "本期无单位达到红旗条件。"), (PROGRESS, "本期无。")):
-                winners = mine[mine["award"] == award]
-                st.markdown(f"**{award}**\n" + ("\n".join(
-                    f"- {r['unit_name']}　{format_value('adjusted_score', r['adjusted_score'])}"
-                    + (f"（名次提升 {r['rank_gain']} 位）" if award == PROGRESS else "")
-                    for _, r in winners.iterrows()) or empty))
+            for award in (RED_FLAG, PROGRESS):
+                st.markdown(f"**{award}**\n" + ("\n".join(f"- {w}" for w in winners(won, group, award)) or "本期无"))
 
     # --- the printable award list and its export ---
     with st.expander("获奖名单（打印版）", expanded=False):

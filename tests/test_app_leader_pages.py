@@ -141,7 +141,8 @@ def test_awards_this_period_and_history(url, monkeypatch):
     at = open_app(monkeypatch, url, page="pages/awards.py")
     text = "\n".join(m.value for m in at.markdown)
     # March: 东华门 100 and 安定门 97.75 are top three and ≥ 95; 交道口 91 is third but below 95.
-    assert "**红旗**\n- 东华门街道　100.00\n- 安定门街道　97.75" in text and "交道口街道" not in text
+    assert "**红旗**\n- 东华门街道（综合成绩 100.00，第 1 名）\n- 安定门街道（综合成绩 97.75，第 2 名）" in text
+    assert "交道口街道" not in text and text.count("**进步奖**\n本期无") == 3
     assert "- 红旗：东华门街道（综合成绩 100.00，第 1 名）；安定门街道（综合成绩 97.75，第 2 名）" in text
     history = at.dataframe[0].value
     # February: 景山 100, 交道口 99, 安定门 95.5 (all ≥ 95); 安定门 holds the flag two months running
