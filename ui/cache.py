@@ -5,6 +5,7 @@ import or an undo shows at once; app.py fetches the version once per run (`refre
 aggregates only (st.cache_data copies them on every hit), always with a ttl and max_entries.
 """
 import importlib
+import inspect
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -47,12 +48,16 @@ def clear() -> None:
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
 def _call(_engine: Engine, data_version_key: tuple, func_path: str, with_conn: bool, args: tuple, kwargs: tuple):
-    module, name = func_path.rsplit(".", 1)
-    func = getattr(importlib.import_module(module), name)
+    func = _function(func_path)
     if with_conn:
         with _engine.connect() as conn:
             return func(conn, *args, **dict(kwargs))
     return func(_engine, *args, **dict(kwargs))
+
+
+def _function(func_path: str):
+    module, name = func_path.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)
 
 
 def _cached(func_path: str, with_conn: bool = False):
@@ -61,6 +66,23 @@ def _cached(func_path: str, with_conn: bool = False):
         return _call(engine(), version(), func_path, with_conn, args, tuple(sorted(kwargs.items())))
     call.__name__ = func_path.rsplit(".", 1)[1]
     call.__doc__ = f"Cached {func_path} (engine given by this module)."
+    return call
+
+
+def _own_unit_only(func_path: str):
+    """A cached case-level read (taking `unit_id` after the engine) that a unit user can only point at its own unit:
+    whatever a page or the URL passes, `unit_id` becomes the user's. A second lock behind the filters, so that no
+    page can reach another unit's cases, callers or places."""
+    cached = _cached(func_path)
+
+    def call(*args, **kwargs):
+        user = importlib.import_module("ui.auth").current_user()  # imported here: ui.auth uses this module
+        if user.role != "unit":
+            return cached(*args, **kwargs)
+        names = list(inspect.signature(_function(func_path)).parameters)[1:]  # after the engine
+        return cached(**{**dict(zip(names, args)), **kwargs, "unit_id": user.unit_id})
+    call.__name__ = cached.__name__
+    call.__doc__ = cached.__doc__ + " A unit user gets its own unit only."
     return call
 
 
@@ -82,13 +104,13 @@ lagging = _cached("metrics.lagging.lagging")
 list_adjustments = _cached("metrics.adjustments.list_adjustments")
 
 # Drill-down and indicators.
-lost_cases = _cached("metrics.lost.lost_cases")
-lost_summary = _cached("metrics.lost.lost_summary")
-loss_by = _cached("metrics.lost.loss_by")
-frequent_callers = _cached("metrics.indicators.frequent_callers")
+lost_cases = _own_unit_only("metrics.lost.lost_cases")
+lost_summary = _own_unit_only("metrics.lost.lost_summary")
+loss_by = _own_unit_only("metrics.lost.loss_by")
+frequent_callers = _own_unit_only("metrics.indicators.frequent_callers")
 category_mix = _cached("metrics.indicators.category_mix")
 tag_trend = _cached("metrics.indicators.tag_trend")
-hotspots = _cached("metrics.hotspots.hotspots")
+hotspots = _own_unit_only("metrics.hotspots.hotspots")
 
 # Meeting agenda (additive, by MEETING): proposals for a period, follow-up of the last meeting's items.
 propose = _cached("metrics.agenda.propose")
