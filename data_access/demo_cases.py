@@ -1,6 +1,7 @@
 """Clean case rows for the demo district, month by month, from a World plan: who calls about what and where,
 which unit handles it, how fast, and how the caller rates it at the callback (DOMAIN.md)."""
 import random
+from bisect import bisect
 from datetime import date, datetime, timedelta
 from itertools import accumulate
 
@@ -20,12 +21,17 @@ NO_PHONE = 0.03
 LANDLINE = 0.15
 PHONE_IN_TEXT = 0.03
 EXCLUDED_SHARE = 0.01
-HOUR_CUM = list(accumulate(CALLS_BY_HOUR))
+HOURS, HOUR_CUM = range(24), list(accumulate(CALLS_BY_HOUR))
 
 
 def _cumulative(shares) -> tuple[list, list]:
-    """(value, share) pairs as (values, cumulative weights) for random.choices."""
+    """(value, share) pairs as (values, cumulative weights) for pick()."""
     return [v for v, _ in shares], list(accumulate(s for _, s in shares))
+
+
+def pick(rng: random.Random, values, cum_weights):
+    """random.choices(values, cum_weights=...)[0] without its per-call checks (it runs millions of times)."""
+    return values[bisect(cum_weights, rng.random() * cum_weights[-1])]
 
 
 class CaseMaker:
@@ -50,7 +56,7 @@ class CaseMaker:
         return rows
 
     def _time_on(self, day: date) -> datetime:
-        hour = self.rng.choices(range(24), cum_weights=HOUR_CUM)[0]
+        hour = pick(self.rng, HOURS, HOUR_CUM)
         return datetime(day.year, day.month, day.day, hour, self.rng.randrange(60), self.rng.randrange(60))
 
     def _case(self, case_no, received, spec, index, month, cat_cum) -> dict:
@@ -70,7 +76,7 @@ class CaseMaker:
         row.update(
             case_no=case_no, received_at=received, unit_id=self.unit_ids[unit],
             dispatch_mode="直派" if place and unit == place.street and rng.random() < 0.9 else "区派",
-            request_type=rng.choices(types, cum_weights=type_cum)[0],
+            request_type=pick(rng, types, type_cum),
             cat_l1=category.l1, cat_l2=category.l2, cat_l3=rng.choice(category.l3),
             content=case_text(rng, category, place, repeat),
             address=place.address if place else None, street=place.street if place else None,
@@ -94,7 +100,7 @@ class CaseMaker:
             _, phone, category, place = earlier
             repeat = True
         else:
-            category = rng.choices(CATEGORIES, cum_weights=cat_cum)[0]
+            category = pick(rng, CATEGORIES, cat_cum)
             place = self._place(category)
             topic = self.world.hotspot_topic.get(place.address) if place else None
             if topic and rng.random() < 0.5:
@@ -127,8 +133,8 @@ class CaseMaker:
         if rng.random() < category.placeless:
             return None
         if rng.random() < LISTED_PLACE_SHARE:
-            return rng.choices(world.places, cum_weights=world.place_cum)[0]
-        street = rng.choices(STREETS, cum_weights=world.street_cum)[0]
+            return pick(rng, world.places, world.place_cum)
+        street = pick(rng, STREETS, world.street_cum)
         community, road = rng.choice(street.communities)
         lat, lon = world.centers[(street.name, community)]
         return Place(house_address(road, rng.randint(120, 400)), street.name, f"{community}社区",
@@ -136,10 +142,10 @@ class CaseMaker:
 
     def _route(self, category: Category, place: Place | None) -> str:
         handlers, cum = self._routes[category.l2]
-        handler = self.rng.choices(handlers, cum_weights=cum)[0]
+        handler = pick(self.rng, handlers, cum)
         if handler != STREET:
             return handler
-        return place.street if place else self.rng.choices(STREETS, cum_weights=self.world.street_cum)[0].name
+        return place.street if place else pick(self.rng, STREETS, self.world.street_cum).name
 
     def _coordinates(self, place: Place | None) -> tuple:
         if place is None:
