@@ -15,7 +15,7 @@ from data_access.demo_catalog import (
     VOLUME_BY_MONTH, VOLUME_BY_WEEKDAY,
 )
 from data_access.demo_cases import CaseMaker, timeline
-from data_access.demo_places import PLACEHOLDER_POINT, unit_specs
+from data_access.demo_places import PLACEHOLDER_POINT, STREETS, build_places, community_centers, unit_specs
 from data_access.demo_world import build_world, miss_rates
 from data_access.schema import cases, import_batches, stat_unit_day, units
 from tests.factories import case_row, write
@@ -47,6 +47,20 @@ def test_units_codes_names_and_populations():
     assert population["和平里街道"] == 91_955 and population["前门街道"] == 14_652
     assert abs(sum(population.values()) - 708_000) <= 17
     assert (streets[9].lat, streets[9].lon) == (39.958, 116.410)
+
+
+def test_about_300_places_near_their_streets():
+    rng = random.Random(1)
+    places = build_places(rng, community_centers(rng))
+    assert 290 <= len(places) == len({p.address for p in places}) <= 310
+    centers = {s.name: (s.lat, s.lon) for s in STREETS}
+    # Community centers lie within 0.005° / 0.006° of the street's, places within 0.0015° / 0.0018° of those.
+    assert all(abs(p.lat - centers[p.street][0]) <= 0.0065 and abs(p.lon - centers[p.street][1]) <= 0.0078
+               for p in places)
+    communities = {(s.name, f"{c}社区") for s in STREETS for c, _ in s.communities}
+    assert all((p.street, p.community) in communities for p in places)
+    assert sum(p.street == "和平里街道" for p in places) == round(300 * 125_597 / 967_022)  # 39, the largest
+    assert sum(p.street == "前门街道" for p in places) == 8  # 6 by population, raised to the minimum of 8
 
 
 def test_catalog_routes_reach_every_unit_and_themes_exist():
