@@ -64,7 +64,8 @@ def seed_demo(engine: Engine, months: int = 13, end: str | date | None = None, s
               progress=None) -> dict:
     """Build the demo district; returns a summary. `progress(done, total)` counts cases written.
 
-    Same arguments (and the same `end`) → the same cases. Refuses a database that holds non-demo cases."""
+    Same arguments (and the same `end`) → the same cases (caller_key also depends on the database's hash key).
+    Refuses a database that holds non-demo cases; replaces an earlier demo build."""
     if not 0 < scale <= MAX_SCALE:
         raise DemoRefused(f"规模应大于 0 且不超过 {MAX_SCALE}: {scale} (scale must be in (0, {MAX_SCALE}])")
     started = perf_counter()
