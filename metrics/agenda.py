@@ -31,7 +31,7 @@ from metrics.scores import unit_scores
 # The period a meeting reviews, by meeting kind: the week or the month before the meeting.
 MEETING_PERIOD_KIND = {"周调度会": "week", "月度点评会": "month", "会诊会": "month"}
 # A meeting takes up a handful of places and units: at most this many proposals per source (all lagging units).
-PER_SOURCE = 5
+PER_SOURCE = 3
 PROPOSAL_COLUMNS = ["kind", "ref", "label", "reason", "owner_unit_id", "baseline"]
 FOLLOW_UP_COLUMNS = ["id", "kind", "ref", "label", "owner_unit_id", "decision", "due_date", "measure", "before",
                      "after", "verdict", "detail", "now"]
@@ -79,7 +79,18 @@ class Figures:
 
     @cached_property
     def scores(self) -> pd.DataFrame:
-        return unit_scores(self.engine, score_period(self.period), self.rules).set_index("unit_id")
+        """metrics.scores.unit_scores of the score period."""
+        return unit_scores(self.engine, score_period(self.period), self.rules)
+
+    @cached_property
+    def lagging(self) -> pd.DataFrame:
+        """metrics.lagging.lagging of the score period."""
+        return lagging(self.engine, score_period(self.period), self.rules)
+
+    @cached_property
+    def hotspots(self) -> pd.DataFrame:
+        """metrics.hotspots.hotspots by address of the period (the top 50 places)."""
+        return hotspots(self.engine, self.period, self.rules, by="address", as_of=self.as_of)
 
     def measure(self, kind: str, ref: str) -> dict:
         """The item's figures in this period ({} for a note)."""
@@ -104,9 +115,10 @@ class Figures:
 
     def _unit(self, unit_id: int) -> dict:
         period = score_period(self.period).key
-        if unit_id not in self.scores.index:
+        found = self.scores[self.scores["unit_id"] == unit_id]
+        if found.empty:
             return {"period": period, "adjusted_score": None, "rank": None, "group": None}
-        row = self.scores.loc[unit_id]
+        row = found.iloc[0]
         return {"period": period, "adjusted_score": _plain(row["adjusted_score"]), "rank": _plain(row["rank"]),
                 "group": row["group"]}
 
@@ -148,8 +160,12 @@ def _plain(value):
 def propose(engine: Engine, period: Period, rules: Rules, as_of: datetime | None = None,
             per_source: int = PER_SOURCE) -> pd.DataFrame:
     """PROPOSAL_COLUMNS: what the meeting on `period` should take up, most pressing source first."""
-    figures = Figures(engine, period, rules, as_of)
-    with engine.connect() as conn:
+    return proposals(Figures(engine, period, rules, as_of), per_source)
+
+
+def proposals(figures: Figures, per_source: int = PER_SOURCE) -> pd.DataFrame:
+    """`propose` on figures already read (the briefing shares them with its own tables)."""
+    with figures.engine.connect() as conn:
         units = {u["id"]: u for u in list_units(conn)}
     rows = (_lagging_units(figures)
             + _hotspots(figures, units, per_source)
@@ -166,8 +182,7 @@ def _proposal(kind: str, ref, label_text: str, reason: str, owner: int | None, b
 
 def _lagging_units(figures: Figures) -> list[dict]:
     """Watchlist units first, then the other lagging units, each in its group's rank order."""
-    found = lagging(figures.engine, score_period(figures.period), figures.rules)
-    found = found.sort_values("watchlist", ascending=False, kind="stable")
+    found = figures.lagging.sort_values("watchlist", ascending=False, kind="stable")
     rows = []
     for r in found.itertuples():
         standing = f"综合成绩 {format_value('adjusted_score', r.adjusted_score)}，{r.group}第 {int(r.rank)} 名"
@@ -184,7 +199,7 @@ def _street_unit(units: dict, street) -> int | None:
 
 def _hotspots(figures: Figures, units: dict, per_source: int) -> list[dict]:
     """Surging hotspots (突增), then persistent ones (hotspot this period and the one before), largest first."""
-    spots = hotspots(figures.engine, figures.period, figures.rules, by="address")
+    spots = figures.hotspots
     spots = spots[spots["hotspot"] & ~spots["placeholder"]]
     min_cases = figures.rules.get("hotspots.min_cases")
     persistent = spots[~spots["surge"] & (spots["prev_volume"] >= min_cases)]

@@ -18,14 +18,12 @@ from data_access.case_queries import CaseFilter
 from data_access.units import list_units
 from metrics import agenda
 from metrics.awards import PROGRESS, RED_FLAG, awards_from_scores
-from metrics.hotspots import hotspots
 from metrics.indicators import category_mix, tag_trend
-from metrics.lagging import lagging
-from metrics.lost import default_target, gap_cases, lost_costs, points_lost
+from metrics.lost import gap_cases, lost_costs, points_lost
 from metrics.periods import Period, period_of, trailing
 from metrics.registry import entry, format_value, label
 from metrics.rules import Rules
-from metrics.scores import district_summary, group_order, score_trend, unit_scores
+from metrics.scores import district_summary, group_order, score_trend
 from reports import charts_png
 from ui import charts
 
@@ -160,15 +158,24 @@ def _score_tables(scores: pd.DataFrame) -> tuple[Table, Table]:
             Table("不参与排名的单位", apart, ["group", "unit_name", "volume", "assessed", "not_ranked_reason"]))
 
 
-def _lagging_table(engine: Engine, period: Period, rules: Rules, scores: pd.DataFrame) -> pd.DataFrame:
+def red_flag_floors(awards: pd.DataFrame) -> dict:
+    """group → the lowest 红旗 score: the default 差几件 target of METRICS.md §6 (metrics.lost.default_target),
+    read off the awards already computed instead of recomputing them for every lagging unit."""
+    flags = awards[awards["award"] == RED_FLAG]
+    return flags.groupby("group")["adjusted_score"].min().to_dict()
+
+
+def _lagging_table(figures: agenda.Figures, awards: pd.DataFrame) -> pd.DataFrame:
     """Lagging units with the points each rate lost, the lost cases and 差几件 to the group's lowest red flag."""
+    scores, floors = figures.scores, red_flag_floors(awards)
+    period = agenda.score_period(figures.period)
     rows = []
-    for r in lagging(engine, period, rules).to_dict("records"):
+    for r in figures.lagging.to_dict("records"):
         score_row = scores[scores["unit_id"] == r["unit_id"]].iloc[0]
-        costs = lost_costs(engine, period, rules, r["unit_id"], scores)
-        target = default_target(engine, period, rules, r["unit_id"], scores)
+        costs = lost_costs(figures.engine, period, figures.rules, r["unit_id"], scores)
+        target = floors.get(r["group"])
         gap = gap_cases(r["adjusted_score"], costs, target)
-        lost = {LOST_KEYS[rate]: points for rate, points in points_lost(score_row, rules).items()}
+        lost = {LOST_KEYS[rate]: points for rate, points in points_lost(score_row, figures.rules).items()}
         rows.append({**r, **lost, "lost_cases": len(costs), "target": target,
                      "gap_cases": NO_GAP if gap is None else gap})
     return pd.DataFrame(rows, columns=["unit_id", *LAGGING_COLUMNS])
@@ -260,23 +267,24 @@ def _scope(period: Period, score_period: Period) -> str:
     if score_period == period:
         return f"本材料全部数字按{period.label}统计。"
     return (f"诉求量、高频点位和诉求类别按{period.label}统计；单位成绩、排名、流动红旗和后进单位按"
-            f"{score_period.label}（本周最后一天所在月份的月初至本周末）统计。")
+            f"{score_period.label}（本周最后一天所在月份的月初至本周末）统计，成绩环比与此前同样天数"
+            f"（{score_period.previous().label}）相比。")
 
 
 def gather(engine: Engine, period: Period, rules: Rules, meeting_id: int | None = None,
            as_of: datetime | None = None, with_charts: bool = True) -> Briefing:
     """Everything the briefing shows for `period`; the agenda is that of `meeting_id`, else of the latest meeting
     on this period, else the proposals. The follow-up is that of the meeting before it (same kind)."""
-    as_of = as_of or datetime.now().replace(microsecond=0)
-    sp = agenda.score_period(period)
+    figures = agenda.Figures(engine, period, rules, as_of)  # scores, lagging and hotspots, read once
+    as_of, sp = figures.as_of, agenda.score_period(period)
     meeting, previous = _meetings(engine, period, meeting_id)
     names = _unit_names(engine)
     volumes = district_summary(engine, period, rules)
     summary = volumes if sp == period else district_summary(engine, sp, rules)
-    scores = unit_scores(engine, sp, rules)
+    scores = figures.scores
     awards = awards_from_scores(scores, rules)
-    lagged = _lagging_table(engine, sp, rules, scores)
-    spots = hotspots(engine, period, rules, by="address", as_of=as_of)
+    lagged = _lagging_table(figures, awards)
+    spots = figures.hotspots
     mix = category_mix(engine, period, CaseFilter.of(period, rules, unit_ids=None))
     topics = category_mix(engine, period, CaseFilter.of(period, rules, unit_ids=None, tag=agenda.TOPIC_TAG),
                           by="cat_l2")
@@ -284,7 +292,7 @@ def gather(engine: Engine, period: Period, rules: Rules, meeting_id: int | None 
         with engine.connect() as conn:
             items = store.list_items(conn, meeting["id"])
     else:
-        items = agenda.propose(engine, period, rules, as_of).to_dict("records")
+        items = agenda.proposals(figures).to_dict("records")
     followed = []
     if previous:
         with engine.connect() as conn:

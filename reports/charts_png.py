@@ -16,7 +16,7 @@ from ui.charts import AMBER, BLUE, FONT_SIZE, GREY, RED
 FONT_DIR = os.environ.get("BRIEFING_FONT_DIR", "/usr/share/fonts/opentype/noto")
 FONT = "Noto Sans CJK SC"
 WIDTH = 640   # CSS pixels of a chart in the document (the app's charts fill their container instead)
-SCALE = 2     # pixel density of the PNG, sharp enough to print
+SCALE = 1.5   # pixel density of the PNG: 960 px across 16 cm, about 150 dpi on paper
 SURGE_TEXT, HOTSPOT_TEXT = "突增", "高频点位"
 
 
