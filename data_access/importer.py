@@ -26,7 +26,7 @@ from data_access.privacy import hash_key
 from data_access.rejects import store_rejects
 from data_access.units import add_unit, unit_index
 
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 5_000
 REASON_SEPARATOR = "；"
 
 

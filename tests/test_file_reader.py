@@ -49,3 +49,8 @@ def test_xlsx_cells_become_the_text_a_person_reads():
 def test_unreadable_files_are_refused_with_a_reason(data, message):
     with pytest.raises(ImportRefused, match=message):
         read_table(data, "f")
+
+
+def test_csv_without_a_final_line_break_keeps_its_last_row():
+    table = read_table("case_no,unit\nA1,景山街道\nA2,东四街道".encode(), "x.csv")
+    assert rows_of(table) == [(2, ["A1", "景山街道"]), (3, ["A2", "东四街道"])]
