@@ -10,6 +10,7 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from data_access.case_fields import MARIADB_TEXT_BYTES, ImportRefused
 from data_access.schema import import_batches, rejected_rows
 
 ROW_HEADER = "原行号"
@@ -20,8 +21,17 @@ def store_rejects(conn: Connection, batch_id: int, rejects: list[tuple[int, str,
     """rejects: (row number, reason, raw values header -> text)."""
     if rejects:
         conn.execute(rejected_rows.insert(), [
-            {"batch_id": batch_id, "row_number": n, "reason": reason, "raw": json.dumps(raw, ensure_ascii=False)}
+            {"batch_id": batch_id, "row_number": n, "reason": reason, "raw": _raw_text(n, raw)}
             for n, reason, raw in rejects])
+
+
+def _raw_text(row_number: int, raw: dict) -> str:
+    text = json.dumps(raw, ensure_ascii=False)
+    # Too long to keep whole on MariaDB; such a row is nearly always a broken quote that swallowed the next rows.
+    if len(text.encode()) > MARIADB_TEXT_BYTES:
+        raise ImportRefused(f"第 {row_number} 行超过 {MARIADB_TEXT_BYTES} 字节，无法保存为拒收行，"
+                            f"请检查该行的引号是否配对 (row {row_number} is too long to keep: check its quotes)")
+    return text
 
 
 def latest_import_batch(conn: Connection) -> int | None:

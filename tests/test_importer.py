@@ -164,6 +164,14 @@ def test_unusable_files_are_refused_and_leave_no_trace(sqlite_engine, data, mess
         assert conn.execute(select(func.count()).select_from(import_batches)).scalar() == 0
 
 
+def test_a_row_too_long_to_keep_refuses_the_file(sqlite_engine):
+    units(sqlite_engine, ("东四街道", "街道"))
+    header = ["工单编号", "受理时间", "承办单位", "一级分类", "诉求内容"]
+    data = csv_bytes([["L1", "2025-03-01 08:00", "东四街道", "住房", "长" * 22_000]], header)  # 66,000 bytes
+    with pytest.raises(ImportRefused, match="第 2 行超过 65535 字节"):
+        import_bytes(sqlite_engine, data, "l.csv")
+
+
 def test_progress_reports_rows_read_and_fraction_of_the_file(sqlite_engine, monkeypatch):
     monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
     units(sqlite_engine, ("和平里街道", "街道"))
