@@ -21,6 +21,7 @@ class RowParser:
         self.crs = crs
         self.phone_key = phone_key
         self.labels = {f.key: headers[located[f.key]] if f.key in located else f.header for f in FIELDS}
+        self.phone_column = located.get("caller_phone")
         self.ignored = [h for i, h in enumerate(headers) if h.strip() and i not in located.values()]
         present = set(located) | set(mapping.defaults)
         missing = [k for k in REQUIRED + ("cat_l1",) if k not in present]
@@ -43,8 +44,12 @@ class RowParser:
         return field.parse
 
     def raw(self, cells: list[str]) -> dict[str, str]:
-        """The row as read, header -> text, for keeping a rejected row."""
-        return {h: cells[i] if i < len(cells) else "" for i, h in enumerate(self.headers) if h.strip()}
+        """The row as read, header -> text, for keeping a rejected row; the caller's phone only masked (it is never
+        stored raw, not even in a rejected row)."""
+        raw = {h: cells[i] if i < len(cells) else "" for i, h in enumerate(self.headers) if h.strip()}
+        if self.phone_column is not None and self.phone_column < len(cells):
+            raw[self.headers[self.phone_column]] = mask_phone(cells[self.phone_column])
+        return raw
 
     def parse(self, cells: list[str]) -> tuple[dict | None, list[str]]:
         """(clean row with `unit` / `unit_type` still as text, []) or (None, reasons)."""
@@ -95,6 +100,7 @@ class RowParser:
             values["lon"], values["lat"] = to_wgs84(values["lon"], values["lat"], self.crs)
         phone = values.pop("caller_phone", None)
         if phone:
-            values["caller_key"] = caller_key(phone, self.phone_key) or None
+            # A masked phone (a corrected rejected row) keeps its masked form but cannot be a repeat caller's key.
+            values["caller_key"] = None if "*" in phone else caller_key(phone, self.phone_key) or None
             values["caller_masked"] = mask_phone(phone) or None
         return values

@@ -8,6 +8,7 @@ import hmac
 import os
 import re
 import secrets
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -47,15 +48,31 @@ def hash_key(conn: Connection) -> bytes:
     return value.encode()
 
 
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# Mobile numbers also written as +86 138-1234-5678 or 138 1234 5678; ID-card numbers of 18 characters.
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)")
 _LANDLINE_IN_TEXT = re.compile(r"(?<!\d)(0\d{2,3}-?)?(\d{3,4})\d{4}(?!\d)")
 _ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
 
 
+def _is_date(digits: str) -> bool:
+    """20250301: an eight-digit date in a text is no phone number."""
+    try:
+        return 1900 <= int(digits[:4]) <= 2099 and bool(datetime.strptime(digits, "%Y%m%d"))
+    except ValueError:
+        return False
+
+
+def _mask_landline(m: re.Match) -> str:
+    if m.group(1) is None and _is_date(m.group(0)):
+        return m.group(0)
+    return (m.group(1) or "") + m.group(2)[:2] + "****"
+
+
 def mask_text(text: str | None) -> str:
-    """Mask personal data inside free text: ID-card numbers, mobile and landline numbers."""
+    """Mask personal data inside free text: ID-card numbers, mobile and landline numbers. Dates written as
+    20250301 stay; runs of digits longer than a phone number (case numbers) are left alone."""
     if not text:
         return text or ""
     text = _ID_IN_TEXT.sub(r"\1********\2", text)
     text = _PHONE_IN_TEXT.sub(r"\1****\2", text)
-    return _LANDLINE_IN_TEXT.sub(lambda m: (m.group(1) or "") + m.group(2)[:2] + "****", text)
+    return _LANDLINE_IN_TEXT.sub(_mask_landline, text)
