@@ -44,21 +44,26 @@ class CountSettings:
 
 
 def unit_counts(engine: Engine, ranges: list[tuple[date, date]], settings: CountSettings,
-                source: str = "summary") -> pd.DataFrame:
+                source: str = "summary", closing: bool = True) -> pd.DataFrame:
     """Columns bucket (index into `ranges`), unit_id and COUNT_COLUMNS; one row per bucket and unit with cases.
 
-    `ranges` are half-open day intervals [start, end) that must not overlap.
+    `ranges` are half-open day intervals [start, end) that must not overlap. closing=False leaves
+    on_time_close uncounted (NaN): scores and ranks do not need it, and its histogram is the largest
+    summary table, so rank-only callers read about half as much.
     """
     if source not in SOURCES:
         raise ValueError(f"未知的数据来源 {source!r}，应为 summary 或 cases (unknown source)")
     _check_disjoint(ranges)
-    shape = (source, settings.basis, len(ranges), tuple(settings.response_limits), tuple(settings.close_limits))
+    shape = (source, settings.basis, len(ranges), tuple(settings.response_limits), tuple(settings.close_limits),
+             closing)
     with engine.connect() as conn:
         rows = conn.execute(_statement(*shape), _parameters(ranges, settings)).all()
     frame = pd.DataFrame(rows, columns=["bucket", "unit_id", *COUNT_COLUMNS])
     # MariaDB returns SUM() as Decimal: make every column a plain number.
-    credit_sums = ["solved_credit_sum", "satisfaction_credit_sum"]
-    frame = frame.astype({c: "float64" if c in credit_sums else "int64" for c in frame.columns})
+    floats = ["solved_credit_sum", "satisfaction_credit_sum"] + ([] if closing else ["on_time_close"])
+    frame = frame.astype({c: "float64" if c in floats else "int64" for c in frame.columns})
+    if not closing:
+        frame["on_time_close"] = float("nan")
     return frame.sort_values(["bucket", "unit_id"], ignore_index=True)
 
 
@@ -84,8 +89,9 @@ def _parameters(ranges, s: CountSettings) -> dict:
 
 
 @lru_cache(maxsize=64)
-def _statement(source: str, basis: str, n_ranges: int, urgencies: tuple[str, ...], classes: tuple[str, ...]):
-    shape = _Shape(basis, urgencies, classes)
+def _statement(source: str, basis: str, n_ranges: int, urgencies: tuple[str, ...], classes: tuple[str, ...],
+               closing: bool):
+    shape = _Shape(basis, urgencies, classes, closing)
     branches = _summary_branches if source == "summary" else _case_branches
     return _outer(union_all(*[b for i in range(n_ranges) for b in branches(shape, i)]).subquery("per_unit"))
 
@@ -95,6 +101,7 @@ class _Shape:
     basis: str
     urgencies: tuple[str, ...]
     classes: tuple[str, ...]
+    closing: bool
 
     def response_limit(self, urgency):
         return _limit(urgency, "resp", self.urgencies)
@@ -130,11 +137,14 @@ def _summary_branches(shape: _Shape, i: int) -> list:
         return _branch(i, table.c.day, table.c.unit_id, values, table.c.basis == bindparam("basis", type_=String))
 
     resp, close = stat_unit_day_resp, stat_unit_day_close
-    return [
+    parts = [
         part(stat_unit_day, {name: stat_unit_day.c[name] for name in _PER_ROW if name in stat_unit_day.c}),
         part(resp, {"on_time_response": _n_if(resp.c.hours <= shape.response_limit(resp.c.urgency), resp.c.n)}),
-        part(close, {"on_time_close": _n_if(close.c.hours <= shape.close_limit(close.c.deadline_class), close.c.n)}),
     ]
+    if shape.closing:
+        parts.append(part(close, {"on_time_close": _n_if(close.c.hours <= shape.close_limit(close.c.deadline_class),
+                                                         close.c.n)}))
+    return parts
 
 
 def _case_branches(shape: _Shape, i: int) -> list:
@@ -156,8 +166,9 @@ def _case_branches(shape: _Shape, i: int) -> list:
         "fdy_num": flag(solved_rated, sat_rated, cases.c.dispatch_count == 1, cases.c.solved == "解决",
                         cases.c.satisfaction.in_(("满意", "基本满意"))),
         "on_time_response": flag(cases.c.response_hours <= shape.response_limit(cases.c.urgency)),
-        "on_time_close": flag(cases.c.close_hours <= shape.close_limit(cases.c.deadline_class)),
     }
+    if shape.closing:
+        values["on_time_close"] = flag(cases.c.close_hours <= shape.close_limit(cases.c.deadline_class))
     return [_branch(i, day, cases.c.unit_id, values)]
 
 

@@ -60,7 +60,7 @@ def flag_history(engine: Engine, periods: list[Period], rules: Rules) -> pd.Data
     """HISTORY_COLUMNS: who held the red flag in each period (oldest first), with the streak of consecutive
     periods held, counted within the periods given (pass consecutive periods, e.g. trailing(p, 13))."""
     periods = sorted(periods, key=lambda p: p.start)
-    tables = score_tables(engine, periods, rules)
+    tables = score_tables(engine, periods, rules, closing=False)
     streaks: dict[int, int] = {}
     frames = []
     for p in periods:

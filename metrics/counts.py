@@ -19,16 +19,18 @@ def base_counts(engine: Engine, period: Period, rules: Rules, source: str = "sum
     return counts.drop(columns="period").reset_index(drop=True)
 
 
-def counts_by_period(engine: Engine, periods: list[Period], rules: Rules, source: str = "summary") -> pd.DataFrame:
+def counts_by_period(engine: Engine, periods: list[Period], rules: Rules, source: str = "summary",
+                     closing: bool = True) -> pd.DataFrame:
     """Columns period (key), unit_id and COUNT_COLUMNS for each distinct period given.
 
     Periods that overlap (a year and its 同比 year, long date ranges) are counted in separate queries;
     the usual sets (13 months; a period, its previous one and its year-ago one) take one.
+    closing=False leaves on_time_close NaN, for callers that only need scores and ranks (faster).
     """
     distinct = list({p.key: p for p in periods}.values())
     frames = []
     for batch in _disjoint_batches(distinct):
-        counts = unit_counts(engine, [(p.start, p.end) for p in batch], count_settings(rules), source)
+        counts = unit_counts(engine, [(p.start, p.end) for p in batch], count_settings(rules), source, closing)
         counts.insert(0, "period", [batch[i].key for i in counts.pop("bucket")])
         frames.append(counts)
     columns = ["period", "unit_id", *COUNT_COLUMNS]

@@ -37,7 +37,7 @@ def lagging(engine: Engine, period: Period, rules: Rules) -> pd.DataFrame:
     periods = [period]
     while len(periods) < max(LOOKBACK, rules.get("lagging.consecutive")):
         periods.append(periods[-1].previous())
-    tables = score_tables(engine, periods, rules)
+    tables = score_tables(engine, periods, rules, closing=False)
     lagged = [set(lagging_units(tables[p.key], rules)["unit_id"]) for p in periods]
     current = sort_scores(lagging_units(tables[period.key], rules), rules)
     current["lagging_periods"] = [_run_length(unit, lagged) for unit in current["unit_id"]]

@@ -60,18 +60,21 @@ def group_order(rules: Rules) -> list[str]:
 
 # --- per-unit tables ---
 
-def score_tables(engine: Engine, periods: list[Period], rules: Rules) -> dict[str, pd.DataFrame]:
-    """period key → the period's scored and ranked units (without the change columns)."""
-    table = score_frame(engine, periods, rules)
+def score_tables(engine: Engine, periods: list[Period], rules: Rules, closing: bool = True) -> dict[str, pd.DataFrame]:
+    """period key → the period's scored and ranked units (without the change columns).
+
+    closing=False skips 按时办结 (on_time_close_rate NaN) for callers that need only scores and ranks.
+    """
+    table = score_frame(engine, periods, rules, closing)
     parts = dict(list(table.groupby("period", sort=False)))
     return {p.key: parts.get(p.key, table.iloc[0:0]).reset_index(drop=True) for p in periods}
 
 
-def score_frame(engine: Engine, periods: list[Period], rules: Rules) -> pd.DataFrame:
+def score_frame(engine: Engine, periods: list[Period], rules: Rules, closing: bool = True) -> pd.DataFrame:
     """All the periods' unit tables in one frame with a period column (scored together: pandas' cost is per
     operation, not per row, so one frame for 13 periods costs about what one period does)."""
     keys = list(dict.fromkeys(p.key for p in periods))
-    counts = counts_by_period(engine, periods, rules).set_index(["period", "unit_id"])
+    counts = counts_by_period(engine, periods, rules, closing=closing).set_index(["period", "unit_id"])
     with engine.connect() as conn:
         units = pd.DataFrame(list_units(conn), columns=["id", "code", "name", "unit_type", "active"])
     units = units.rename(columns={"id": "unit_id", "code": "unit_code", "name": "unit_name"})

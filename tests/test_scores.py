@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from metrics.adjustments import add_adjustment
-from metrics.counts import base_counts
+from metrics.counts import base_counts, counts_by_period
 from metrics.periods import parse_period, trailing
 from metrics.rules import load_rules
 from metrics.scores import district_summary, score_trend, unit_scores
@@ -102,6 +102,11 @@ def test_base_counts_by_hand_from_both_sources(engine):
                    if name in EXPECTED_COUNTS}
         assert by_name == EXPECTED_COUNTS, source
         assert u["朝阳门街道"] not in set(got["unit_id"])  # no cases: no row
+        # Rank-only callers skip 按时办结: the same counts, on_time_close left uncounted.
+        lean = counts_by_period(engine, [MARCH], RULES, source, closing=False)
+        assert lean["on_time_close"].isna().all()
+        pd.testing.assert_frame_equal(lean.drop(columns=["period", "on_time_close"]),
+                                      got.drop(columns="on_time_close"))
         # The month's edges: one case each side belongs to February / April.
         for month in ("2025-02", "2025-04"):
             edge = base_counts(engine, parse_period(month), RULES, source=source)
