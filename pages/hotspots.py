@@ -8,7 +8,7 @@ from ui import format as fmt
 from ui.agenda import add_to_agenda_button
 from ui.auth import current_user
 from ui.cases import show_cases
-from ui.map import drawable, show_map, street_labels
+from ui.map import drawable, show_map, statuses, street_labels
 from ui.panel import guarded
 
 BY_LABELS = {"address": "按地址", "h3": "按网格（H3）"}
@@ -34,8 +34,7 @@ place_filters = dict(category=f.category, street=f.street, unit_id=f.unit_id, ov
 spots = pd.DataFrame()
 with guarded("高频点位"):
     spots = cache.hotspots(f.period, f.rules, by=by, top=top, **place_filters)
-    status = ["突增" if s else "高频" if h else "" for s, h in zip(spots["surge"], spots["hotspot"])]
-    spots = spots.assign(volume_change=spots["change"], hotspot_status=status)
+    spots = spots.assign(volume_change=spots["change"], hotspot_status=statuses(spots))
 
 if spots.empty:
     st.info("本期没有符合条件的点位。")

@@ -34,9 +34,9 @@ def test_nothing_left_off_means_no_note(spots):
 
 
 def test_surges_red_hotspots_blue_others_grey_and_area_follows_volume(spots):
-    out = styled(spots.iloc[:2])
-    assert list(out["color"]) == [OTHER, SURGE]
-    assert list(out["status"]) == ["", "突增"]
+    out = styled(spots.iloc[[0, 1, 3]])
+    assert list(out["color"]) == [OTHER, SURGE, HOTSPOT]
+    assert list(out["status"]) == ["", "突增", "高频"]
     assert out["radius"].iloc[1] / out["radius"].iloc[0] == pytest.approx(3 ** 0.5)
 
 

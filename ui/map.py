@@ -15,6 +15,7 @@ import streamlit as st
 SURGE = [214, 39, 40, 210]
 HOTSPOT = [31, 119, 180, 190]
 OTHER = [150, 150, 150, 150]
+COLOURS = {"突增": SURGE, "高频": HOTSPOT, "": OTHER}
 LABEL = [40, 40, 40, 255]
 PIXELS_PER_ROOT_CASE = 5.0
 MAX_ZOOM = 15
@@ -43,15 +44,20 @@ def drawable(spots: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 def styled(spots: pd.DataFrame) -> pd.DataFrame:
     """Adds what the layers and the Chinese tooltip read: colour, radius, status text."""
     out = spots.copy()
-    surge = out["surge"].fillna(False).astype(bool)
-    hot = out["hotspot"].fillna(False).astype(bool)
-    out["color"] = [SURGE if s else HOTSPOT if h else OTHER for s, h in zip(surge, hot)]
+    out["status"] = statuses(out)
+    out["color"] = [COLOURS[s] for s in out["status"]]
     # Area, not radius, follows volume; in screen pixels, so points stay readable at any zoom.
     out["radius"] = [PIXELS_PER_ROOT_CASE * math.sqrt(max(float(v), 1.0)) for v in out["volume"]]
-    out["status"] = ["突增" if s else "高频点位" if h else "" for s, h in zip(surge, hot)]
     out["street"] = out["street"].fillna("—")
     out["prev_volume"] = out["prev_volume"].fillna(0).astype(int)
     return out
+
+
+def statuses(spots: pd.DataFrame) -> list[str]:
+    """突增 / 高频 / "" for each spot, for the map's tooltip and the hotspot table alike."""
+    surge = spots["surge"].fillna(False).astype(bool)
+    hot = spots["hotspot"].fillna(False).astype(bool)
+    return ["突增" if s else "高频" if h else "" for s, h in zip(surge, hot)]
 
 
 def street_labels(units: pd.DataFrame, spots: pd.DataFrame) -> pd.DataFrame:
