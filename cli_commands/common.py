@@ -4,6 +4,7 @@ import io
 import json
 import math
 import sys
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from sqlalchemy.exc import OperationalError
@@ -32,6 +33,16 @@ def engine_for(args, *, migrated: bool = True):
         raise CliError("数据库尚未初始化或版本较旧，请先运行 python cli.py init-db "
                        "(database not initialised or outdated: run `python cli.py init-db` first)")
     return engine
+
+
+@contextmanager
+def open_engine(args):
+    """The command's engine, disposed when it ends (an in-process caller, such as a test, keeps no pool open)."""
+    engine = engine_for(args)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _plain(value):

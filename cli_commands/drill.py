@@ -1,7 +1,6 @@
 """Drill-down commands (DATA_FORMAT.md §3): lost (失分工单 and 差几件 of one unit) and hotspots (高频点位)."""
 import json
 import sys
-from contextlib import contextmanager
 
 from data_access.units import unit_index
 from metrics.hotspots import BY, COLUMNS as HOTSPOT_COLUMNS, hotspots, placeholder_points
@@ -9,7 +8,7 @@ from metrics.lost import lost_cases, lost_summary
 from metrics.periods import parse_period
 from metrics.rules import load_rules
 
-from cli_commands.common import CliError, add_format, emit, engine_for, records, table_text
+from cli_commands.common import CliError, add_format, emit, open_engine, records, table_text
 
 LOST_COLUMNS = ["case_no", "cost", "on_time", "solved", "satisfaction", "cat_l1", "cat_l2", "community"]
 
@@ -33,16 +32,6 @@ def _common(p) -> None:
     add_format(p)
 
 
-@contextmanager
-def _engine(args):
-    """The command's engine, closed when it ends (its pool must not outlive it, e.g. in tests)."""
-    engine = engine_for(args)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
 def _plain(frame):
     # pandas' NA is not a value csv or json can carry: make missing values None.
     return frame.astype(object).where(frame.notna(), None)
@@ -50,7 +39,7 @@ def _plain(frame):
 
 def lost_command(args) -> int:
     period, rules = parse_period(args.period), load_rules(args.rules)
-    with _engine(args) as engine:
+    with open_engine(args) as engine:
         with engine.connect() as conn:
             unit_id = unit_index(conn).get(args.unit)
         if unit_id is None:
@@ -90,7 +79,7 @@ def hotspots_command(args) -> int:
     period, rules = parse_period(args.period), load_rules(args.rules)
     if args.top < 1:
         raise CliError(f"--top 应为正整数，而不是 {args.top} (--top must be at least 1)")
-    with _engine(args) as engine:
+    with open_engine(args) as engine:
         spots = _plain(hotspots(engine, period, rules, by=args.by, top=args.top))
         placeholders = placeholder_points(engine, period, rules) if args.format == "table" else None
     emit(spots, HOTSPOT_COLUMNS, args.format)

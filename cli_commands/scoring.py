@@ -1,5 +1,4 @@
 """Scoring commands (DATA_FORMAT.md §3): scores, awards, lagging; and adjust, to enter a 加减分."""
-from contextlib import contextmanager
 
 from data_access.units import unit_index
 from metrics.adjustments import AdjustmentError, add_adjustment
@@ -9,7 +8,7 @@ from metrics.periods import parse_period
 from metrics.rules import load_rules
 from metrics.scores import group_order, unit_scores
 
-from cli_commands.common import CliError, add_format, emit, engine_for
+from cli_commands.common import CliError, add_format, emit, open_engine
 
 SCORES_COLUMNS = ["unit_code", "unit_name", "unit_type", "group", "volume", "assessed", "response_rate",
                   "resolution_rate", "satisfaction_rate", "raw_score", "adjusted_score", "rank", "tier", "ranked",
@@ -39,16 +38,6 @@ def register(sub, shared) -> None:
     p.set_defaults(handler=adjust_command)
 
 
-@contextmanager
-def _engine(args):
-    """The command's engine, disposed afterwards (an in-process caller, such as a test, keeps no pool open)."""
-    engine = engine_for(args)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
 def _inputs(args):
     """Period and rules first, so a bad one is reported before the database is touched."""
     return parse_period(args.period), load_rules(args.rules)
@@ -65,25 +54,25 @@ def scores_command(args) -> int:
     period, rules = _inputs(args)
     if args.group is not None and args.group not in group_order(rules):
         raise CliError(f"未知的排名分组 {args.group!r}，应为 {' / '.join(group_order(rules))} (unknown --group)")
-    with _engine(args) as engine:
+    with open_engine(args) as engine:
         return _emit(unit_scores(engine, period, rules, group=args.group), "scores", args.format)
 
 
 def awards_command(args) -> int:
     period, rules = _inputs(args)
-    with _engine(args) as engine:
+    with open_engine(args) as engine:
         return _emit(awards(engine, period, rules), "awards", args.format)
 
 
 def lagging_command(args) -> int:
     period, rules = _inputs(args)
-    with _engine(args) as engine:
+    with open_engine(args) as engine:
         return _emit(lagging(engine, period, rules), "lagging", args.format)
 
 
 def adjust_command(args) -> int:
     period = parse_period(args.period)
-    with _engine(args) as engine:
+    with open_engine(args) as engine:
         with engine.connect() as conn:
             unit_id = unit_index(conn).get(args.unit)
         if unit_id is None:
