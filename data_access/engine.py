@@ -10,9 +10,12 @@ from pathlib import Path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
+from data_access.query_timeout import limit_statements
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = ROOT / "data" / "cases.db"
 SECRETS = ROOT / ".streamlit" / "secrets.toml"
+CONNECT_TIMEOUT_S = 10
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -32,8 +35,15 @@ def is_default_sqlite(url: str) -> bool:
     return url == f"sqlite:///{DEFAULT_SQLITE}"
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:
-    url = resolve_url(url)
+def make_engine(url: str | None = None, query_timeout: float | None = None, **kwargs) -> Engine:
+    """The engine for `url`; `query_timeout` seconds limit each statement (data_access.query_timeout)."""
+    engine = _create(resolve_url(url), **kwargs)
+    if query_timeout:
+        limit_statements(engine, query_timeout)
+    return engine
+
+
+def _create(url: str, **kwargs) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -43,6 +53,8 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         return engine
     if url.startswith("mysql") or url.startswith("mariadb"):
         kwargs.setdefault("pool_recycle", 3600)
+    # A server that does not answer: fail within seconds with a message rather than hang the page.
+    kwargs.setdefault("connect_args", {"connect_timeout": CONNECT_TIMEOUT_S})
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from data_access.batches import data_version
 from data_access.engine import make_engine, resolve_url
+from data_access.query_timeout import query_timeout_s
 
 TTL_SECONDS = 600
 MAX_ENTRIES = 300
@@ -20,7 +21,8 @@ _VERSION_KEY = "_data_version"
 
 @st.cache_resource(show_spinner=False)
 def _engine_for(url: str) -> Engine:
-    return make_engine(url)
+    # Every dashboard statement under QUERY_TIMEOUT_S: a slow query fails its panel, not the page.
+    return make_engine(url, query_timeout=query_timeout_s())
 
 
 def engine() -> Engine:

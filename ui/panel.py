@@ -4,6 +4,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from data_access.query_timeout import is_timeout
+
 log = logging.getLogger(__name__)
 
 
@@ -15,6 +17,9 @@ def guarded(what: str):
     """
     try:
         yield
-    except Exception:  # noqa: BLE001 — one broken panel must not take the page down
+    except Exception as exc:  # noqa: BLE001 — one broken panel must not take the page down
         log.exception("panel %s failed", what)
-        st.error(f"{what}加载失败：数据库暂时无法访问或查询出错。请稍后刷新页面重试；若持续出现，请联系管理员。")
+        if is_timeout(exc):
+            st.error(f"{what}查询超时：数据库繁忙或查询范围太大。请缩小时间或筛选范围，或稍后刷新页面重试。")
+        else:
+            st.error(f"{what}加载失败：数据库暂时无法访问或查询出错。请稍后刷新页面重试；若持续出现，请联系管理员。")
