@@ -14,7 +14,7 @@ from ui.agenda import DOCX_MIME, XLSX_MIME
 from ui.auth import current_user
 from ui.panel import guarded
 
-FOLLOW_UP_COLUMNS = ["item_kind", "item", "owner_unit", "decision", "due_date", "detail", "verdict"]
+FOLLOW_UP_COLUMNS = ["item_kind", "item", "verdict", "detail", "owner_unit", "decision", "due_date"]
 VERDICT_COLOURS = {agenda.IMPROVED: "#d7f0dc", agenda.WORSE: "#f8d7d7", agenda.SAME: "#fcefd2"}
 
 user = current_user()
@@ -83,7 +83,9 @@ with guarded("会议议程"):
             else:
                 agenda_ui.after_change("议程已保存。")
     else:
-        st.dataframe(fmt.table(agenda_ui.agenda_table(items).assign(owner_unit=lambda d: d["owner_unit"].map(names)),
+        readable = agenda_ui.agenda_table(items).assign(owner_unit=lambda d: d["owner_unit"].map(names).fillna(""),
+                                                        due_date=lambda d: d["due_date"].fillna(""))
+        st.dataframe(fmt.table(readable,
                                ["position", "item_kind", "item", "reason", "owner_unit", "decision", "due_date"]),
                      hide_index=True)
     if editable:
@@ -123,7 +125,8 @@ with guarded("督办"):
             st.info("上次会议没有议程事项。")
         else:
             shown = followed.assign(item_kind=followed["kind"].map(store.ITEM_KINDS), item=followed["label"],
-                                    owner_unit=followed["owner_unit_id"].map(names))
+                                    owner_unit=followed["owner_unit_id"].map(names).fillna(""),
+                                    due_date=followed["due_date"].fillna(""))
             st.dataframe(fmt.table(shown, FOLLOW_UP_COLUMNS).map(
                 lambda v: f"background-color: {VERDICT_COLOURS[v]}" if v in VERDICT_COLOURS else "",
                 subset=["进展"]), hide_index=True)
@@ -144,6 +147,6 @@ if files_key in st.session_state:
     made = st.session_state[files_key]
     left, right = st.columns(2, width=480)
     left.download_button("下载 Word 简报", made["docx"][0], file_name=made["docx"][1], mime=DOCX_MIME,
-                         key="briefing_docx", on_click="ignore", icon="📄")
+                         key="briefing_docx", on_click="ignore")
     right.download_button("下载 Excel 表格", made["xlsx"][0], file_name=made["xlsx"][1], mime=XLSX_MIME,
-                          key="briefing_xlsx", on_click="ignore", icon="📊")
+                          key="briefing_xlsx", on_click="ignore")

@@ -142,12 +142,13 @@ def _group_sentences(scores: pd.DataFrame, awards: pd.DataFrame, lagged: pd.Data
 
 
 def _hotspot_sentence(spots: pd.DataFrame) -> list[str]:
+    """Counted among the places the hotspot query returned (the top ones by volume), and said so."""
     hot = spots[spots["hotspot"]]
     if hot.empty:
         return ["本期没有达到高频标准的点位。"]
     top = hot.iloc[0]
-    return [f"高频点位 {len(hot)} 个，其中突增 {int(hot['surge'].sum())} 个；诉求最多的是{top['label']}"
-            f"（{int(top['volume'])} 件，上期 {int(top['prev_volume'])} 件）。"]
+    return [f"诉求量居前的 {len(spots)} 个点位中，高频点位 {len(hot)} 个，其中突增 {int(hot['surge'].sum())} 个；"
+            f"诉求最多的是{top['label']}（{int(top['volume'])} 件，上期 {int(top['prev_volume'])} 件）。"]
 
 
 # --- tables ---

@@ -45,13 +45,15 @@ def street_labels(spots: pd.DataFrame) -> pd.DataFrame:
 def hotspot_map(spots: pd.DataFrame, height: int = 460) -> alt.LayerChart:
     """Places with coordinates (metrics.hotspots rows without placeholders): size by volume, colour by status."""
     frame = spots.assign(status=[SURGE_TEXT if s else HOTSPOT_TEXT if h else "其他"
-                                 for s, h in zip(spots["surge"], spots["hotspot"])])
+                                 for s, h in zip(spots["surge"], spots["hotspot"])],
+                         # drawn last, on top: surges, then the larger places
+                         layer=spots["volume"] + spots["surge"].astype(int) * (spots["volume"].max() + 1))
     points = alt.Chart(frame).mark_circle(opacity=0.75, stroke="white", strokeWidth=0.5).encode(
         longitude="lon:Q", latitude="lat:Q",
         size=alt.Size("volume:Q", title="诉求量", scale=alt.Scale(range=[40, 900])),
         color=alt.Color("status:N", title=None,
                         scale=alt.Scale(domain=[SURGE_TEXT, HOTSPOT_TEXT, "其他"], range=[RED, BLUE, GREY])),
-        order=alt.Order("volume:Q"),
+        order=alt.Order("layer:Q"),
     ).project(type="mercator")
     names = alt.Chart(street_labels(frame)).mark_text(fontSize=FONT_SIZE - 2, color=AMBER, fontWeight="bold").encode(
         longitude="lon:Q", latitude="lat:Q", text="street:N").project(type="mercator")

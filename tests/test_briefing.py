@@ -63,6 +63,8 @@ def test_gathered_figures(engine):
     ]
     assert b.sentences[2] == ("街乡镇组 3 个单位参与排名，第一名 东华门街道（100.00 分）；获流动红旗：东华门街道、景山街道；"
                               "后进单位：交道口街道。")
+    assert b.sentences[3] == ("诉求量居前的 2 个点位中，高频点位 1 个，其中突增 0 个；"
+                              "诉求最多的是东城区景山前街4号（3 件，上期 2 件）。")  # P2: 3 cases (≥ 2), not ≥ 2 × 2
     scores = b.tables["scores"].frame.set_index("unit_name")
     assert scores.loc["交道口街道", "adjusted_score"] == pytest.approx(77.5)
     assert list(scores["rank"]) == [1, 1, 3]

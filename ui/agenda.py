@@ -44,7 +44,7 @@ def add_to_agenda_button(kind: str, ref, label: str, key: str, *, owner_unit_id:
     user = auth.current_user()
     if not can_edit(user):
         return
-    if not st.button("加入调度会议程", key=key, icon="🗓️", help="列入下一次调度会的议程，会上研究并在下次会议督办。"):
+    if not st.button("加入调度会议程", key=key, help="列入下一次调度会的议程，会上研究并在下次会议督办。"):
         return
     try:
         meeting, _ = agenda.add_to_next_meeting(cache.engine(), kind, str(ref), label, _active_rules(), date.today(),
@@ -155,7 +155,7 @@ def agenda_editor(items: list[dict], names: dict[int, str], key: str) -> pd.Data
     column = st.column_config
     return st.data_editor(
         table, key=key, hide_index=True, num_rows="fixed",
-        column_order=["position", "item_kind", "item", "reason", "owner_unit", "decision", "due_date",
+        column_order=["position", "item_kind", "item", "owner_unit", "decision", "due_date", "reason",
                       "item_source", REMOVE],
         disabled=["item_kind", "item_source"],
         column_config={
@@ -163,7 +163,7 @@ def agenda_editor(items: list[dict], names: dict[int, str], key: str) -> pd.Data
                                             help="改动序号可调整次序，保存后重新编号。"),
             "item_kind": column.TextColumn("事项类型", width="small"),
             "item": column.TextColumn("议程事项", required=True),
-            "reason": column.TextColumn("提出缘由", width="large"),
+            "reason": column.TextColumn("提出缘由", width="medium"),
             "owner_unit": column.SelectboxColumn("责任单位", options=list(names), format_func=names.get),
             "decision": column.TextColumn("会议决定", width="large"),
             "due_date": column.DateColumn("完成时限", format="YYYY-MM-DD"),
