@@ -141,24 +141,42 @@ def overdue(limits: Limits, as_of: datetime):
     return or_(closed_late, open_late)
 
 
-def at_points(points):
+def at_points(points, t=cases):
     # OR of pairs rather than a tuple IN: the same expression may appear twice in one statement.
-    return or_(*[and_(cases.c.lat == lat, cases.c.lon == lon) for lat, lon in points]) if points else false()
+    return or_(*[and_(t.c.lat == lat, t.c.lon == lon) for lat, lon in points]) if points else false()
 
 
-def conditions(conn: Connection, f: CaseFilter) -> list:
-    """The WHERE clauses of a filter, except `repeat` (see repeat_rows). An H3 cell costs one small query."""
-    day = day_column(f.basis)
-    where = []
+# What a row of the place summary (data_access.schema.stat_place_day) cannot tell: a filter on any of these needs
+# the case table.
+CASE_ONLY = ("cat_l2", "community", "tag", "excluded", "late_response", "unsolved", "unsatisfied", "overdue",
+             "repeat")
+
+
+def place_summary_serves(f: CaseFilter) -> bool:
+    return all(getattr(f, name) in (None, False) for name in CASE_ONLY)
+
+
+def conditions(conn: Connection, f: CaseFilter, t=cases) -> list:
+    """The WHERE clauses of a filter, except `repeat` (see repeat_rows). An H3 cell costs one small query.
+
+    `t` is the case table, or the place summary stat_place_day for a filter it serves (place_summary_serves).
+    """
+    if t is cases:
+        day, where = day_column(f.basis), []
+    elif place_summary_serves(f):
+        day, where = t.c.day, [t.c.basis == f.basis]
+    else:
+        used = [n for n in CASE_ONLY if getattr(f, n)]
+        raise ValueError(f"地点汇总表不能按 {used} 筛选 (the place summary cannot filter on {used})")
     if f.unit_ids is not None:
-        where.append(cases.c.unit_id.in_(f.unit_ids) if f.unit_ids else false())
+        where.append(t.c.unit_id.in_(f.unit_ids) if f.unit_ids else false())
     if f.start is not None:
         where.append(day >= f.start)
     if f.end is not None:
         where.append(day < f.end)
-    for name in ("cat_l1", "cat_l2", "street", "community", "address_key"):
+    for name in ("cat_l1", "street", "address_key", *(("cat_l2", "community") if t is cases else ())):
         if getattr(f, name) is not None:
-            where.append(cases.c[name] == getattr(f, name))
+            where.append(t.c[name] == getattr(f, name))
     if f.tag:
         where.append(cases.c.tags.contains(f";{f.tag};", autoescape=True))
     if f.excluded is not None:
@@ -172,19 +190,19 @@ def conditions(conn: Connection, f: CaseFilter) -> list:
     if f.overdue:
         where.append(overdue(f.limits, f.as_of or datetime.now().replace(microsecond=0)))
     if f.bbox is not None:
-        where.append(in_box(f.bbox))
+        where.append(in_box(f.bbox, t))
     if f.skip_points:
-        where.append(or_(cases.c.lat.is_(None), not_(at_points(f.skip_points))))
+        where.append(or_(t.c.lat.is_(None), not_(at_points(f.skip_points, t))))
     if f.h3_cell is not None:
         # The box first, so that the list of points is only tested inside it.
-        box = in_box(cell_bbox(f.h3_cell))
-        where += [box, at_points(_points_in_cell(conn, [*where, box], f.h3_cell))]
+        box = in_box(cell_bbox(f.h3_cell), t)
+        where += [box, at_points(_points_in_cell(conn, [*where, box], f.h3_cell, t), t)]
     return where
 
 
-def in_box(bbox: tuple):
+def in_box(bbox: tuple, t=cases):
     south, west, north, east = bbox
-    return and_(cases.c.lat.between(south, north), cases.c.lon.between(west, east))
+    return and_(t.c.lat.between(south, north), t.c.lon.between(west, east))
 
 
 def cell_bbox(cell: str) -> tuple:
@@ -195,10 +213,10 @@ def cell_bbox(cell: str) -> tuple:
     return min(lats) - BOX_MARGIN, min(lons) - BOX_MARGIN, max(lats) + BOX_MARGIN, max(lons) + BOX_MARGIN
 
 
-def _points_in_cell(conn: Connection, where: list, cell: str) -> list[tuple]:
+def _points_in_cell(conn: Connection, where: list, cell: str, t=cases) -> list[tuple]:
     """The distinct coordinates (within `where`) inside one H3 cell."""
     res = h3.get_resolution(cell)
-    points = conn.execute(select(cases.c.lat, cases.c.lon).where(*where).distinct()).all()
+    points = conn.execute(select(t.c.lat, t.c.lon).where(*where).distinct()).all()
     return [(lat, lon) for lat, lon in points if h3.latlng_to_cell(lat, lon, res) == cell]
 
 

@@ -5,87 +5,118 @@ cases its drill-down list shows, and returns a small result: one row per place, 
 """
 from typing import Mapping
 
-from sqlalchemy import case, desc, distinct, func, literal, or_, select
+from sqlalchemy import Integer, case, cast, desc, distinct, func, literal, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import Double
 
-from data_access.case_queries import CaseFilter, Limits, at_points, conditions, in_box, on_time_response
-from data_access.schema import cases
+from data_access.case_queries import (
+    CaseFilter, Limits, at_points, conditions, in_box, on_time_response, place_summary_serves,
+)
+from data_access.schema import cases, stat_place_day
 
-# --- hotspots ---
+# --- hotspots: counted on the place summary, or on the case table ---
 
-def crowded_points(conn: Connection, f: CaseFilter, share: float, min_addresses: int) -> list:
+SOURCES = ("summary", "cases")
+
+
+def places(f: CaseFilter, source: str):
+    """The rows hotspot figures are counted on: the place summary (stat_place_day, n cases a row) when asked for
+    and when it can answer the filter (case_queries.place_summary_serves), else the case table (a case a row).
+    Both give the same figures; the summary reads far fewer rows."""
+    if source not in SOURCES:
+        raise ValueError(f"未知的数据来源 {source!r}，应为 summary 或 cases (unknown source)")
+    return stat_place_day if source == "summary" and place_summary_serves(f) else cases
+
+
+def _count(t, of=None):
+    """The cases the rows stand for (those with `of` not null, if given): COUNT, or SUM(n) on the summary."""
+    if t is cases:
+        return func.count() if of is None else func.count(of)
+    n = t.c.n if of is None else case((of.is_not(None), t.c.n), else_=0)
+    return cast(func.sum(n), Integer)
+
+
+def _mean(t, column):
+    """The mean of a coordinate over the cases (nulls left out, as AVG does)."""
+    if t is cases:
+        return func.avg(column)
+    return func.sum(column * t.c.n) / func.sum(case((column.is_not(None), t.c.n)))
+
+
+def crowded_points(conn: Connection, f: CaseFilter, share: float, min_addresses: int,
+                   source: str = "summary") -> list:
     """(lat, lon, volume, total, addresses) of the points carrying more than `share` of the `total` geocoded
     cases, from ≥ min_addresses distinct addresses.
 
     One scan counts cases per point and, by a window over those counts, the total; only the few heavy points
     then have their distinct addresses counted (COUNT DISTINCT over every point would cost a sort).
     """
-    per_point = (select(cases.c.lat, cases.c.lon, func.count().label("volume"),
-                        func.sum(func.count()).over().label("total"))
-                 .where(*conditions(conn, f), cases.c.lat.is_not(None))
-                 .group_by(cases.c.lat, cases.c.lon).subquery())
+    t = places(f, source)
+    per_point = (select(t.c.lat, t.c.lon, _count(t).label("volume"), func.sum(_count(t)).over().label("total"))
+                 .where(*conditions(conn, f, t), t.c.lat.is_not(None))
+                 .group_by(t.c.lat, t.c.lon).subquery())
     heavy = conn.execute(select(per_point).where(per_point.c.volume > per_point.c.total * literal(share, Double))
                          ).all()
     if not heavy:
         return []
-    addresses = func.count(distinct(cases.c.address_key))
+    addresses = func.count(distinct(t.c.address_key))
     counted = dict(((r.lat, r.lon), r.n) for r in conn.execute(
-        select(cases.c.lat, cases.c.lon, addresses.label("n"))
-        .where(*conditions(conn, f), at_points([(r.lat, r.lon) for r in heavy]))
-        .group_by(cases.c.lat, cases.c.lon)))
+        select(t.c.lat, t.c.lon, addresses.label("n"))
+        .where(*conditions(conn, f, t), at_points([(r.lat, r.lon) for r in heavy], t))
+        .group_by(t.c.lat, t.c.lon)))
     found = [(r.lat, r.lon, r.volume, int(r.total), counted[(r.lat, r.lon)]) for r in heavy
              if counted[(r.lat, r.lon)] >= min_addresses]
     return sorted(found, key=lambda r: (-r[2], r[0], r[1]))
 
 
-def _usable(column, skip_points):
-    """The coordinate, or NULL at a placeholder point (so that AVG leaves it out)."""
-    return case((at_points(skip_points), None), else_=column) if skip_points else column
+def _usable(column, skip_points, t):
+    """The coordinate, or NULL at a placeholder point (so that the mean leaves it out)."""
+    return case((at_points(skip_points, t), None), else_=column) if skip_points else column
 
 
 def address_volumes(conn: Connection, f: CaseFilter, skip_points: tuple, top: int | None = None,
-                    keys: list | None = None) -> list:
+                    keys: list | None = None, source: str = "summary") -> list:
     """(key, volume, lat, lon, geocoded, usable) per address_key, largest first; the mean coordinates leave the
     placeholder points out; `keys` restricts to those addresses."""
-    lat, lon = _usable(cases.c.lat, skip_points), _usable(cases.c.lon, skip_points)
-    where = [*conditions(conn, f), cases.c.address_key.is_not(None)]
+    t = places(f, source)
+    lat, lon = _usable(t.c.lat, skip_points, t), _usable(t.c.lon, skip_points, t)
+    where = [*conditions(conn, f, t), t.c.address_key.is_not(None)]
     if keys is not None:
-        where.append(cases.c.address_key.in_(keys))
-    volume = func.count()
-    query = (select(cases.c.address_key.label("key"), volume.label("volume"), func.avg(lat).label("lat"),
-                    func.avg(lon).label("lon"), func.count(cases.c.lat).label("geocoded"),
-                    func.count(lat).label("usable"))
-             .where(*where).group_by(cases.c.address_key).order_by(desc("volume"), cases.c.address_key))
+        where.append(t.c.address_key.in_(keys))
+    query = (select(t.c.address_key.label("key"), _count(t).label("volume"), _mean(t, lat).label("lat"),
+                    _mean(t, lon).label("lon"), _count(t, t.c.lat).label("geocoded"),
+                    _count(t, lat).label("usable"))
+             .where(*where).group_by(t.c.address_key).order_by(desc("volume"), t.c.address_key))
     if top is not None:
         query = query.limit(top)
     return conn.execute(query).all()
 
 
-def address_details(conn: Connection, f: CaseFilter, keys: list) -> list:
+def address_details(conn: Connection, f: CaseFilter, keys: list, source: str = "summary") -> list:
     """(key, address, street, cat_l1, n) for the given addresses: labels, streets and categories."""
-    query = (select(cases.c.address_key.label("key"), cases.c.address, cases.c.street, cases.c.cat_l1,
-                    func.count().label("n"))
-             .where(*conditions(conn, f), cases.c.address_key.in_(keys))
-             .group_by(cases.c.address_key, cases.c.address, cases.c.street, cases.c.cat_l1))
+    t = places(f, source)
+    query = (select(t.c.address_key.label("key"), t.c.address, t.c.street, t.c.cat_l1, _count(t).label("n"))
+             .where(*conditions(conn, f, t), t.c.address_key.in_(keys))
+             .group_by(t.c.address_key, t.c.address, t.c.street, t.c.cat_l1))
     return conn.execute(query).all()
 
 
-def point_volumes(conn: Connection, f: CaseFilter, boxes: list | None = None) -> list:
+def point_volumes(conn: Connection, f: CaseFilter, boxes: list | None = None, source: str = "summary") -> list:
     """(lat, lon, n) per distinct coordinate (inside the boxes, if given): what H3 cells are made of."""
-    where = [*conditions(conn, f), cases.c.lat.is_not(None)]
+    t = places(f, source)
+    where = [*conditions(conn, f, t), t.c.lat.is_not(None)]
     if boxes is not None:
-        where.append(or_(*[in_box(b) for b in boxes]))
-    query = select(cases.c.lat, cases.c.lon, func.count().label("n")).where(*where).group_by(cases.c.lat, cases.c.lon)
+        where.append(or_(*[in_box(b, t) for b in boxes]))
+    query = select(t.c.lat, t.c.lon, _count(t).label("n")).where(*where).group_by(t.c.lat, t.c.lon)
     return conn.execute(query).all()
 
 
-def point_details(conn: Connection, f: CaseFilter, boxes: list) -> list:
+def point_details(conn: Connection, f: CaseFilter, boxes: list, source: str = "summary") -> list:
     """(lat, lon, address, street, cat_l1, n) per distinct coordinate and description, inside the boxes."""
-    query = (select(cases.c.lat, cases.c.lon, cases.c.address, cases.c.street, cases.c.cat_l1,
-                    func.count().label("n"))
-             .where(*conditions(conn, f), or_(*[in_box(b) for b in boxes]))
-             .group_by(cases.c.lat, cases.c.lon, cases.c.address, cases.c.street, cases.c.cat_l1))
+    t = places(f, source)
+    query = (select(t.c.lat, t.c.lon, t.c.address, t.c.street, t.c.cat_l1, _count(t).label("n"))
+             .where(*conditions(conn, f, t), or_(*[in_box(b, t) for b in boxes]))
+             .group_by(t.c.lat, t.c.lon, t.c.address, t.c.street, t.c.cat_l1))
     return conn.execute(query).all()
 
 

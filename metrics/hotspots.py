@@ -10,6 +10,8 @@
   in the period shown, and left out of the previous period's volumes too, so both sides compare alike.
 - hotspot: volume ≥ min_cases; surge (突增): also volume ≥ surge_ratio × the previous period's volume.
 - Filters: category (cat_l1), street, unit, overdue only (see data_access.case_queries for "overdue").
+- source "summary" (the default) counts on the place summary (stat_place_day), "cases" on the case table; both
+  give the same table. Overdue only needs the case table (the summary does not know closing times) and uses it.
 """
 from dataclasses import replace
 
@@ -41,36 +43,37 @@ def hotspot_filter(period: Period, rules: Rules, category: str | None = None, st
                          street=street, overdue=overdue_only, as_of=as_of)
 
 
-def placeholder_points(engine: Engine, period: Period, rules: Rules) -> pd.DataFrame:
+def placeholder_points(engine: Engine, period: Period, rules: Rules, source: str = "summary") -> pd.DataFrame:
     """Points that are a geocoder's placeholder in this period: lat, lon, volume, share, addresses."""
     whole = CaseFilter.of(period, rules, unit_ids=None)
     with engine.connect() as conn:
-        rows = crowded_points(conn, whole, rules.get("hotspots.placeholder_share"), PLACEHOLDER_MIN_ADDRESSES)
+        rows = crowded_points(conn, whole, rules.get("hotspots.placeholder_share"), PLACEHOLDER_MIN_ADDRESSES,
+                              source)
     frame = pd.DataFrame(rows, columns=["lat", "lon", "volume", "total", "addresses"])
     frame["share"] = frame["volume"] / frame["total"]
     return frame[PLACEHOLDER_COLUMNS]
 
 
-def _skip_points(engine: Engine, period: Period, rules: Rules) -> tuple:
-    found = placeholder_points(engine, period, rules)
+def _skip_points(engine: Engine, period: Period, rules: Rules, source: str = "summary") -> tuple:
+    found = placeholder_points(engine, period, rules, source)
     return tuple((float(r.lat), float(r.lon)) for r in found.itertuples())
 
 
 def hotspots(engine: Engine, period: Period, rules: Rules, by: str = "address", category: str | None = None,
              street: str | None = None, unit_id: int | None = None, overdue_only: bool = False, top: int = 50,
-             as_of=None) -> pd.DataFrame:
+             as_of=None, source: str = "summary") -> pd.DataFrame:
     """The top places by volume (then key), with COLUMNS; placeholder points never make a place."""
     if by not in BY:
         raise ValueError(f"热点分组方式应为 address 或 h3，而不是 {by!r} (by must be 'address' or 'h3')")
     f = hotspot_filter(period, rules, category, street, unit_id, overdue_only, as_of)
     previous = period.previous()
     before = replace(f, start=previous.start, end=previous.end)
-    skip = _skip_points(engine, period, rules)
+    skip = _skip_points(engine, period, rules, source)
     with engine.connect() as conn:
         if by == "address":
-            table = _by_address(conn, f, before, skip, top)
+            table = _by_address(conn, f, before, skip, top, source)
         else:
-            table = _by_cell(conn, f, before, skip, top, rules.get("hotspots.h3_resolution"))
+            table = _by_cell(conn, f, before, skip, top, rules.get("hotspots.h3_resolution"), source)
     return _flagged(table, rules)[COLUMNS]
 
 
@@ -83,19 +86,20 @@ def hotspot_case_filter(engine: Engine, period: Period, rules: Rules, key: str, 
     return replace(f, h3_cell=key, skip_points=_skip_points(engine, period, rules))
 
 
-def _by_address(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int) -> pd.DataFrame:
-    rows = address_volumes(conn, f, skip, top=top)
+def _by_address(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, source: str) -> pd.DataFrame:
+    rows = address_volumes(conn, f, skip, top=top, source=source)
     table = pd.DataFrame(rows, columns=["key", "volume", "lat", "lon", "geocoded", "usable"])
     keys = list(table["key"])
     if not keys:
         return _describe(table, pd.DataFrame(columns=DETAIL_COLUMNS), {})
-    previous = {r.key: r.volume for r in address_volumes(conn, before, skip, keys=keys)}
+    previous = {r.key: r.volume for r in address_volumes(conn, before, skip, keys=keys, source=source)}
     table["placeholder"] = (table["geocoded"] > 0) & (table["usable"] == 0)
-    details = pd.DataFrame(address_details(conn, f, keys), columns=DETAIL_COLUMNS)
+    details = pd.DataFrame(address_details(conn, f, keys, source), columns=DETAIL_COLUMNS)
     return _describe(table, details, previous)
 
 
-def _by_cell(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, resolution: int) -> pd.DataFrame:
+def _by_cell(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, resolution: int,
+             source: str) -> pd.DataFrame:
     cells: dict[tuple, str] = {}
 
     def cell(lat, lon):
@@ -103,7 +107,8 @@ def _by_cell(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, res
             cells[(lat, lon)] = h3.latlng_to_cell(lat, lon, resolution)
         return cells[(lat, lon)]
 
-    points = pd.DataFrame(point_volumes(conn, replace(f, skip_points=skip)), columns=["lat", "lon", "n"])
+    points = pd.DataFrame(point_volumes(conn, replace(f, skip_points=skip), source=source),
+                          columns=["lat", "lon", "n"])
     points["key"] = [cell(lat, lon) for lat, lon in zip(points["lat"], points["lon"])]
     points["lat_n"], points["lon_n"] = points["lat"] * points["n"], points["lon"] * points["n"]
     sums = points.groupby("key", as_index=False)[["n", "lat_n", "lon_n"]].sum()
@@ -116,9 +121,9 @@ def _by_cell(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, res
     # SQL, then each point exactly.
     boxes = [cell_bbox(k) for k in table["key"]]
     previous: dict[str, int] = {}
-    for r in point_volumes(conn, replace(before, skip_points=skip), boxes):
+    for r in point_volumes(conn, replace(before, skip_points=skip), boxes, source):
         previous[cell(r.lat, r.lon)] = previous.get(cell(r.lat, r.lon), 0) + r.n
-    details = pd.DataFrame(point_details(conn, replace(f, skip_points=skip), boxes),
+    details = pd.DataFrame(point_details(conn, replace(f, skip_points=skip), boxes, source),
                            columns=["lat", "lon", "address", "street", "cat_l1", "n"])
     details["key"] = [cell(lat, lon) for lat, lon in zip(details["lat"], details["lon"])]
     return _describe(table, details[details["key"].isin(table["key"])], previous)

@@ -1,16 +1,23 @@
-"""The place summary (stat_place_day) behind 高频点位: kept exact by every write, update and undo, and built for an
-existing database by its migration (with the list of location streets)."""
+"""The place summary (stat_place_day) behind 高频点位: kept exact by every write, update and undo, built for an
+existing database by its migration, and giving the same hotspots as counting the case table itself."""
 from datetime import date
 
+import pandas as pd
 import pytest
 from alembic import command
 from sqlalchemy import select
 
 from data_access.case_store import undo_batch
+from data_access.demo import seed_demo
 from data_access.migrate import _config, upgrade
 from data_access.schema import case_streets, stat_place_day
+from metrics.hotspots import hotspots, placeholder_points
+from metrics.periods import parse_period
+from metrics.rules import load_rules
 from tests.factories import case_row, units, write
 
+RULES = load_rules()
+MARCH = parse_period("2025-03")
 A, B = (39.95, 116.42), (39.93, 116.44)
 
 
@@ -89,3 +96,49 @@ def test_migration_builds_the_summary_of_an_existing_database(two_units):
     upgrade(engine)
     assert _summary(engine, "r") == _expected(u1, u2)
     assert _streets(engine) == ["和平里街道", "安定门街道"]
+
+
+def _both(engine, period, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (hotspots(engine, period, RULES, source="summary", **options),
+            hotspots(engine, period, RULES, source="cases", **options))
+
+
+def _assert_same(engine, period, **options):
+    summary, counted = _both(engine, period, **options)
+    # Mean points are sums of floats added in another order: equal to far below a millimetre.
+    pd.testing.assert_frame_equal(summary, counted, check_exact=False, rtol=1e-12, atol=1e-9)
+    return summary
+
+
+def test_both_sources_give_the_same_hotspots_on_hand_made_data(two_units):
+    engine, u1, u2 = two_units
+    feb = [_case(f"F{i}", u1, f"2025-02-0{i + 1} 08:00:00", "和平里东街1号", A, street="和平里街道") for i in range(2)]
+    write(engine, _rows(u1, u2) + feb, "two-months.csv")
+    top = _assert_same(engine, MARCH, by="address")
+    # 和平里东街1号: P1–P3 in March (two spellings, one key), F0–F1 in February.
+    assert list(zip(top["key"], top["volume"], top["prev_volume"])) == [
+        ("和平里东街1号", 3, 2), ("安定门外大街2号", 1, 0)]
+    assert top["label"].iloc[0] == "和平里东街1号"  # the spelling used most
+    cells = _assert_same(engine, MARCH, by="h3")
+    assert sorted(cells["volume"]) == [1, 3]  # A (P1–P3) and B (P5); P4 has no point
+    for options in ({"unit_id": u2}, {"category": "市容环卫"}, {"street": "和平里街道", "by": "h3"}):
+        _assert_same(engine, MARCH, **options)
+    # The summary is what the default reads; overdue only (closing times) is counted on the cases whatever is asked.
+    with engine.begin() as conn:
+        conn.execute(stat_place_day.delete())
+    assert hotspots(engine, MARCH, RULES).empty
+    overdue = hotspots(engine, MARCH, RULES, overdue_only=True, as_of=parse_period("2025-06").start)
+    assert list(zip(overdue["key"], overdue["volume"])) == [("和平里东街1号", 3), ("安定门外大街2号", 1)]
+
+
+def test_both_sources_give_the_same_hotspots_on_demo_data(engine):
+    seed_demo(engine, months=2, end="2025-06", scale=0.04)
+    june = parse_period("2025-06")
+    whole = _assert_same(engine, june, top=500)
+    assert whole["volume"].sum() > 500 and whole["hotspot"].any()
+    street, category = whole["street"].dropna().iloc[0], "物业管理"
+    for options in ({"by": "h3", "top": 500}, {"street": street}, {"category": category, "by": "h3"}):
+        _assert_same(engine, june, **options)
+    for p in (june, june.previous()):
+        pd.testing.assert_frame_equal(placeholder_points(engine, p, RULES, source="summary"),
+                                      placeholder_points(engine, p, RULES, source="cases"))
