@@ -5,6 +5,7 @@ Expected figures are worked out by hand in tests/drill_fixture.py (its docstring
 import json
 from pathlib import Path
 
+import h3
 import pandas as pd
 import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
@@ -161,6 +162,20 @@ def test_hotspot_table_map_and_the_cases_of_a_chosen_place(app):
     assert list(table(at, "hs_cases_table")["工单编号"]) == ["MA3", "MA2", "MA1"]
     select_rows(at, hs_table=0, hs_cases_table=0)
     assert "工单 MA3" in [s.value for s in at.subheader]
+
+
+def test_hotspots_by_h3_cell_draw_hexagons(app):
+    at = app("pages/hotspots.py")
+    at.segmented_control(key="hs_by").set_value("h3").run()
+    assert_clean(at)
+    spots = table(at, "hs_table")
+    assert list(spots["诉求量"]) == [3, 2] and list(spots["点位状态"]) == ["突增", "高频"]
+    cells, _ = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]
+    assert cells["@@type"] == "H3HexagonLayer"
+    assert [c["key"] for c in cells["data"]] == [h3.latlng_to_cell(39.9151, 116.4031, 9),
+                                                 h3.latlng_to_cell(39.9242, 116.3975, 9)]
+    select_rows(at, hs_table=0)
+    assert list(table(at, "hs_cases_table")["工单编号"]) == ["MA3", "MA2", "MA1"]
 
 
 def test_a_chosen_hotspot_goes_onto_the_next_meeting_agenda(app):
