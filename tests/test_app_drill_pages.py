@@ -259,6 +259,17 @@ def test_an_adjustment_without_reason_is_refused(app):
     assert [e.value for e in at.error] == ["加减分必须填写原因 (reason is required)"]
 
 
+def test_a_new_unit_is_added_once(app):
+    at = app("pages/data.py")
+    for expected in (["已新增单位：北新桥街道"], []):
+        at.text_input(key="new_unit_name").set_value(" 北新桥街道 ")
+        at.number_input(key="new_unit_pop").set_value(61000)
+        button(at, "新增单位").click().run()
+        assert [s.value for s in at.success] == expected
+    assert [e.value for e in at.error] == ["单位名称或编码已存在：北新桥街道 (a unit with this name or code exists)"]
+    assert at.selectbox(key="adj_unit").options == ["东华门街道", "景山街道", "交道口街道", "北新桥街道"]
+
+
 def test_data_page_is_for_staff_only(app, monkeypatch):
     as_user(monkeypatch, User("系统管理员", "admin"))  # admin sees the page in the menu, but may not change data
     at = app("pages/data.py")
