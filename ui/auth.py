@@ -23,13 +23,13 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from data_access import audit, users
 from ui import cache
+from ui.plain import plain
 
 log = logging.getLogger(__name__)
 DEMO_USER_NAME = "演示用户"
 MODES = ("header", "oidc", "local")
 LOCAL_KEY = "_auth_local_user"  # session state: the local account signed in (never bound to a widget or the URL)
 MAX_NAME = 128
-MARKDOWN_SIGNS = set("\\`*_{}[]()<>#+-.!|~$:")
 LOGIN_NOTICE = ("请先登录：本系统只对已登录的用户显示数据。请通过单位内网门户登录后再访问，"
                 "或请管理员配置登录方式（AUTH_MODE）。(Please sign in to see the data.)")
 
@@ -73,11 +73,6 @@ def current_user() -> User:
     if account is None:
         _refuse(f"账号 {plain(name)} 尚未开通或已停用，请联系系统管理员。(This account is not enabled.)")
     return User(account.name, account.role, account.unit_id)
-
-
-def plain(text: str) -> str:
-    """Text from outside shown literally inside markdown: every markdown / HTML sign escaped."""
-    return "".join("\\" + ch if ch in MARKDOWN_SIGNS else ch for ch in text)
 
 
 def _refuse(message: str) -> None:

@@ -18,6 +18,7 @@ from ui import format as fmt
 from ui.auth import User, current_user
 from ui.export import download_buttons
 from ui.panel import guarded
+from ui.plain import plain
 
 PAGE_SIZE = 50
 # Roles that read case text as written; the others see phone and ID numbers in it masked (DESIGN.md, privacy).
@@ -121,10 +122,10 @@ def show_case(case_no: str, user: User) -> None:
             return
         st.subheader(f"工单 {case_no}")
         facts, steps = st.columns(2)
-        facts.markdown("\n".join(f"- **{label(k)}**：{case.get(k) or '—'}" for k in DETAIL_FIELDS))
+        facts.markdown("\n".join(f"- **{label(k)}**：{plain(case.get(k) or '—')}" for k in DETAIL_FIELDS))
         steps.dataframe(timeline(case), hide_index=True)
         text = case.get("content") or ""
-        st.markdown(f"**{label('content')}**：{text if has_case_access(user) else mask_text(text)}")
+        st.markdown(f"**{label('content')}**：{plain(text if has_case_access(user) else mask_text(text))}")
         st.markdown(callback_summary(case))
 
 
