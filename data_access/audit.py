@@ -20,3 +20,8 @@ def recent(conn: Connection, limit: int = 200, action: str | None = None, offset
     if action:
         query = query.where(audit_log.c.action == action)
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def actions(conn: Connection) -> list[str]:
+    """The kinds of entry the log holds (for a filter)."""
+    return sorted(conn.execute(select(audit_log.c.action).distinct()).scalars())

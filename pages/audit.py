@@ -10,8 +10,6 @@ from ui.auth import current_user
 from ui.panel import guarded
 
 PAGE_SIZE = 100
-ACTIONS = ("import", "undo", "export", "adjustment", "login", "login_failed", "user_add", "user_disable",
-           "user_enable", "user_reset", "seed_demo")
 AUDIT_HEADERS = {"at": "时间", "user_name": "用户", "action": "操作", "n_rows": "行数", "detail": "内容"}
 USER_HEADERS = {"name": "用户名", "display_name": "姓名", "role": "角色", "unit_name": "所属单位", "active": "启用",
                 "local_password": "本地密码", "failed_logins": "连续失败", "locked_until": "锁定至",
@@ -24,10 +22,12 @@ if user.role != "admin":
 st.title("审计日志")
 
 # --- the audit log, one page at a time ---
-left, right = st.columns(2, width=600)
-action = left.selectbox("操作", ACTIONS, index=None, placeholder="全部操作", key="audit_action")
-page = right.number_input("页码", min_value=1, value=1, step=1, key="audit_page")
 with guarded("审计日志"):
+    with cache.engine().connect() as conn:
+        kinds = audit.actions(conn)
+    left, right = st.columns(2, width=600)
+    action = left.selectbox("操作", kinds, index=None, placeholder="全部操作", key="audit_action")
+    page = right.number_input("页码", min_value=1, value=1, step=1, key="audit_page")
     with cache.engine().connect() as conn:
         rows = audit.recent(conn, PAGE_SIZE, action=action, offset=(page - 1) * PAGE_SIZE)
     frame = pd.DataFrame(rows, columns=["id", *AUDIT_HEADERS])

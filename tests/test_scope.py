@@ -7,6 +7,7 @@ Case numbers are `<month>-<unit id>-<nn>`.
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data_access import audit
 from data_access.case_queries import CaseFilter, case_detail, case_page
 from data_access.engine import make_engine
 from data_access.units import list_units
@@ -148,7 +149,16 @@ def test_menus_show_only_what_a_role_may_use(app_db, monkeypatch, name, visible,
 
 def test_the_admin_sees_the_audit_log_and_the_users(app_db, monkeypatch):
     url, _ = app_db
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        audit.record(conn, "zhang", "import", {"file": "三月.csv"}, 30)
+        audit.record(conn, "boss", "export", {"file": "月度成绩_2025-03.xlsx"}, 5)
+    engine.dispose()
     at = as_user(monkeypatch, url, "root", "pages/audit.py")
+    log = at.dataframe[0].value
+    assert list(zip(log["用户"], log["操作"], log["行数"])) == [("boss", "export", 5), ("zhang", "import", 30)]
+    at.selectbox(key="audit_action").set_value("import").run()
+    assert list(at.dataframe[0].value["用户"]) == ["zhang"]
     users = at.dataframe[1].value
     assert list(users["用户名"]) == ["boss", "js", "root", "zhang"]
     assert list(users.loc[users["用户名"] == "js", "所属单位"]) == ["景山街道"]
