@@ -13,6 +13,7 @@ from ui import format as fmt
 from ui.agenda import DOCX_MIME, XLSX_MIME
 from ui.auth import current_user
 from ui.panel import guarded
+from ui.plain import plain
 
 FOLLOW_UP_COLUMNS = ["item_kind", "item", "verdict", "detail", "owner_unit", "decision", "due_date"]
 VERDICT_COLOURS = {agenda.IMPROVED: "#d7f0dc", agenda.WORSE: "#f8d7d7", agenda.SAME: "#fcefd2"}
@@ -40,7 +41,7 @@ if editable:
             try:
                 period = parse_period(period_key)
             except PeriodError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 with guarded("新建会议"):
                     created = agenda.new_meeting(cache.engine(), kind, day, rules, period=period, title=title,
@@ -79,7 +80,7 @@ with guarded("会议议程"):
                 with cache.engine().begin() as conn:
                     store.save_agenda(conn, meeting["id"], agenda_ui.saved_rows(edited), user=user.name)
             except store.MeetingError as exc:
-                st.error(f"议程未保存：{exc}")
+                st.error(f"议程未保存：{plain(str(exc))}")
             else:
                 agenda_ui.after_change("议程已保存。")
     else:
@@ -94,7 +95,7 @@ with guarded("会议议程"):
         if button_col.button("添加事项", key="agenda_add_note") and note.strip():
             with cache.engine().begin() as conn:
                 store.add_item(conn, meeting["id"], "note", "", note.strip(), user=user.name)
-            agenda_ui.after_change(f"已添加：{note.strip()}")
+            agenda_ui.after_change(f"已添加：{plain(note.strip())}")
 
 # --- proposals from the data, not yet on the agenda ---
 st.header("建议议题")
@@ -119,7 +120,7 @@ with guarded("督办"):
     if previous is None:
         st.info(f"没有更早的{meeting['kind']}，本次会议无需督办。")
     else:
-        st.caption(f"上次会议：{agenda_ui.meeting_label(previous)}。对照本次考核期 {period.label} 的数字。")
+        st.caption(f"上次会议：{plain(agenda_ui.meeting_label(previous))}。对照本次考核期 {period.label} 的数字。")
         followed = cache.follow_up(agenda_ui.items_of(previous["id"]), period, rules)
         if followed.empty:
             st.info("上次会议没有议程事项。")

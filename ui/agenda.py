@@ -18,6 +18,7 @@ from reports.briefing_data import gather
 from reports.briefing_docx import build_docx
 from reports.briefing_xlsx import build_xlsx
 from ui import auth, cache, rules_choice
+from ui.plain import plain
 
 EDITOR_ROLES = ("staff", "admin")
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -52,7 +53,7 @@ def add_to_agenda_button(kind: str, ref, label: str, key: str, *, owner_unit_id:
     except Exception:  # noqa: BLE001 — the page goes on; the user is told in Chinese
         st.error("加入议程失败：数据库暂时无法访问。请稍后重试。")
         return
-    st.success(f"已将“{label}”加入 {meeting_label(meeting)} 的议程。")
+    st.success(f"已将“{plain(label)}”加入 {plain(meeting_label(meeting))} 的议程。")
 
 
 # --- meetings ---
@@ -106,6 +107,7 @@ def after_change(message: str) -> None:
 
 
 def show_flash() -> None:
+    """The message of the last change (its user-typed parts already passed through ui.plain.plain)."""
     if FLASH in st.session_state:
         st.success(st.session_state.pop(FLASH))
 
