@@ -30,6 +30,11 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
+def _check_length(value: str, field: str, limit: int) -> None:
+    if len(value or "") > limit:
+        raise MeetingError(f"{field} 过长：最多 {limit} 个字，现在 {len(value)} 个字 ({field} longer than {limit})")
+
+
 def _check_choice(value, choices, field: str) -> None:
     if value not in choices:
         raise MeetingError(f"{field} 只能是 {' / '.join(choices)}，而不是 {value!r} ({field}: invalid value)")
@@ -42,6 +47,7 @@ def create_meeting(conn: Connection, meeting_date: date, kind: str, period: str,
     _check_choice(kind, MEETING_KINDS, "kind")
     if not isinstance(meeting_date, date):
         raise MeetingError(f"meeting_date 应为日期，而不是 {meeting_date!r} (meeting_date must be a date)")
+    _check_length(title, "title", meetings.c.title.type.length)
     result = conn.execute(meetings.insert().values(meeting_date=meeting_date, kind=kind, period=period,
                                                    title=title or "", created_by=user or "", created_at=_now()))
     meeting_id = result.inserted_primary_key[0]
@@ -122,6 +128,8 @@ def add_item(conn: Connection, meeting_id: int, kind: str, ref: str, label: str,
     _check_choice(source, SOURCES, "source")
     if not (label or "").strip():
         raise MeetingError("议程事项的名称 label 不能为空 (label is required)")
+    _check_length(label.strip(), "label", meeting_items.c.label.type.length)
+    _check_length(str(ref or ""), "ref", meeting_items.c.ref.type.length)
     if get_meeting(conn, meeting_id) is None:
         raise MeetingError(f"会议 {meeting_id} 不存在 (meeting {meeting_id} not found)")
     if kind != "note":
@@ -144,8 +152,10 @@ def _edits(fields: dict) -> dict:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise MeetingError(f"议程事项不能修改这些字段: {sorted(unknown)} (fields not editable)")
-    if "label" in fields and not (fields["label"] or "").strip():
-        raise MeetingError("议程事项的名称 label 不能为空 (label is required)")
+    if "label" in fields:
+        if not (fields["label"] or "").strip():
+            raise MeetingError("议程事项的名称 label 不能为空 (label is required)")
+        _check_length(fields["label"], "label", meeting_items.c.label.type.length)
     due = fields.get("due_date")
     if due is not None and not isinstance(due, date):
         raise MeetingError(f"完成时限 due_date 应为日期，而不是 {due!r} (due_date must be a date)")

@@ -36,7 +36,7 @@ if editable:
         period_key = st.text_input("考核期", value=proposed.key, key=f"new_period_{kind}_{day}",
                                    help="周调度会默认看上一周，点评会和会诊会默认看上个月（不晚于最新数据）。"
                                         "也可填 2025-03、2025-W10、2025-B2 等。")
-        title = st.text_input("会议名称（可不填）", key="new_title")
+        title = st.text_input("会议名称（可不填）", key="new_title", max_chars=128)
         if st.button("创建会议", type="primary", key="new_create"):
             try:
                 period = parse_period(period_key)
@@ -91,7 +91,8 @@ with guarded("会议议程"):
                      hide_index=True)
     if editable:
         note_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
-        note = note_col.text_input("其他事项", key=f"agenda_note_{revision}", placeholder="例如：汛期积水点排查部署")
+        note = note_col.text_input("其他事项", key=f"agenda_note_{revision}", max_chars=255,
+                                   placeholder="例如：汛期积水点排查部署")
         if button_col.button("添加事项", key="agenda_add_note") and note.strip():
             with cache.engine().begin() as conn:
                 store.add_item(conn, meeting["id"], "note", "", note.strip(), user=user.name)

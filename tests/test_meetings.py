@@ -70,6 +70,11 @@ def test_bad_items_are_refused(engine):
             m.add_item(conn, meeting, "note", "", "  ")
         with pytest.raises(m.MeetingError, match="999"):
             m.add_item(conn, 999, "note", "", "无此会议")
+        with pytest.raises(m.MeetingError, match="label"):  # 256 characters do not fit the column
+            m.add_item(conn, meeting, "note", "", "长" * 256)
+        assert m.add_item(conn, meeting, "note", "", "长" * 255)
+    with engine.begin() as conn, pytest.raises(m.MeetingError, match="title"):
+        m.create_meeting(conn, date(2025, 3, 3), "周调度会", "2025-W10", title="题" * 129)
 
 
 def test_save_agenda_reorders_edits_and_removes(engine):
