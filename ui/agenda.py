@@ -164,7 +164,7 @@ def agenda_editor(items: list[dict], names: dict[int, str], key: str) -> pd.Data
             "position": column.NumberColumn("序号", min_value=1, step=1, width="small",
                                             help="改动序号可调整次序，保存后重新编号。"),
             "item_kind": column.TextColumn("事项类型", width="small"),
-            "item": column.TextColumn("议程事项", required=True),
+            "item": column.TextColumn("议程事项", required=True, max_chars=255),
             "reason": column.TextColumn("提出缘由", width="medium"),
             "owner_unit": column.SelectboxColumn("责任单位", options=list(names), format_func=names.get),
             "decision": column.TextColumn("会议决定", width="large"),
