@@ -74,15 +74,19 @@ def make_csv(n: int, seed: int, changed_every: int = 0) -> bytes:
 def fresh_engine(backend: str, workdir: Path):
     if backend == "sqlite":
         return make_engine(f"sqlite:///{workdir / 'bench.db'}")
+    extra = " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" if backend == "mariadb" else ""
+    server_sql(backend, "DROP DATABASE IF EXISTS jsjb_bench_import", f"CREATE DATABASE jsjb_bench_import{extra}")
+    suffix = "?charset=utf8mb4" if backend == "mariadb" else ""
+    return make_engine(f"{SERVERS[backend][0]}jsjb_bench_import{suffix}")
+
+
+def server_sql(backend: str, *statements: str) -> None:
     base, admin_db = SERVERS[backend]
     admin = create_engine(base + admin_db, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS jsjb_bench_import"))
-        extra = " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" if backend == "mariadb" else ""
-        conn.execute(text(f"CREATE DATABASE jsjb_bench_import{extra}"))
+        for statement in statements:
+            conn.execute(text(statement))
     admin.dispose()
-    suffix = "?charset=utf8mb4" if backend == "mariadb" else ""
-    return make_engine(f"{base}jsjb_bench_import{suffix}")
 
 
 def timed(label: str, engine, data: bytes, name: str) -> None:
@@ -112,6 +116,8 @@ def main() -> None:
             timed("same file again", engine, first, "march.csv")
             timed("next export (10 % changed)", engine, second, "march-2.csv")
             engine.dispose()
+        if backend != "sqlite":
+            server_sql(backend, "DROP DATABASE IF EXISTS jsjb_bench_import")
 
 
 if __name__ == "__main__":
