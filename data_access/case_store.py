@@ -9,13 +9,13 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, func, literal, not_, or_, select, String
+from sqlalchemy import Date, String, and_, bindparam, case, func, literal, not_, or_, select
 from sqlalchemy.engine import Connection
 
 from data_access.schema import (
-    batch_changes, case_streets, cases, categories, import_batches, stat_place_day, stat_unit_day,
+    MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_place_day, stat_unit_day,
     stat_unit_day_close, stat_unit_day_resp,
 )
 
@@ -178,32 +178,53 @@ def refresh_stats(conn: Connection, touched: dict) -> None:
     """Recompute the summary rows for the touched (unit, day) keys from the case table.
 
     Touched keys are covered by one rectangle per basis (their units × their day range): a delete and one
-    INSERT … SELECT … GROUP BY each, which is simple, exact and portable.
+    INSERT … SELECT … GROUP BY each, which is simple, exact and portable; then the months of that range are
+    summed anew from the day rows.
     """
     for basis, keys in touched.items():
-        if not keys:
-            continue
-        unit_ids = sorted({u for u, _ in keys})
-        day_from, day_to = min(d for _, d in keys), max(d for _, d in keys)
-        _replace_stats(conn, basis, lambda unit_id, day: (unit_id.in_(unit_ids), day.between(day_from, day_to)))
+        if keys:
+            _replace_stats(conn, basis, sorted({u for u, _ in keys}), min(d for _, d in keys),
+                           max(d for _, d in keys))
 
 
 def rebuild_stats(conn: Connection, day_from: date, day_to: date) -> None:
     """Recompute every summary row of the days [day_from, day_to) from the case table, for all units and both
     bases: for a database filled without the write path, or summary tables added by a later migration."""
     for basis in ("r", "c"):
-        _replace_stats(conn, basis, lambda _unit_id, day: (day >= day_from, day < day_to))
+        _replace_stats(conn, basis, None, day_from, day_to - timedelta(days=1))
 
 
-def _replace_stats(conn: Connection, basis: str, where) -> None:
-    """Delete the summary rows `where(unit_id, day)` selects and insert them anew from the cases it selects."""
+def _replace_stats(conn: Connection, basis: str, unit_ids: list | None, first: date, last: date) -> None:
+    """The summaries of the units (None: all) and the days first…last, from the cases; then their months."""
+    def scope(unit_id, day, lo, hi):
+        return (*(() if unit_ids is None else (unit_id.in_(unit_ids),)), day.between(lo, hi))
+
     day = _day_column(basis)
     queries = _stat_queries(basis, day)
     for table in queries:
-        conn.execute(table.delete().where(table.c.basis == basis, *where(table.c.unit_id, table.c.day)))
+        conn.execute(table.delete().where(table.c.basis == basis, *scope(table.c.unit_id, table.c.day, first, last)))
     for table, query in queries.items():
         conn.execute(table.insert().from_select([c.name for c in table.columns],
-                                                query.where(*where(cases.c.unit_id, day))))
+                                                query.where(*scope(cases.c.unit_id, day, first, last))))
+    month = first.replace(day=1)
+    while month <= last:
+        following = (month + timedelta(days=32)).replace(day=1)
+        for day_table, month_table in MONTH_TABLES.items():
+            conn.execute(month_table.delete().where(month_table.c.basis == basis,
+                                                    *scope(month_table.c.unit_id, month_table.c.day, month, month)))
+            where = (day_table.c.basis == basis,
+                     *scope(day_table.c.unit_id, day_table.c.day, month, following - timedelta(days=1)))
+            conn.execute(month_table.insert().from_select([c.name for c in month_table.columns],
+                                                          _month_query(day_table, basis, month).where(*where)))
+        month = following
+
+
+def _month_query(day_table, basis: str, month: date):
+    """A month's rows summed from its day rows: the same keys but the day, which becomes the month's first."""
+    keys = [c for c in day_table.primary_key.columns if c.name not in ("basis", "day")]
+    values = {"basis": literal(basis, String(1)), "day": literal(month, Date)}
+    columns = [values.get(c.name, c if c.primary_key else func.sum(c)) for c in day_table.columns]
+    return select(*columns).group_by(*keys)
 
 
 def _stat_queries(basis: str, day) -> dict:

@@ -228,7 +228,7 @@ meeting_items = Table(
 )
 Index("ix_meeting_items_meeting", meeting_items.c.meeting_id, meeting_items.c.position)
 
-# --- Added for speed at city scale (owned by PERF; migrations 0003 and 0004), kept current by the write path. ---
+# --- Added for speed at city scale (owned by PERF; migrations 0003, 0004, 0006), kept current by the write path. ---
 
 # Place summary for 高频点位, refreshed with the unit summaries above.
 # Cases per (basis, day, unit, category, location street, address, point): every hotspot figure — volume by
@@ -258,7 +258,22 @@ case_streets = Table(
     Column("name", String(32), primary_key=True),
 )
 
-STAT_TABLES = (*STAT_TABLES, stat_place_day)
+
+def _by_month(day_table: Table) -> Table:
+    """The same counts per calendar month: `day` holds the month's first day (so a range of whole months selects
+    them as it selects days). Periods of whole months (months, bi-months, quarters, years and the 13-month
+    trends) read these, a thirtieth of the rows; the days of a week or a date range still come by day."""
+    columns = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in day_table.columns]
+    return Table(day_table.name.replace("_day", "_month"), metadata, *columns)
+
+
+stat_unit_month = _by_month(stat_unit_day)
+stat_unit_month_resp = _by_month(stat_unit_day_resp)
+stat_unit_month_close = _by_month(stat_unit_day_close)
+MONTH_TABLES = {stat_unit_day: stat_unit_month, stat_unit_day_resp: stat_unit_month_resp,
+                stat_unit_day_close: stat_unit_month_close}
+
+STAT_TABLES = (*STAT_TABLES, stat_place_day, *MONTH_TABLES.values())
 
 # --- access (ACCESS engineer): the app's users, their role and own unit ---
 # Every mode maps a signed-in name to a row here (header: the proxy's user name, oidc: the e-mail or subject,

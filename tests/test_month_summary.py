@@ -1,0 +1,89 @@
+"""The unit summaries per calendar month (stat_unit_month, _resp, _close): every write, update and undo keeps
+them the sums of their days, by received day and by callback day, and their migration builds them for an
+existing database."""
+from datetime import date
+
+import pytest
+from alembic import command
+from sqlalchemy import select
+
+from data_access.case_store import undo_batch
+from data_access.migrate import _config, upgrade
+from data_access.schema import stat_unit_month, stat_unit_month_close, stat_unit_month_resp
+from tests.factories import case_row, units, write
+
+FEB, MAR = date(2025, 2, 1), date(2025, 3, 1)
+COUNTS = ("volume", "assessed", "solved_full", "solved_part", "solved_none", "sat_full", "sat_basic", "sat_none",
+          "fdy_den", "fdy_num")
+
+
+def _rows(unit, m2_solved="部分解决"):
+    return [
+        # M1: answered in 1 h, closed after 30 h, 解决 + 满意 at a callback in March.
+        case_row("M1", unit, "2025-02-27 08:00:00", responded_at="2025-02-27 09:00:00",
+                 closed_at="2025-02-28 14:00:00", callback_at="2025-03-02 10:00:00", solved="解决", satisfaction="满意"),
+        # M2: answered after 2 h 10 min (3 whole hours), never closed.
+        case_row("M2", unit, "2025-02-28 08:00:00", responded_at="2025-02-28 10:10:00", solved=m2_solved,
+                 satisfaction="不满意"),
+        # M3: 特例剔除, counted in volume only.
+        case_row("M3", unit, "2025-03-01 08:00:00", responded_at="2025-03-01 09:00:00", excluded=True),
+    ]
+
+
+def _months(engine, table, basis):
+    t = table.c
+    keys = [c for c in table.columns if c.name not in ("basis",)]
+    with engine.connect() as conn:
+        return sorted(tuple(r) for r in conn.execute(select(*keys).where(t.basis == basis)))
+
+
+def _unit_months(engine, basis):
+    return {(r[0], r[1]): dict(zip(COUNTS, r[2:])) for r in _months(engine, stat_unit_month, basis)}
+
+
+def _counts(**given):
+    return {c: given.get(c, 0) for c in COUNTS}
+
+
+@pytest.fixture
+def one_unit(engine):
+    return engine, units(engine, ("和平里街道", "街道"))["和平里街道"]
+
+
+def _expected_by_received(u, solved_full=1, solved_part=1):
+    return {(FEB, u): _counts(volume=2, assessed=2, solved_full=solved_full, solved_part=solved_part, sat_full=1,
+                              sat_none=1, fdy_den=2, fdy_num=1),
+            (MAR, u): _counts(volume=1)}
+
+
+def test_months_are_the_sums_of_their_days(one_unit):
+    engine, u = one_unit
+    write(engine, _rows(u), "feb.csv")
+    assert _unit_months(engine, "r") == _expected_by_received(u)
+    # By callback day M1 belongs to March (its callback), M2 and M3 to their received days.
+    assert _unit_months(engine, "c") == {
+        (FEB, u): _counts(volume=1, assessed=1, solved_part=1, sat_none=1, fdy_den=1),
+        (MAR, u): _counts(volume=2, assessed=1, solved_full=1, sat_full=1, fdy_den=1, fdy_num=1)}
+    # Responses of assessed cases by urgency (empty = 一般) and whole hours; closings likewise by deadline class.
+    assert _months(engine, stat_unit_month_resp, "r") == [(FEB, u, "一般", 1, 1), (FEB, u, "一般", 3, 1)]
+    assert _months(engine, stat_unit_month_close, "r") == [(FEB, u, "一般", 30, 1)]
+
+
+def test_months_follow_an_update_and_its_undo(one_unit):
+    engine, u = one_unit
+    write(engine, _rows(u), "feb.csv")
+    batch = write(engine, _rows(u, m2_solved="解决")[1:2], "feb-fix.csv")
+    assert _unit_months(engine, "r") == _expected_by_received(u, solved_full=2, solved_part=0)
+    with engine.begin() as conn:
+        undo_batch(conn, batch)
+    assert _unit_months(engine, "r") == _expected_by_received(u)
+
+
+def test_migration_builds_the_months_of_an_existing_database(one_unit):
+    engine, u = one_unit
+    write(engine, _rows(u), "feb.csv")
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0005")
+    upgrade(engine)
+    assert _unit_months(engine, "r") == _expected_by_received(u)
+    assert _months(engine, stat_unit_month_close, "r") == [(FEB, u, "一般", 30, 1)]
