@@ -234,6 +234,15 @@ def test_category_mix_marks_new_categories_and_increases():
         ("市容环卫", "+4", "增加"), ("物业管理", "-3", "减少或持平"), ("供暖", "新", "减少或持平")]
 
 
+def test_category_mix_orders_bars_explicitly_and_keeps_its_legend_beside_the_bars():
+    # Streamlit 1.64 ignores sort="-x" in a layered chart and collapses it with a bottom legend (seen in Chromium).
+    mix = pd.DataFrame({"cat_l1": ["交通管理", "市容环卫", "物业管理"], "volume": [1, 7, 4], "change": [-1, 2, None]})
+    spec = charts.category_mix(mix).to_dict()
+    bars = spec["layer"][0]["encoding"]
+    assert bars["y"]["sort"] == ["市容环卫", "物业管理", "交通管理"]
+    assert bars["color"]["legend"]["orient"] == "right"
+
+
 # --- the rules in plain Chinese ---
 
 @pytest.mark.parametrize("preset", ["default", "beijing-2019"])
@@ -277,3 +286,4 @@ def data_days_of(engine, basis: str):
     with engine.connect() as conn:
         days = data_days(conn, basis)
     return tuple(d.isoformat() for d in days) if days else None
+

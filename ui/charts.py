@@ -81,9 +81,14 @@ def rank_over_time(trend: pd.DataFrame) -> alt.Chart:
     return _styled(chart)
 
 
+def _longest_first(frame: pd.DataFrame, category: str, value: str) -> list:
+    # An explicit order: Streamlit's Vega-Lite ignores sort="-x" in a layered chart.
+    return list(frame.sort_values(value, ascending=False)[category])
+
+
 def _bars(frame: pd.DataFrame, category: str, value: str, title: str, colour: str) -> alt.Chart:
     return alt.Chart(frame).mark_bar(color=colour).encode(
-        y=alt.Y(f"{category}:N", sort="-x", title=None),
+        y=alt.Y(f"{category}:N", sort=_longest_first(frame, category, value), title=None),
         x=alt.X(f"{value}:Q", title=label(value), axis=alt.Axis(format=_axis_format(value))),
         tooltip=[alt.Tooltip(f"{category}:N", title=title), _tip(value)],
     )
@@ -102,9 +107,11 @@ def category_mix(mix: pd.DataFrame, by: str = "cat_l1", value: str = "volume", c
         _change_text=lambda d: d[change].map(lambda c: "新" if pd.isna(c) else f"{c:+,.0f}"),
         _colour=lambda d: d[change].map(lambda c: "增加" if c > 0 else "减少或持平"))
     bars = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y(f"{by}:N", sort="-x", title=None),
+        y=alt.Y(f"{by}:N", sort=_longest_first(frame, by, value), title=None),
         x=alt.X(f"{value}:Q", title=label(value)),
-        color=alt.Color("_colour:N", title="环比", scale=alt.Scale(domain=["增加", "减少或持平"], range=[RED, BLUE])),
+        # Legend on the right: in Streamlit 1.64 a bottom legend collapses this layered bar chart to no height.
+        color=alt.Color("_colour:N", title="环比", scale=alt.Scale(domain=["增加", "减少或持平"], range=[RED, BLUE]),
+                        legend=alt.Legend(orient="right")),
         tooltip=[alt.Tooltip(f"{by}:N", title="类别"), _tip(value),
                  alt.Tooltip("_change_text:N", title="环比变化")],
     )
