@@ -7,19 +7,20 @@ expression over the same integers and the two sources agree exactly.
 
 Each period is one UNION ALL branch per source table with its own day range (bound parameters, no dialect
 date functions), so thirteen months cost one query. The ranges of one call must not overlap; the caller
-splits overlapping ones.
+splits overlapping ones. On the summaries, the whole calendar months of a period are read from the month tables
+(a thirtieth of the rows) and only its other days from the day tables.
 """
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 import pandas as pd
 from sqlalchemy import (
-    Date, Float, Integer, String, and_, bindparam, case, func, literal_column, not_, select, union_all,
+    Date, Float, Integer, String, and_, bindparam, case, func, literal_column, not_, or_, select, union_all,
 )
 from sqlalchemy.engine import Engine
 
-from data_access.schema import cases, stat_unit_day, stat_unit_day_close, stat_unit_day_resp
+from data_access.schema import MONTH_TABLES, cases, stat_unit_day, stat_unit_day_close, stat_unit_day_resp
 
 # Rating vocabularies (DATA_FORMAT.md §1) and the summary columns that count them.
 SOLVED_COLUMNS = {"解决": "solved_full", "部分解决": "solved_part", "未解决": "solved_none"}
@@ -80,6 +81,7 @@ def _parameters(ranges, s: CountSettings) -> dict:
     params = {"basis": s.basis}
     for i, (start, end) in enumerate(ranges):
         params[f"start_{i}"], params[f"end_{i}"] = start, end
+        params[f"month_start_{i}"], params[f"month_end_{i}"] = whole_months(start, end)
     for prefix, values in (("resp", s.response_limits), ("close", s.close_limits)):
         params.update({f"{prefix}_{i}": v for i, v in enumerate(values.values())})
     for prefix, columns, credits in (("solved", SOLVED_COLUMNS, s.solved_credit),
@@ -116,16 +118,27 @@ def _limit(column, prefix: str, keys: tuple[str, ...]):
     return case(limits, value=column, else_=limits[DEFAULT_CLASS])
 
 
-def _branch(i: int, day, unit_id, values: dict, *where):
+def _branch(i: int, unit_id, values: dict, *where):
     """Per-unit sums of one source part over range i: the bucket, the unit, every _PER_ROW column (0 where
     this part lacks it). One branch per range keeps each an index range scan, and summing inside the branch
     hands the outer GROUP BY a few rows per unit instead of every summary row."""
     zero = literal_column("0")
-    in_range = (day >= bindparam(f"start_{i}", type_=Date), day < bindparam(f"end_{i}", type_=Date))
     columns = [func.sum(values[name]) if name in values else zero for name in _PER_ROW]
     return (select(literal_column(str(i)).label("bucket"), unit_id.label("unit_id"),
                    *[c.label(name) for c, name in zip(columns, _PER_ROW)])
-            .where(*where, *in_range).group_by(unit_id))
+            .where(*where).group_by(unit_id))
+
+
+def whole_months(start: date, end: date) -> tuple[date, date]:
+    """The calendar months lying whole inside [start, end), as [first, last); (end, end) when there are none.
+    The days before `first` and from `last` on are read by day."""
+    first = start if start.day == 1 else (start + timedelta(days=31)).replace(day=1)
+    last = end.replace(day=1)
+    return (first, last) if first < last else (end, end)
+
+
+def _in(day, start: str, end: str):
+    return and_(day >= bindparam(start, type_=Date), day < bindparam(end, type_=Date))
 
 
 def _n_if(condition, n):
@@ -133,18 +146,28 @@ def _n_if(condition, n):
 
 
 def _summary_branches(shape: _Shape, i: int) -> list:
-    def part(table, values):
-        return _branch(i, table.c.day, table.c.unit_id, values, table.c.basis == bindparam("basis", type_=String))
+    def parts(day_table, values):
+        """The whole months from the month table, the other days of range i from the day table."""
+        month_table = MONTH_TABLES[day_table]
+        months = (month_table.c.basis == bindparam("basis", type_=String),
+                  _in(month_table.c.day, f"month_start_{i}", f"month_end_{i}"))
+        days = (day_table.c.basis == bindparam("basis", type_=String),
+                or_(_in(day_table.c.day, f"start_{i}", f"month_start_{i}"),
+                    _in(day_table.c.day, f"month_end_{i}", f"end_{i}")))
+        return [_branch(i, t.c.unit_id, values(t), *where)
+                for t, where in ((month_table, months), (day_table, days))]
 
-    resp, close = stat_unit_day_resp, stat_unit_day_close
-    parts = [
-        part(stat_unit_day, {name: stat_unit_day.c[name] for name in _PER_ROW if name in stat_unit_day.c}),
-        part(resp, {"on_time_response": _n_if(resp.c.hours <= shape.response_limit(resp.c.urgency), resp.c.n)}),
-    ]
-    if shape.closing:
-        parts.append(part(close, {"on_time_close": _n_if(close.c.hours <= shape.close_limit(close.c.deadline_class),
-                                                         close.c.n)}))
-    return parts
+    def counts(t):
+        return {name: t.c[name] for name in _PER_ROW if name in t.c}
+
+    def on_time_response(t):
+        return {"on_time_response": _n_if(t.c.hours <= shape.response_limit(t.c.urgency), t.c.n)}
+
+    def on_time_close(t):
+        return {"on_time_close": _n_if(t.c.hours <= shape.close_limit(t.c.deadline_class), t.c.n)}
+
+    branches = parts(stat_unit_day, counts) + parts(stat_unit_day_resp, on_time_response)
+    return branches + parts(stat_unit_day_close, on_time_close) if shape.closing else branches
 
 
 def _case_branches(shape: _Shape, i: int) -> list:
@@ -169,7 +192,7 @@ def _case_branches(shape: _Shape, i: int) -> list:
     }
     if shape.closing:
         values["on_time_close"] = flag(cases.c.close_hours <= shape.close_limit(cases.c.deadline_class))
-    return [_branch(i, day, cases.c.unit_id, values)]
+    return [_branch(i, cases.c.unit_id, values, _in(day, f"start_{i}", f"end_{i}"))]
 
 
 def _outer(rows):

@@ -1,8 +1,9 @@
 """The unit summaries per calendar month (stat_unit_month, _resp, _close): every write, update and undo keeps
-them the sums of their days, by received day and by callback day, and their migration builds them for an
-existing database."""
+them the sums of their days, by received day and by callback day, their migration builds them for an existing
+database, and counts over any period (whole months by month, the other days by day) equal the cases' own."""
 from datetime import date
 
+import pandas as pd
 import pytest
 from alembic import command
 from sqlalchemy import select
@@ -10,8 +11,12 @@ from sqlalchemy import select
 from data_access.case_store import undo_batch
 from data_access.migrate import _config, upgrade
 from data_access.schema import stat_unit_month, stat_unit_month_close, stat_unit_month_resp
+from metrics.counts import base_counts
+from metrics.periods import parse_period, range_period
+from metrics.rules import load_rules
 from tests.factories import case_row, units, write
 
+RULES = load_rules()
 FEB, MAR = date(2025, 2, 1), date(2025, 3, 1)
 COUNTS = ("volume", "assessed", "solved_full", "solved_part", "solved_none", "sat_full", "sat_basic", "sat_none",
           "fdy_den", "fdy_num")
@@ -87,3 +92,18 @@ def test_migration_builds_the_months_of_an_existing_database(one_unit):
     upgrade(engine)
     assert _unit_months(engine, "r") == _expected_by_received(u)
     assert _months(engine, stat_unit_month_close, "r") == [(FEB, u, "一般", 30, 1)]
+
+
+@pytest.mark.parametrize("key", ["2025-02-15~2025-03-31", "2025-W09", "2025-B1", "2025"])
+def test_counts_read_whole_months_by_month_and_the_rest_by_day(one_unit, key):
+    """Half of February (by day) with all of March (by month), a week across the month's end (by day), whole
+    months: the counts are those of the cases themselves, and add up by hand."""
+    engine, u = one_unit
+    write(engine, _rows(u), "feb.csv")
+    period = range_period(date(2025, 2, 15), date(2025, 3, 31)) if "~" in key else parse_period(key)
+    summary = base_counts(engine, period, RULES, source="summary")
+    pd.testing.assert_frame_equal(summary, base_counts(engine, period, RULES, source="cases"))
+    # M1 and M2 (February, assessed, answered within 24 h, 解决 + 部分解决 = 1.5 credits); M3 (1 March) excluded.
+    assert summary["volume"].tolist() == [3 if period.end > MAR else 2]
+    assert summary[["assessed", "on_time_response", "solved_rated", "solved_credit_sum"]].values.tolist() == \
+        [[2, 2, 2, 1.5]]
