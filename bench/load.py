@@ -1,0 +1,202 @@
+"""Load test: twenty people in a meeting open the dashboard at once and switch pages.
+
+Starts `streamlit run app.py` on 127.0.0.1 (a free port) against the district-year demo database, opens SESSIONS
+browser sessions (Playwright, Debian Chromium, one browser context each = one Streamlit session over its own
+websocket), and has each session go through the leader pages ROUNDS times by the sidebar menu, all at the same
+time. Prints (and writes to bench/out/load.json) p50 / p95 / max page times, errors, and the peak memory (RSS) of
+the streamlit process. Only 127.0.0.1 is ever contacted (any other request is blocked and counted as an error).
+
+    python bench/load.py --db sqlite:///bench/out/district.db [--sessions 20] [--rounds 3]
+
+A page time runs from the click on its menu entry until the page's title is drawn and its script has finished.
+Browsers and server share this machine's cores, so the figures are an upper bound for the server's part.
+"""
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import urlopen
+
+from playwright.async_api import async_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "load.json"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# (menu entry, page title) of the leader pages, in the order a session visits them.
+PAGES = (("月度成绩", "月度成绩"), ("排名", "排名"), ("流动红旗", "流动红旗"), ("后进会诊", "后进会诊"),
+         ("高频点位", "高频点位"), ("总览", "总览"))
+PAGE_TIMEOUT_MS = 120_000
+START_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(db_url: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "CASES_DB_URL": db_url}
+    env.pop("AUTH_MODE", None)  # the demo district opens in the demo mode
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_healthy(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}: {server.stderr.read().decode()[-2000:]}")
+        try:
+            with urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("streamlit did not become healthy")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the process and its children (MB), from /proc."""
+    total = 0
+    for p in [pid, *children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def children(pid: int) -> list[int]:
+    try:
+        found = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return found + [g for c in found for g in children(c)]
+
+
+class PeakMemory(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.running = pid, 0.0, True
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, rss_mb(self.pid))
+            time.sleep(0.2)
+
+
+async def session(browser, base: str, rounds: int, times: list, errors: list, number: int) -> None:
+    context = await browser.new_context(viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+
+    async def only_local(route):
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            await route.continue_()
+        else:
+            errors.append(f"session {number}: request outside 127.0.0.1 blocked: {route.request.url}")
+            await route.abort()
+    await page.route("**/*", only_local)
+    try:
+        started = time.monotonic()
+        await page.goto(base + "/", timeout=PAGE_TIMEOUT_MS, wait_until="commit")
+        await drawn(page, "总览")
+        times.append(("总览 (first load)", time.monotonic() - started))
+        for _ in range(rounds):
+            for entry, title in PAGES:
+                started = time.monotonic()
+                await page.locator('[data-testid="stSidebarNav"] a', has_text=entry).first.click()
+                await drawn(page, title)
+                times.append((title, time.monotonic() - started))
+                shown = await page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count()
+                if shown:
+                    errors.append(f"session {number}: {title} shows {shown} error(s)")
+    except Exception as exc:  # noqa: BLE001 — a failed session is a measured error, not the end of the test
+        errors.append(f"session {number}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+    finally:
+        await context.close()
+
+
+async def drawn(page, title: str) -> None:
+    await page.locator("h1", has_text=title).first.wait_for(timeout=PAGE_TIMEOUT_MS)
+    await page.wait_for_selector(IDLE, timeout=PAGE_TIMEOUT_MS)
+
+
+async def run_sessions(base: str, sessions: int, rounds: int) -> tuple[list, list, float, list]:
+    times, errors, warmup = [], [], []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # One visit first, as when the projector is switched on before the meeting: the server's cold start is
+        # reported apart from the twenty sessions.
+        await session(browser, base, 0, warmup, errors, -1)
+        started = time.monotonic()
+        await asyncio.gather(*(session(browser, base, rounds, times, errors, i) for i in range(sessions)))
+        wall = time.monotonic() - started
+        await browser.close()
+    return times, errors, wall, warmup
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True, help="database URL of the district-year demo")
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="times each session goes through the pages")
+    args = parser.parse_args(argv)
+    if not 1 <= args.sessions <= 50 or not 1 <= args.rounds <= 10:
+        parser.error("--sessions 1..50 and --rounds 1..10 (bounded on purpose)")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(args.db, port)
+    try:
+        wait_healthy(base, server)
+        idle_mb = rss_mb(server.pid)
+        memory = PeakMemory(server.pid)
+        memory.start()
+        times, errors, wall, warmup = asyncio.run(run_sessions(base, args.sessions, args.rounds))
+        memory.running = False
+        memory.join()
+        after_mb = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    switches = [t for name, t in times if "first load" not in name]
+    firsts = [t for name, t in times if "first load" in name]
+    result = {
+        "cold_first_page_s": round(warmup[0][1], 2) if warmup else None,
+        "sessions": args.sessions, "rounds": args.rounds, "page_views": len(times), "wall_s": round(wall, 1),
+        "switch_p50_s": round(statistics.median(switches), 2) if switches else None,
+        "switch_p95_s": round(percentile(switches, 95), 2) if switches else None,
+        "switch_max_s": round(max(switches), 2) if switches else None,
+        "first_load_p50_s": round(statistics.median(firsts), 2) if firsts else None,
+        "first_load_max_s": round(max(firsts), 2) if firsts else None,
+        "per_page_p50_s": {title: round(statistics.median([t for n, t in times if n == title]), 2)
+                           for _, title in PAGES if any(n == title for n, _ in times)},
+        "errors": len(errors), "error_samples": errors[:10],
+        "rss_idle_mb": round(idle_mb), "rss_peak_mb": round(memory.peak), "rss_after_mb": round(after_mb),
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    return result
+
+
+if __name__ == "__main__":
+    main()
