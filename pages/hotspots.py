@@ -10,6 +10,7 @@ from ui.auth import current_user
 from ui.cases import show_cases
 from ui.map import drawable, show_map, statuses, street_labels
 from ui.panel import guarded
+from ui.plain import plain
 
 BY_LABELS = {"address": "按地址", "h3": "按网格（H3）"}
 TOP_CHOICES = (20, 50, 100)
@@ -60,7 +61,7 @@ if event.selection.rows and event.selection.rows[0] < len(spots):
 if picked is not None and (spots["key"] == picked).any():  # a choice kept from other filters may be gone
     place = spots[spots["key"] == picked].iloc[0]
     name = place["label"] if isinstance(place["label"], str) else picked
-    st.subheader(f"点位工单：{name}")
+    st.subheader(f"点位工单：{plain(name)}")  # an address as written in the complaint, markdown escaped
     streets = {u["name"]: u["id"] for u in cache.list_units()}
     add_to_agenda_button("hotspot", f"{by}:{picked}", name, key=f"hs_agenda_{picked}",
                          owner_unit_id=streets.get(place["street"]),
