@@ -2,13 +2,16 @@
 # System pieces the browser tests need (Debian chromium, CJK fonts), and the local database servers if stopped.
 # Without root or apt these are skipped, and so (with a printed reason) are the tests that need them.
 set -uo pipefail
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# Chromium + CJK fonts for the browser tests; LibreOffice + poppler to render the briefing to an image.
+packages="chromium fonts-noto-cjk libreoffice-writer-nogui poppler-utils"
+if [ ! -x /usr/bin/chromium ] || ! command -v soffice >/dev/null || ! command -v pdftoppm >/dev/null \
+   || [ ! -d /usr/share/fonts/opentype/noto ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing chromium and fonts-noto-cjk (apt)…"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null \
-      || echo "warning: apt-get could not install chromium / fonts-noto-cjk; browser tests will be skipped"
+    echo "installing $packages (apt)…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null \
+      || echo "warning: apt-get could not install $packages; the tests that need them will be skipped"
   else
-    echo "note: no root/apt: chromium and fonts-noto-cjk not installed; browser tests will be skipped"
+    echo "note: no root/apt: $packages not installed; the tests that need them will be skipped"
   fi
 fi
 # Start the local servers if this machine has them but they are down (the tests skip, saying so, if unreachable).
