@@ -80,9 +80,8 @@ def address_volumes(conn: Connection, f: CaseFilter, skip_points: tuple, top: in
     placeholder points out; `keys` restricts to those addresses."""
     t = places(f, source)
     lat, lon = _usable(t.c.lat, skip_points, t), _usable(t.c.lon, skip_points, t)
-    where = [*conditions(conn, f, t), t.c.address_key.is_not(None)]
-    if keys is not None:
-        where.append(t.c.address_key.in_(keys))
+    # IN already leaves NULL out; with IS NOT NULL beside it SQLite would range-scan every non-null address.
+    where = [*conditions(conn, f, t), t.c.address_key.is_not(None) if keys is None else t.c.address_key.in_(keys)]
     query = (select(t.c.address_key.label("key"), _count(t).label("volume"), _mean(t, lat).label("lat"),
                     _mean(t, lon).label("lon"), _count(t, t.c.lat).label("geocoded"),
                     _count(t, lat).label("usable"))
