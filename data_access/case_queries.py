@@ -146,39 +146,41 @@ def at_points(points, t=cases):
     return or_(*[and_(t.c.lat == lat, t.c.lon == lon) for lat, lon in points]) if points else false()
 
 
-# What a row of the place summary (data_access.schema.stat_place_day) cannot tell: a filter on any of these needs
-# the case table.
-CASE_ONLY = ("cat_l2", "community", "tag", "excluded", "late_response", "unsolved", "unsatisfied", "overdue",
-             "repeat")
+# The filter fields besides unit scope and days, and the column a summary table needs to answer each: a summary
+# (stat_place_day, stat_category_day / _month) serves a filter when it has the columns of every field in use.
+FILTER_COLUMNS = {"cat_l1": "cat_l1", "cat_l2": "cat_l2", "street": "street", "community": "community",
+                  "address_key": "address_key", "tag": "tags", "bbox": "lat", "skip_points": "lat", "h3_cell": "lat",
+                  "excluded": "excluded", "late_response": "response_hours", "unsolved": "solved",
+                  "unsatisfied": "satisfaction", "overdue": "closed_at", "repeat": "caller_key"}
 
 
-def place_summary_serves(f: CaseFilter) -> bool:
-    return all(getattr(f, name) in (None, False) for name in CASE_ONLY)
+def summary_serves(f: CaseFilter, t) -> bool:
+    return all(getattr(f, name) in (None, False, ()) or column in t.c for name, column in FILTER_COLUMNS.items())
 
 
 def conditions(conn: Connection, f: CaseFilter, t=cases) -> list:
     """The WHERE clauses of a filter, except `repeat` (see repeat_rows). An H3 cell costs one small query.
 
-    `t` is the case table, or the place summary stat_place_day for a filter it serves (place_summary_serves).
+    `t` is the case table, or a summary table (one row per basis, day and its keys) that serves the filter.
     """
     if t is cases:
         day, where = day_column(f.basis), []
-    elif place_summary_serves(f):
+    elif summary_serves(f, t):
         day, where = t.c.day, [t.c.basis == f.basis]
     else:
-        used = [n for n in CASE_ONLY if getattr(f, n)]
-        raise ValueError(f"地点汇总表不能按 {used} 筛选 (the place summary cannot filter on {used})")
+        used = [n for n, column in FILTER_COLUMNS.items() if getattr(f, n) and column not in t.c]
+        raise ValueError(f"汇总表 {t.name} 不能按 {used} 筛选 (summary {t.name} cannot filter on {used})")
     if f.unit_ids is not None:
         where.append(t.c.unit_id.in_(f.unit_ids) if f.unit_ids else false())
     if f.start is not None:
         where.append(day >= f.start)
     if f.end is not None:
         where.append(day < f.end)
-    for name in ("cat_l1", "street", "address_key", *(("cat_l2", "community") if t is cases else ())):
+    for name in ("cat_l1", "cat_l2", "street", "community", "address_key"):
         if getattr(f, name) is not None:
             where.append(t.c[name] == getattr(f, name))
     if f.tag:
-        where.append(cases.c.tags.contains(f";{f.tag};", autoescape=True))
+        where.append(t.c.tags.contains(f";{f.tag};", autoescape=True))
     if f.excluded is not None:
         where.append(cases.c.excluded if f.excluded else assessed())
     if f.late_response:

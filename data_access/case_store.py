@@ -15,8 +15,8 @@ from sqlalchemy import Date, String, and_, bindparam, case, func, literal, not_,
 from sqlalchemy.engine import Connection
 
 from data_access.schema import (
-    MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_place_day, stat_unit_day,
-    stat_unit_day_close, stat_unit_day_resp,
+    MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_category_day, stat_place_day,
+    stat_unit_day, stat_unit_day_close, stat_unit_day_resp,
 )
 
 # The columns a clean row carries; the rest of `cases` is derived here.
@@ -220,10 +220,13 @@ def _replace_stats(conn: Connection, basis: str, unit_ids: list | None, first: d
 
 
 def _month_query(day_table, basis: str, month: date):
-    """A month's rows summed from its day rows: the same keys but the day, which becomes the month's first."""
-    keys = [c for c in day_table.primary_key.columns if c.name not in ("basis", "day")]
+    """A month's rows summed from its day rows: the same keys but the day, which becomes the month's first.
+    The keys are the primary key's columns, or in a table without one (nullable keys) every column but n."""
+    keyed = list(day_table.primary_key.columns) or [c for c in day_table.columns if c.name != "n"]
+    keys = [c for c in keyed if c.name not in ("basis", "day")]
+    names = {c.name for c in keys}
     values = {"basis": literal(basis, String(1)), "day": literal(month, Date)}
-    columns = [values.get(c.name, c if c.primary_key else func.sum(c)) for c in day_table.columns]
+    columns = [values.get(c.name, c if c.name in names else func.sum(c)) for c in day_table.columns]
     return select(*columns).group_by(*keys)
 
 
@@ -252,8 +255,10 @@ def _stat_queries(basis: str, day) -> dict:
     klass = func.coalesce(func.nullif(cases.c.deadline_class, ""), "一般")
     close = select(tag, day, cases.c.unit_id, klass, cases.c.close_hours, func.count()).where(
         assessed, cases.c.close_hours.is_not(None)).group_by(day, cases.c.unit_id, klass, cases.c.close_hours)
+    category = (cases.c.unit_id, cases.c.cat_l1, cases.c.cat_l2, cases.c.street, cases.c.tags)
     return {stat_unit_day: unit_day, stat_unit_day_resp: resp, stat_unit_day_close: close,
-            stat_place_day: _place_query(tag, day)}
+            stat_place_day: _place_query(tag, day),
+            stat_category_day: select(tag, day, *category, func.count()).group_by(day, *category)}
 
 
 def _place_query(tag, day):

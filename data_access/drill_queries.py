@@ -3,16 +3,18 @@
 Every query takes a `CaseFilter` (data_access.case_queries) so that each number is computed over exactly the
 cases its drill-down list shows, and returns a small result: one row per place, point, category, caller or day.
 """
+from dataclasses import replace
 from typing import Mapping
 
-from sqlalchemy import Integer, case, cast, desc, distinct, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, cast, desc, distinct, func, literal, or_, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import Double
 
 from data_access.case_queries import (
-    CaseFilter, Limits, at_points, conditions, in_box, on_time_response, place_summary_serves,
+    CaseFilter, Limits, at_points, conditions, in_box, on_time_response, summary_serves,
 )
-from data_access.schema import cases, stat_place_day
+from data_access.schema import MONTH_TABLES, cases, stat_category_day, stat_place_day
+from data_access.score_queries import whole_months
 
 # --- hotspots: counted on the place summary, or on the case table ---
 
@@ -21,11 +23,15 @@ SOURCES = ("summary", "cases")
 
 def places(f: CaseFilter, source: str):
     """The rows hotspot figures are counted on: the place summary (stat_place_day, n cases a row) when asked for
-    and when it can answer the filter (case_queries.place_summary_serves), else the case table (a case a row).
+    and when it can answer the filter (case_queries.summary_serves), else the case table (a case a row).
     Both give the same figures; the summary reads far fewer rows."""
+    return _source(f, source, stat_place_day)
+
+
+def _source(f: CaseFilter, source: str, summary):
     if source not in SOURCES:
         raise ValueError(f"未知的数据来源 {source!r}，应为 summary 或 cases (unknown source)")
-    return stat_place_day if source == "summary" and place_summary_serves(f) else cases
+    return summary if source == "summary" and summary_serves(f, summary) else cases
 
 
 def _count(t, of=None):
@@ -181,11 +187,46 @@ def loss_by(conn: Connection, f: CaseFilter, costs: Mapping, column: str) -> lis
 
 # --- indicators ---
 
-def volumes_by(conn: Connection, f: CaseFilter, column) -> list:
-    """(value, n) per value of a case column (name) or expression: streets, categories, days."""
+def volumes_by(conn: Connection, f: CaseFilter, column, source: str = "summary") -> list:
+    """(value, n) per value of a case column (name) or expression: streets, categories, days.
+
+    Columns of the category summary (cat_l1, cat_l2, street) are counted there when it serves the filter (its
+    whole months by month, the other days by day), else, like expressions, on the case table."""
+    if isinstance(column, str) and column in stat_category_day.c and \
+            _source(f, source, stat_category_day) is not cases:
+        parts = [select(t.c[column].label("value"), func.sum(t.c.n).label("n")).where(*where).group_by(t.c[column])
+                 for t, where in _category_parts(conn, f, f.start, f.end)]
+        rows = union_all(*parts).subquery()
+        return conn.execute(select(rows.c.value, cast(func.sum(rows.c.n), Integer)).group_by(rows.c.value)).all()
     key = cases.c[column] if isinstance(column, str) else column
     query = select(key.label("value"), func.count().label("n")).where(*conditions(conn, f)).group_by(key)
     return conn.execute(query).all()
+
+
+def period_volumes(conn: Connection, f: CaseFilter, ranges: list, source: str = "summary") -> list[int]:
+    """The filter's cases in each of the day ranges [start, end) (its own days replaced): one count per range."""
+    if _source(f, source, stat_category_day) is cases:
+        parts = [select(literal(i).label("bucket"), func.count().label("n"))
+                 .where(*conditions(conn, replace(f, start=start, end=end))) for i, (start, end) in enumerate(ranges)]
+    else:
+        parts = [select(literal(i).label("bucket"), func.sum(t.c.n).label("n")).where(*where)
+                 for i, (start, end) in enumerate(ranges) for t, where in _category_parts(conn, f, start, end)]
+    rows = union_all(*parts).subquery()
+    counted = dict(conn.execute(select(rows.c.bucket, func.sum(rows.c.n)).group_by(rows.c.bucket)).all())
+    return [int(counted.get(i) or 0) for i in range(len(ranges))]
+
+
+def _category_parts(conn: Connection, f: CaseFilter, start, end) -> list:
+    """(table, where) of the category summary for the days [start, end): whole months by month, the rest by day
+    (an open range by day alone)."""
+    day_part = replace(f, start=start, end=end)
+    if start is None or end is None:
+        return [(stat_category_day, conditions(conn, day_part, stat_category_day))]
+    first, last = whole_months(start, end)
+    month_table, days = MONTH_TABLES[stat_category_day], stat_category_day
+    other_days = or_(and_(days.c.day >= start, days.c.day < first), and_(days.c.day >= last, days.c.day < end))
+    return [(month_table, conditions(conn, replace(f, start=first, end=last), month_table)),
+            (days, [*conditions(conn, replace(f, start=None, end=None), days), other_days])]
 
 
 def frequent_caller_rows(conn: Connection, f: CaseFilter, min_cases: int) -> list:

@@ -228,7 +228,7 @@ meeting_items = Table(
 )
 Index("ix_meeting_items_meeting", meeting_items.c.meeting_id, meeting_items.c.position)
 
-# --- Added for speed at city scale (owned by PERF; migrations 0003, 0004, 0006), kept current by the write path. ---
+# --- Added for speed at city scale (owned by PERF; migrations 0003, 0004, 0006, 0007), kept current by the write path. ---
 
 # Place summary for 高频点位, refreshed with the unit summaries above.
 # Cases per (basis, day, unit, category, location street, address, point): every hotspot figure — volume by
@@ -258,6 +258,21 @@ case_streets = Table(
     Column("name", String(32), primary_key=True),
 )
 
+# Cases per (basis, day, unit, category path, location street, tags): category mixes, 每月一题 trends and topics,
+# volumes by street are SUM(n) over it. tags as stored on the case (";a;b;"), so one tag matches LIKE '%;a;%'.
+stat_category_day = Table(
+    "stat_category_day", metadata,
+    Column("basis", String(1), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("unit_id", Integer, nullable=False),
+    Column("cat_l1", String(64), nullable=False),
+    Column("cat_l2", String(64)),
+    Column("street", String(32)),
+    Column("tags", String(255)),
+    Column("n", Integer, nullable=False),
+)
+Index("ix_stat_category_day", stat_category_day.c.basis, stat_category_day.c.day, stat_category_day.c.unit_id)
+
 
 def _by_month(day_table: Table) -> Table:
     """The same counts per calendar month: `day` holds the month's first day (so a range of whole months selects
@@ -270,10 +285,12 @@ def _by_month(day_table: Table) -> Table:
 stat_unit_month = _by_month(stat_unit_day)
 stat_unit_month_resp = _by_month(stat_unit_day_resp)
 stat_unit_month_close = _by_month(stat_unit_day_close)
+stat_category_month = _by_month(stat_category_day)
+Index("ix_stat_category_month", stat_category_month.c.basis, stat_category_month.c.day, stat_category_month.c.unit_id)
 MONTH_TABLES = {stat_unit_day: stat_unit_month, stat_unit_day_resp: stat_unit_month_resp,
-                stat_unit_day_close: stat_unit_month_close}
+                stat_unit_day_close: stat_unit_month_close, stat_category_day: stat_category_month}
 
-STAT_TABLES = (*STAT_TABLES, stat_place_day, *MONTH_TABLES.values())
+STAT_TABLES = (*STAT_TABLES, stat_place_day, stat_category_day, *MONTH_TABLES.values())
 
 # --- access (ACCESS engineer): the app's users, their role and own unit ---
 # Every mode maps a signed-in name to a row here (header: the proxy's user name, oidc: the e-mail or subject,

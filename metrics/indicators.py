@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data_access import drill_queries
-from data_access.case_queries import CaseFilter, day_column, repeat_rows
+from data_access.case_queries import CaseFilter, repeat_rows
 from data_access.units import list_units
 from metrics.counts import base_counts
 from metrics.periods import Period
@@ -114,12 +114,10 @@ def tag_trend(engine: Engine, periods: list[Period], tag: str = "每月一题", 
     """TAG_COLUMNS: cases carrying the tag in each period (oldest first as given); empty when there are none."""
     if not periods:
         return pd.DataFrame(columns=TAG_COLUMNS)
-    basis = rules.basis if rules else "r"
-    f = CaseFilter(unit_ids=None, start=min(p.start for p in periods), end=max(p.end for p in periods),
-                   basis=basis, tag=tag)
+    f = CaseFilter(unit_ids=None, basis=rules.basis if rules else "r", tag=tag)
     with engine.connect() as conn:
-        days = drill_queries.volumes_by(conn, f, day_column(basis))
-    volume = {p.key: sum(n for day, n in days if p.start <= day < p.end) for p in periods}
+        counts = drill_queries.period_volumes(conn, f, [(p.start, p.end) for p in periods])
+    volume = {p.key: n for p, n in zip(periods, counts)}
     if not any(volume.values()):
         return pd.DataFrame(columns=TAG_COLUMNS)
     return pd.DataFrame([{"period": p.key, "period_label": p.label, "tag": tag, "volume": volume[p.key]}
