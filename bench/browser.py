@@ -1,0 +1,82 @@
+"""A whole page as a browser sees it: `streamlit run app.py` on the benchmark database and headless Chromium
+(as tests/browser does), timing from the request of a page's URL until its script has finished and the page is
+drawn. "cold" is the first visit of each page after the server starts (its cache empty), "warm" the next one.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
+URLS = {"overview": "", "scores": "scores", "rankings": "rankings", "awards": "awards", "lagging": "lagging",
+        "hotspots": "hotspots"}
+START_SECONDS = 90
+
+
+def available() -> bool:
+    return Path(CHROMIUM).exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(base: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}")
+        try:
+            with urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                if answer.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit not healthy after {START_SECONDS} s")
+
+
+def _drawn(page, url: str) -> float:
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector("h1", timeout=120_000)
+    page.wait_for_selector(IDLE, timeout=120_000)
+    return time.perf_counter() - started
+
+
+def measure(db_url: str, period: str, log_path: Path) -> dict:
+    """page → {"cold": s, "warm": s} for the pages of URLS, on a fresh server."""
+    from playwright.sync_api import sync_playwright
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "CASES_DB_URL": db_url}
+    env.pop("AUTH_MODE", None)
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(base, server)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN").new_page()
+            _drawn(page, f"{base}/")  # the session and the app's own start-up, not any page's data
+            timings = {}
+            for name, path in URLS.items():
+                url = f"{base}/{path}?period={period}"
+                timings[name] = {"cold": _drawn(page, url), "warm": _drawn(page, url)}
+            browser.close()
+        return timings
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
