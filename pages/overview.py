@@ -16,15 +16,19 @@ TOPIC_TAG = "每月一题"
 
 user = current_user()
 f = filters.sidebar(user)
+partial = filters.in_progress(f)
 st.title("总览")
-st.caption(f"{f.period.label} · 全区")
+st.caption(f"{f.period.label}{partial} · 全区")
 
 # --- KPI cards (the district has no 加减分, so its 综合成绩 is its 原始成绩) ---
 with guarded("核心指标"):
     summary = cache.district_summary(f.period, f.rules)
-    kpi.cards(summary, KPI_KEYS, titles={"raw_score": label("adjusted_score")},
-              helps={"raw_score": "全区综合成绩：全区全部工单按评分规则算出的三率加权成绩（全区不计加减分）。"},
-              with_change=summary["prev_volume"] > 0)  # no 环比 against a period without any data
+    helps = {"raw_score": "全区综合成绩：全区全部工单按评分规则算出的三率加权成绩（全区不计加减分）。"}
+    if partial:  # a month under way has fewer cases than a whole one: its volume gets no 环比, its rates do
+        summary = dict(summary, prev_volume=None)
+        helps["volume"] = f"本期尚未结束{partial}，诉求量不与上期整期比较。"
+    kpi.cards(summary, KPI_KEYS, titles={"raw_score": label("adjusted_score")}, helps=helps,
+              with_change=summary["prev_response_rate"] is not None)  # no 环比 against a period without data
     drill_button(f"查看本期 {summary['volume']} 件工单", filters.case_filter(f), key="ov_volume",
                  title=f"{f.period.label} 全区工单")
 

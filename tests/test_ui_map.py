@@ -5,7 +5,7 @@ import h3
 import pandas as pd
 import pytest
 
-from ui.map import HOTSPOT, OTHER, SURGE, drawable, hotspot_deck, street_labels, styled
+from ui.map import HOTSPOT, MAX_ZOOM, OTHER, SURGE, drawable, hotspot_deck, street_labels, styled, view_of
 
 
 def spot(key, street, lat, lon, volume, prev=None, surge=False, hotspot=True, placeholder=False):
@@ -59,7 +59,9 @@ def test_deck_is_offline_with_cjk_labels(spots, by, layer_type):
     hexes, text = spec["layers"]
     assert hexes["@@type"] == layer_type and hexes["pickable"] is True
     assert text["@@type"] == "TextLayer" and text["characterSet"] == "auto"
-    assert text["data"] == [{"name": "东华门街道", "lat": pytest.approx(39.93), "lon": pytest.approx(116.43)}]
+    assert text["data"] == [{"name": "东华门街道", "lat": pytest.approx(39.93), "lon": pytest.approx(116.43),
+                             "short": "东华门"}]
+    assert text["getText"] == "@@=short"
     # no provider and pydeck's "no style" marker: Streamlit then draws no basemap (with no style at all, it would
     # fetch a Carto basemap from the internet)
     assert "mapProvider" not in spec and spec["mapStyle"] == "__MAP_STYLE__"
@@ -71,3 +73,14 @@ def test_intranet_style_url_is_passed_through(spots):
     deck = hotspot_deck(drawable(spots)[0], pd.DataFrame(columns=["name", "lat", "lon"]), "h3",
                         "http://10.0.0.5/style.json")
     assert json.loads(deck.to_json())["mapStyle"] == "http://10.0.0.5/style.json"
+
+
+def test_view_fits_the_district_into_the_map():
+    # 东城区's extent, 39.86-39.96 N x 116.39-116.43 E: the latitude span decides. With the 30 % margin it is
+    # 0.13 / cos(39.91 deg) = 0.16948 degree-equivalents; zoom = log2(560 * 360 / (512 * 0.16948)) = 11.182.
+    spots = pd.DataFrame(dict(lat=[39.86, 39.96, 39.91], lon=[116.39, 116.43, 116.41]))
+    view = view_of(spots)
+    assert (view.latitude, view.longitude) == (pytest.approx(39.91), pytest.approx(116.41))
+    assert view.zoom == pytest.approx(11.18, abs=0.01)
+    one = view_of(pd.DataFrame(dict(lat=[39.9], lon=[116.4])))
+    assert one.zoom == MAX_ZOOM

@@ -68,8 +68,26 @@ def _period(box, rules: Rules) -> Period:
     kind = bound.select(box, "时间粒度", PTYPES, "ptype", format_func=PTYPE_LABELS.get)
     periods = {p.key: p for p in periods_between(*days, kind)}
     key = bound.select(box, f"考核期（{KINDS[kind]}）", list(periods), "period", help="默认是有数据的最近一期。")
-    box.caption(periods[key].label)
+    box.caption(periods[key].label + progress_note(periods[key], days[1]))
     return periods[key]
+
+
+def data_through(period: Period, last_day: date, today: date | None = None) -> date | None:
+    """The last day with data while the period is still running (today is before its end), else None."""
+    today = today or date.today()
+    return last_day if today < period.end and period.start <= last_day else None
+
+
+def progress_note(period: Period, last_day: date, today: date | None = None) -> str:
+    through = data_through(period, last_day, today)
+    return f"（截至{through.month}月{through.day}日，未满期）" if through else ""
+
+
+def in_progress(f: Filters) -> str:
+    """The note for a period still running ("" for one that has ended): its counts are not comparable with a
+    whole previous period."""
+    days = cache.data_days(f.rules.basis)
+    return progress_note(f.period, days[1]) if days else ""
 
 
 def _unit_options(user: User, rules: Rules, group: str | None) -> dict[int, str]:

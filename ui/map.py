@@ -9,7 +9,6 @@ import os
 
 import pandas as pd
 import pydeck as pdk
-from pydeck.data_utils import compute_view
 import streamlit as st
 
 SURGE = [214, 39, 40, 210]
@@ -17,8 +16,11 @@ HOTSPOT = [31, 119, 180, 190]
 OTHER = [150, 150, 150, 150]
 COLOURS = {"突增": SURGE, "高频": HOTSPOT, "": OTHER}
 LABEL = [40, 40, 40, 255]
-PIXELS_PER_ROOT_CASE = 5.0
+PIXELS_PER_ROOT_CASE = 3.5
 MAX_ZOOM = 15
+MIN_SPAN = 0.005  # degrees (~500 m): one lone spot still opens at street level
+MAP_HEIGHT = 560
+MAP_PIXELS = (860, MAP_HEIGHT)  # a typical main column's width, and the map's height on the page
 # Quoted so that pydeck passes them as strings, not as expressions (STREAMLIT_NOTES.md).
 CJK_CHARACTERS = '"auto"'
 CJK_FONT = '"Noto Sans CJK SC, Noto Sans SC, sans-serif"'
@@ -74,12 +76,19 @@ def street_labels(units: pd.DataFrame, spots: pd.DataFrame) -> pd.DataFrame:
 
 
 def view_of(spots: pd.DataFrame) -> pdk.ViewState:
-    """A view that fits the spots (not closer than street level)."""
+    """A view whose zoom fits the spots' extent into the map's size (Web Mercator), not closer than street level."""
     if spots.empty:  # Beijing's centre, so an empty map still opens somewhere sensible
         return pdk.ViewState(latitude=39.9042, longitude=116.4074, zoom=11)
-    view = compute_view(spots[["lon", "lat"]].astype(float))
-    view.zoom = min(view.zoom - 1, MAX_ZOOM)  # one step out, so that points at the edge and labels show whole
-    return view
+    lat, lon = spots["lat"].astype(float), spots["lon"].astype(float)
+    centre_lat = (lat.min() + lat.max()) / 2
+    # A 30 % margin keeps edge points (up to 28 px) and their labels whole; a degree of latitude is 1/cos(lat)
+    # times as tall on screen as a degree of longitude is wide.
+    lon_span = max(lon.max() - lon.min(), MIN_SPAN) * 1.3
+    lat_span = max(lat.max() - lat.min(), MIN_SPAN) * 1.3 / math.cos(math.radians(centre_lat))
+    width, height = MAP_PIXELS
+    # deck.gl's world is 512 px wide at zoom 0 (the Mapbox convention), doubling at each level.
+    zoom = min(math.log2(width * 360 / (512 * lon_span)), math.log2(height * 360 / (512 * lat_span)), MAX_ZOOM)
+    return pdk.ViewState(latitude=centre_lat, longitude=(lon.min() + lon.max()) / 2, zoom=round(zoom, 2))
 
 
 def hotspot_deck(spots: pd.DataFrame, labels: pd.DataFrame, by: str, style_url: str | None = None) -> pdk.Deck:
@@ -92,11 +101,13 @@ def hotspot_deck(spots: pd.DataFrame, labels: pd.DataFrame, by: str, style_url: 
     else:
         spots_layer = pdk.Layer("ScatterplotLayer", data, id="hotspots", get_position=["lon", "lat"],
                                 get_radius="radius", radius_units='"pixels"', get_fill_color="color",
-                                radius_min_pixels=6, radius_max_pixels=48, stroked=True,
+                                radius_min_pixels=6, radius_max_pixels=28, stroked=True,
                                 get_line_color=[255, 255, 255], line_width_min_pixels=1, pickable=True,
                                 auto_highlight=True)
-    text_layer = pdk.Layer("TextLayer", labels, id="streets", get_position=["lon", "lat"], get_text="name",
-                           get_size=18, get_color=LABEL, get_pixel_offset=[0, -18], character_set=CJK_CHARACTERS,
+    # Short names (东华门, not 东华门街道): street centres lie about a kilometre apart, too close for full names.
+    labels = labels.assign(short=[str(n).removesuffix("街道") for n in labels["name"]])
+    text_layer = pdk.Layer("TextLayer", labels, id="streets", get_position=["lon", "lat"], get_text="short",
+                           get_size=15, get_color=LABEL, get_pixel_offset=[0, -18], character_set=CJK_CHARACTERS,
                            font_family=CJK_FONT, background=True, get_background_color=[255, 255, 255, 200],
                            pickable=False)
     # map_style=None would make Streamlit pick an internet (Carto) basemap; left unset, pydeck sends its
@@ -109,6 +120,6 @@ def hotspot_deck(spots: pd.DataFrame, labels: pd.DataFrame, by: str, style_url: 
 def show_map(spots: pd.DataFrame, labels: pd.DataFrame, by: str, key: str) -> str | None:
     """Draws the map; returns the key of a hotspot clicked on it, if any."""
     deck = hotspot_deck(spots, labels, by, os.environ.get("MAP_STYLE_URL") or None)
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key, height=560)
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key, height=MAP_HEIGHT)
     picked = event.selection.objects.get("hotspots") or []
     return picked[0].get("key") if picked else None
