@@ -1,15 +1,18 @@
 """Load test: twenty people in a meeting open the dashboard at once and switch pages.
 
 Starts `streamlit run app.py` on 127.0.0.1 (a free port) against the district-year demo database, opens SESSIONS
-browser sessions (Playwright, Debian Chromium, one browser context each = one Streamlit session over its own
-websocket), and has each session go through the leader pages ROUNDS times by the sidebar menu, all at the same
-time. Prints (and writes to bench/out/load.json) p50 / p95 / max page times, errors, and the peak memory (RSS) of
-the streamlit process. Only 127.0.0.1 is ever contacted (any other request is blocked and counted as an error).
+sessions at once and has each go through the leader pages ROUNDS times. Prints (and writes to
+bench/out/load-<client>.json) p50 / p95 / max page times, errors, and the peak memory (RSS) of the streamlit
+process. Only 127.0.0.1 is ever contacted.
 
-    python bench/load.py --db sqlite:///bench/out/district.db [--sessions 20] [--rounds 3]
+    python bench/load.py --db sqlite:///bench/out/district.db [--client ws|browser] [--sessions 20] [--rounds 3]
 
-A page time runs from the click on its menu entry until the page's title is drawn and its script has finished.
-Browsers and server share this machine's cores, so the figures are an upper bound for the server's part.
+- `--client ws` (default): each session speaks Streamlit's websocket protocol (protobuf BackMsg / ForwardMsg) as
+  the browser does: open the app, then ask for each page; a page time runs from the request until the server
+  reports the script finished. Errors: a script that did not finish, an exception or an st.error on the page.
+- `--client browser`: Playwright with Debian Chromium, one browser context per session, pages switched by the
+  sidebar menu; a page time runs from the click until the title is drawn and the script has finished. Twenty
+  Chromium renderers share the cores with the server, so these figures mostly measure the browsers.
 """
 import argparse
 import asyncio
@@ -28,7 +31,10 @@ from urllib.request import urlopen
 from playwright.async_api import async_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out" / "load.json"
+OUT = ROOT / "bench" / "out" / "load-{client}.json"
+SERVER_LOG = ROOT / "bench" / "out" / "load-server.log"
+# Url paths of the leader pages for the websocket client ("" = the default page, 总览).
+PATHS = ("scores", "rankings", "awards", "lagging", "hotspots", "")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
@@ -51,14 +57,15 @@ def start_server(db_url: str, port: int) -> subprocess.Popen:
     env.pop("AUTH_MODE", None)  # the demo district opens in the demo mode
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = SERVER_LOG.open("wb")  # the server's log, read after the run (a pipe left unread would stall it)
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_healthy(base: str, server: subprocess.Popen) -> None:
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}: {server.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"streamlit exited with {server.returncode}: see {SERVER_LOG}")
         try:
             with urlopen(f"{base}/_stcore/health", timeout=2) as answer:
                 if answer.status == 200:
@@ -150,6 +157,67 @@ async def run_sessions(base: str, sessions: int, rounds: int) -> tuple[list, lis
     return times, errors, wall, warmup
 
 
+async def ws_session(base: str, rounds: int, times: list, errors: list, number: int) -> None:
+    """One Streamlit session over the websocket protocol: the first page, then every leader page ROUNDS times,
+    each asked for by its page script hash (from the navigation message) as the menu does."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    url = base.replace("http://", "ws://") + "/_stcore/stream"
+    try:
+        async with websockets.connect(url, subprotocols=["streamlit"], origin=base, max_size=None,
+                                      open_timeout=PAGE_TIMEOUT_MS / 1000) as ws:
+            hashes: dict[str, str] = {}
+            for path in ("", *PATHS * rounds):
+                request = BackMsg()
+                request.rerun_script.query_string = ""
+                if path == "" and not hashes:
+                    request.rerun_script.page_name = ""  # the first request: the default page, as a browser at /
+                else:
+                    request.rerun_script.page_script_hash = hashes[path]
+                started = time.monotonic()
+                await ws.send(request.SerializeToString())
+                problems = await asyncio.wait_for(_until_finished(ws, ForwardMsg, hashes), PAGE_TIMEOUT_MS / 1000)
+                name = path or "overview"
+                first = len(hashes) and not any(n.startswith(f"{number}:") for n, _ in times)
+                times.append((f"{number}:{name}" + (" (first load)" if first else ""), time.monotonic() - started))
+                errors.extend(f"session {number}: {name}: {p}" for p in problems)
+    except Exception as exc:  # noqa: BLE001 — a failed session is a measured error
+        errors.append(f"session {number}: {exc.__class__.__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+
+
+async def _until_finished(ws, ForwardMsg, hashes: dict) -> list[str]:
+    """Read messages until the script run has finished (a rerun it asked for included); the problems seen.
+    Notes each page's script hash by its url path from the navigation message."""
+    problems = []
+    while True:
+        msg = ForwardMsg()
+        msg.ParseFromString(await ws.recv())
+        kind = msg.WhichOneof("type")
+        if kind == "navigation":
+            hashes.update({"" if p.is_default else p.url_pathname: p.page_script_hash
+                           for p in msg.navigation.app_pages})
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+            element = msg.delta.new_element
+            if element.WhichOneof("type") == "exception":
+                problems.append("exception " + element.exception.message[:100])
+            elif element.WhichOneof("type") == "alert" and element.alert.format == 1:
+                problems.append("st.error " + element.alert.body[:100])
+        elif kind == "page_not_found":
+            problems.append("page not found")
+        elif kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            return problems
+
+
+async def run_ws_sessions(base: str, sessions: int, rounds: int) -> tuple[list, list, float, list]:
+    times, errors, warmup = [], [], []
+    await ws_session(base, 0, warmup, errors, -1)  # the projector switched on first: the cold start, apart
+    started = time.monotonic()
+    await asyncio.gather(*(ws_session(base, rounds, times, errors, i) for i in range(sessions)))
+    return times, errors, time.monotonic() - started, warmup
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
@@ -157,6 +225,7 @@ def percentile(values: list[float], q: float) -> float:
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True, help="database URL of the district-year demo")
+    parser.add_argument("--client", choices=("ws", "browser"), default="ws")
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3, help="times each session goes through the pages")
     args = parser.parse_args(argv)
@@ -170,16 +239,23 @@ def main(argv=None) -> dict:
         idle_mb = rss_mb(server.pid)
         memory = PeakMemory(server.pid)
         memory.start()
-        times, errors, wall, warmup = asyncio.run(run_sessions(base, args.sessions, args.rounds))
+        run = run_ws_sessions if args.client == "ws" else run_sessions
+        times, errors, wall, warmup = asyncio.run(run(base, args.sessions, args.rounds))
         memory.running = False
         memory.join()
         after_mb = rss_mb(server.pid)
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # sessions still open: stop it hard, it is ours
+            server.kill()
+            server.wait()
+    times = [(name.split(":", 1)[-1], t) for name, t in times]
     switches = [t for name, t in times if "first load" not in name]
     firsts = [t for name, t in times if "first load" in name]
     result = {
+        "client": args.client,
         "cold_first_page_s": round(warmup[0][1], 2) if warmup else None,
         "sessions": args.sessions, "rounds": args.rounds, "page_views": len(times), "wall_s": round(wall, 1),
         "switch_p50_s": round(statistics.median(switches), 2) if switches else None,
@@ -187,13 +263,14 @@ def main(argv=None) -> dict:
         "switch_max_s": round(max(switches), 2) if switches else None,
         "first_load_p50_s": round(statistics.median(firsts), 2) if firsts else None,
         "first_load_max_s": round(max(firsts), 2) if firsts else None,
-        "per_page_p50_s": {title: round(statistics.median([t for n, t in times if n == title]), 2)
-                           for _, title in PAGES if any(n == title for n, _ in times)},
+        "per_page_p50_s": {name: round(statistics.median([t for n, t in times if n == name]), 2)
+                           for name in dict.fromkeys(n for n, _ in times) if "first load" not in name},
         "errors": len(errors), "error_samples": errors[:10],
         "rss_idle_mb": round(idle_mb), "rss_peak_mb": round(memory.peak), "rss_after_mb": round(after_mb),
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    out = Path(str(OUT).format(client=args.client))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
     print(json.dumps(result, ensure_ascii=False, indent=1))
     return result
 
