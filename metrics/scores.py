@@ -150,11 +150,15 @@ def _plain(value):
 
 # --- trends ---
 
-def score_trend(engine: Engine, periods: list[Period], rules: Rules, unit_ids=None) -> pd.DataFrame:
+def score_trend(engine: Engine, periods: list[Period], rules: Rules, unit_ids=None,
+                closing: bool = False) -> pd.DataFrame:
     """TREND_COLUMNS for each period (in the order given): the district total (unit_name 全区, unit_id and
-    rank null, adjusted_score = raw_score), then, when unit_ids are given, those units with their ranks."""
+    rank null, adjusted_score = raw_score), then, when unit_ids are given, those units with their ranks.
+
+    on_time_close_rate is NaN unless closing=True: no trend chart shows 按时办结, and its histogram is the
+    largest summary (13 months of it are most of the trend's reading at city scale)."""
     keys = [p.key for p in periods]
-    frame = score_frame(engine, periods, rules)
+    frame = score_frame(engine, periods, rules, closing)
     totals = frame.groupby("period")[list(COUNT_COLUMNS)].sum().reindex(keys, fill_value=0)
     district = with_rates(totals.rename_axis("period").reset_index(), rules).assign(
         unit_id=pd.NA, unit_name=DISTRICT_NAME, group=None, rank=pd.NA, unit_code="")
