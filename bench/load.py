@@ -56,7 +56,10 @@ def start_server(db_url: str, port: int) -> subprocess.Popen:
     env = {**os.environ, "CASES_DB_URL": db_url}
     env.pop("AUTH_MODE", None)  # the demo district opens in the demo mode
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           # as in production: no source watching (a file saved in the tree mid-run made Streamlit unload modules
+           # while other sessions imported them: KeyError in importlib)
+           "--server.fileWatcherType", "none"]
     log = SERVER_LOG.open("wb")  # the server's log, read after the run (a pipe left unread would stall it)
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
