@@ -1,4 +1,5 @@
 """Create or upgrade the schema (`python cli.py init-db`). Upgrades in place; never drops data."""
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -17,7 +18,9 @@ def _config(connection=None) -> Config:
     return cfg
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str:
+    """The newest revision this code knows (read from the migration files once per process)."""
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 

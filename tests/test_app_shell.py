@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
@@ -16,7 +17,7 @@ from data_access.engine import make_engine
 from data_access.filter_options import category_names, data_days, street_names
 from data_access.migrate import upgrade
 from metrics.rules import load_rules
-from tests.app_fixture import build, open_app
+from tests.app_fixture import APP, build, open_app
 from tests.factories import case_row, units, write
 from ui import cache, charts, first_run, rules_text
 from ui import format as fmt
@@ -91,6 +92,20 @@ def test_real_database_without_login_shows_a_notice_and_no_data(tmp_path, monkey
     at = open_app(monkeypatch, url)
     assert any("请先登录" in w.value for w in at.warning)
     assert not at.metric and not at.dataframe and not at.title
+
+
+def test_a_database_in_use_with_an_older_schema_asks_for_init_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    build(url)
+    engine = make_engine(url)
+    with engine.begin() as conn:  # as if made by the version before the newest migration
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    engine.dispose()
+    monkeypatch.setenv("CASES_DB_URL", url)
+    monkeypatch.delenv("AUTH_MODE", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert [e.value for e in at.error] == ["数据库版本较旧，请先运行 python cli.py init-db 升级后再刷新页面。"]
+    assert not at.metric and not at.exception
 
 
 def test_demo_database_opens_with_the_banner(fixture_url, monkeypatch):

@@ -21,6 +21,8 @@ def gate() -> None:
     except SQLAlchemyError:
         version = None
     if version and version[1][0]:  # at least one import batch: a database in use
+        if not is_current(cache.engine()):  # code newer than the schema: panels would fail one by one
+            _stop("数据库版本较旧，请先运行 python cli.py init-db 升级后再刷新页面。")
         return
     try:
         revision = current_revision(cache.engine())
