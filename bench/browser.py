@@ -3,18 +3,14 @@
 drawn. "cold" is the first visit of each page after the server starts (its cache empty), "warm" the next one.
 """
 import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.request import urlopen
+
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
 URLS = {"overview": "", "scores": "scores", "rankings": "rankings", "awards": "awards", "lagging": "lagging",
         "hotspots": "hotspots"}
@@ -25,24 +21,8 @@ def available() -> bool:
     return Path(CHROMIUM).exists()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def _wait_healthy(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                if answer.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit not healthy after {START_SECONDS} s")
 
 
 def _drawn(page, url: str) -> float:
@@ -56,7 +36,7 @@ def _drawn(page, url: str) -> float:
 def measure(db_url: str, period: str, log_path: Path) -> dict:
     """page → {"cold": s, "warm": s} for the pages of URLS, on a fresh server."""
     from playwright.sync_api import sync_playwright
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "CASES_DB_URL": db_url}
     env.pop("AUTH_MODE", None)
@@ -66,7 +46,7 @@ def measure(db_url: str, period: str, log_path: Path) -> dict:
              "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_healthy(base, server)
+        wait_healthy(base, server, START_SECONDS)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN").new_page()

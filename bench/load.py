@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,19 +25,17 @@ import threading
 import time
 from pathlib import Path
 from urllib.parse import urlparse
-from urllib.request import urlopen
 
 from playwright.async_api import async_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port, wait_healthy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "load-{client}.json"
 SERVER_LOG = ROOT / "bench" / "out" / "load-server.log"
 # Url paths of the leader pages for the websocket client ("" = the default page, 总览).
 PATHS = ("scores", "rankings", "awards", "lagging", "hotspots", "")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 # (menu entry, page title) of the leader pages, in the order a session visits them.
 PAGES = (("月度成绩", "月度成绩"), ("排名", "排名"), ("流动红旗", "流动红旗"), ("后进会诊", "后进会诊"),
          ("高频点位", "高频点位"), ("总览", "总览"))
@@ -46,10 +43,6 @@ PAGE_TIMEOUT_MS = 120_000
 START_SECONDS = 120
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(db_url: str, port: int) -> subprocess.Popen:
@@ -64,18 +57,6 @@ def start_server(db_url: str, port: int) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def wait_healthy(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}: see {SERVER_LOG}")
-        try:
-            with urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("streamlit did not become healthy")
 
 
 def rss_mb(pid: int) -> float:
@@ -238,7 +219,7 @@ def main(argv=None) -> dict:
     base = f"http://127.0.0.1:{port}"
     server = start_server(args.db, port)
     try:
-        wait_healthy(base, server)
+        wait_healthy(base, server, START_SECONDS, f": see {SERVER_LOG}")
         idle_mb = rss_mb(server.pid)
         memory = PeakMemory(server.pid)
         memory.start()

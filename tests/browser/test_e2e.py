@@ -5,26 +5,20 @@ opens the cases behind a hotspot; and every request the browser makes goes to 12
 intranet). A full-page screenshot of every page is saved to test-artifacts/screenshots/ for a human to look at.
 """
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlparse
-from urllib.request import urlopen
 
 import pytest
 
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port, wait_healthy
 from tests.drill_fixture import build
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 EXCEPTION = '[data-testid="stException"]'
 START_SECONDS = 60
 
@@ -36,24 +30,8 @@ if not Path(CHROMIUM).exists():
 from playwright.sync_api import sync_playwright  # noqa: E402 — only where the browser exists
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def _wait_healthy(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                if answer.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit not healthy after {START_SECONDS} s")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +42,7 @@ def base_url(tmp_path_factory):
     build(url, work / "rules.toml")
     env = {**os.environ, "CASES_DB_URL": url, "SCORING_RULES": str(work / "rules.toml")}
     env.pop("AUTH_MODE", None)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with (work / "streamlit.log").open("w") as log:
         server = subprocess.Popen(
@@ -73,7 +51,7 @@ def base_url(tmp_path_factory):
              "--server.fileWatcherType", "none"],  # no "file changed" prompt while others edit the code
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_healthy(base, server)
+        wait_healthy(base, server, START_SECONDS)
         yield base
     finally:
         server.terminate()
