@@ -15,8 +15,8 @@ from sqlalchemy import Date, String, and_, bindparam, case, func, literal, not_,
 from sqlalchemy.engine import Connection
 
 from data_access.schema import (
-    MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_category_day, stat_place_day,
-    stat_unit_day, stat_unit_day_close, stat_unit_day_resp,
+    MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_address_month,
+    stat_category_day, stat_place_day, stat_point_month, stat_unit_day, stat_unit_day_close, stat_unit_day_resp,
 )
 
 # The columns a clean row carries; the rest of `cases` is derived here.
@@ -216,7 +216,19 @@ def _replace_stats(conn: Connection, basis: str, unit_ids: list | None, first: d
                      *scope(day_table.c.unit_id, day_table.c.day, month, following - timedelta(days=1)))
             conn.execute(month_table.insert().from_select([c.name for c in month_table.columns],
                                                           _month_query(day_table, basis, month).where(*where)))
+        _replace_place_month(conn, basis, month, following)
         month = following
+
+
+def _replace_place_month(conn: Connection, basis: str, month: date, following: date) -> None:
+    """The month's totals per address and per point, over all units (so the whole month is summed again)."""
+    t = stat_place_day
+    in_month = (t.c.basis == basis, t.c.day >= month, t.c.day < following)
+    for table, keys in ((stat_address_month, (t.c.address_key,)), (stat_point_month, (t.c.lat, t.c.lon))):
+        conn.execute(table.delete().where(table.c.basis == basis, table.c.day == month))
+        query = (select(literal(basis, String(1)), literal(month, Date), *keys, func.sum(t.c.n))
+                 .where(*in_month, keys[0].is_not(None)).group_by(*keys))
+        conn.execute(table.insert().from_select([c.name for c in table.columns], query))
 
 
 def _month_query(day_table, basis: str, month: date):

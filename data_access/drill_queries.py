@@ -3,7 +3,9 @@
 Every query takes a `CaseFilter` (data_access.case_queries) so that each number is computed over exactly the
 cases its drill-down list shows, and returns a small result: one row per place, point, category, caller or day.
 """
+from collections import namedtuple
 from dataclasses import replace
+from datetime import timedelta
 from typing import Mapping
 
 from sqlalchemy import Integer, and_, case, cast, desc, distinct, func, literal, or_, select, union_all
@@ -11,14 +13,17 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import Double
 
 from data_access.case_queries import (
-    CaseFilter, Limits, at_points, conditions, in_box, on_time_response, summary_serves,
+    FILTER_COLUMNS, CaseFilter, Limits, at_points, conditions, in_box, on_time_response, summary_serves,
 )
-from data_access.schema import MONTH_TABLES, cases, stat_category_day, stat_place_day
+from data_access.schema import (
+    MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_place_day, stat_point_month,
+)
 from data_access.score_queries import whole_months
 
 # --- hotspots: counted on the place summary, or on the case table ---
 
 SOURCES = ("summary", "cases")
+Heavy = namedtuple("Heavy", "lat lon volume total")
 
 
 def places(f: CaseFilter, source: str):
@@ -58,11 +63,14 @@ def crowded_points(conn: Connection, f: CaseFilter, share: float, min_addresses:
     then have their distinct addresses counted (COUNT DISTINCT over every point would cost a sort).
     """
     t = places(f, source)
-    per_point = (select(t.c.lat, t.c.lon, _count(t).label("volume"), func.sum(_count(t)).over().label("total"))
-                 .where(*conditions(conn, f, t), t.c.lat.is_not(None))
-                 .group_by(t.c.lat, t.c.lon).subquery())
-    heavy = conn.execute(select(per_point).where(per_point.c.volume > per_point.c.total * literal(share, Double))
-                         ).all()
+    if t is not cases and _months_of(f):
+        heavy = _heavy_points_by_month(conn, f, share)
+    else:
+        per_point = (select(t.c.lat, t.c.lon, _count(t).label("volume"), func.sum(_count(t)).over().label("total"))
+                     .where(*conditions(conn, f, t), t.c.lat.is_not(None))
+                     .group_by(t.c.lat, t.c.lon).subquery())
+        heavy = conn.execute(select(per_point).where(
+            per_point.c.volume > per_point.c.total * literal(share, Double))).all()
     if not heavy:
         return []
     addresses = func.count(distinct(t.c.address_key))
@@ -75,6 +83,45 @@ def crowded_points(conn: Connection, f: CaseFilter, share: float, min_addresses:
     return sorted(found, key=lambda r: (-r[2], r[0], r[1]))
 
 
+def _months_of(f: CaseFilter) -> list:
+    """The first days of the months a filter covers when it is whole calendar months and nothing else (no unit,
+    category, street or place): the view stat_address_month and stat_point_month answer. Else []."""
+    if f.unit_ids is not None or f.start is None or f.end is None or whole_months(f.start, f.end) != (f.start, f.end):
+        return []
+    if any(getattr(f, name) not in (None, False, ()) for name in FILTER_COLUMNS):
+        return []
+    months, month = [], f.start
+    while month < f.end:
+        months.append(month)
+        month = (month + timedelta(days=31)).replace(day=1)
+    return months
+
+
+def _heavy_points_by_month(conn: Connection, f: CaseFilter, share: float) -> list:
+    """(lat, lon, volume, total) of the points above share × total, from the months' point totals: a point above
+    it over k months is above share × total / k in one of them, so only those few rows are read by the index."""
+    t, months = stat_point_month, _months_of(f)
+    in_period = (t.c.basis == f.basis, t.c.day.in_(months))
+    total = int(conn.execute(select(func.sum(t.c.n)).where(*in_period)).scalar() or 0)
+    cut = literal(share * total / len(months), Double)
+    points = conn.execute(select(t.c.lat, t.c.lon).where(*in_period, t.c.n > cut).distinct()).all()
+    if not points:
+        return []
+    rows = conn.execute(select(t.c.lat, t.c.lon, cast(func.sum(t.c.n), Integer).label("volume"))
+                        .where(*in_period, at_points(points, t)).group_by(t.c.lat, t.c.lon)).all()
+    return [Heavy(r.lat, r.lon, r.volume, total) for r in rows if r.volume > total * share]
+
+
+def _top_address_keys(conn: Connection, f: CaseFilter, top: int) -> list:
+    """The addresses of a one-month view at or above its top-th volume (ties at the cut included), by the
+    index on the month's totals; address_volumes then orders and cuts them as the database collates."""
+    t = stat_address_month
+    where = (t.c.basis == f.basis, t.c.day == f.start)
+    cut = conn.execute(select(t.c.n).where(*where).order_by(t.c.n.desc()).limit(1).offset(top - 1)).scalar()
+    query = select(t.c.address_key).where(*where, *(() if cut is None else (t.c.n >= cut,)))
+    return list(conn.execute(query).scalars())
+
+
 def _usable(column, skip_points, t):
     """The coordinate, or NULL at a placeholder point (so that the mean leaves it out)."""
     return case((at_points(skip_points, t), None), else_=column) if skip_points else column
@@ -85,6 +132,8 @@ def address_volumes(conn: Connection, f: CaseFilter, skip_points: tuple, top: in
     """(key, volume, lat, lon, geocoded, usable) per address_key, largest first; the mean coordinates leave the
     placeholder points out; `keys` restricts to those addresses."""
     t = places(f, source)
+    if t is not cases and top is not None and keys is None and len(_months_of(f)) == 1:
+        keys = _top_address_keys(conn, f, top)
     lat, lon = _usable(t.c.lat, skip_points, t), _usable(t.c.lon, skip_points, t)
     # IN already leaves NULL out; with IS NOT NULL beside it SQLite would range-scan every non-null address.
     where = [*conditions(conn, f, t), t.c.address_key.is_not(None) if keys is None else t.c.address_key.in_(keys)]

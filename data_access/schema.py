@@ -228,7 +228,7 @@ meeting_items = Table(
 )
 Index("ix_meeting_items_meeting", meeting_items.c.meeting_id, meeting_items.c.position)
 
-# --- Added for speed at city scale (owned by PERF; migrations 0003, 0004, 0006, 0007), kept current by the write path. ---
+# --- Added for speed at city scale (owned by PERF; migrations 0003, 0004, 0006–0008), kept current by the write path. ---
 
 # Place summary for 高频点位, refreshed with the unit summaries above.
 # Cases per (basis, day, unit, category, location street, address, point): every hotspot figure — volume by
@@ -273,6 +273,27 @@ stat_category_day = Table(
 )
 Index("ix_stat_category_day", stat_category_day.c.basis, stat_category_day.c.day, stat_category_day.c.unit_id)
 
+# Whole-month totals of every address and every point (all units, all categories), summed from stat_place_day:
+# the default 高频点位 view (a month, no filter) takes its top addresses and its heavy points (placeholder
+# candidates) from the index on n instead of grouping the month's place rows (~700,000 at city scale).
+stat_address_month = Table(
+    "stat_address_month", metadata,
+    Column("basis", String(1), primary_key=True),
+    Column("day", Date, primary_key=True),           # the month's first day
+    Column("address_key", String(255), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+Index("ix_stat_address_month_n", stat_address_month.c.basis, stat_address_month.c.day, stat_address_month.c.n)
+stat_point_month = Table(
+    "stat_point_month", metadata,
+    Column("basis", String(1), primary_key=True),
+    Column("day", Date, primary_key=True),           # the month's first day
+    Column("lat", Double, primary_key=True),
+    Column("lon", Double, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+Index("ix_stat_point_month_n", stat_point_month.c.basis, stat_point_month.c.day, stat_point_month.c.n)
+
 
 def _by_month(day_table: Table) -> Table:
     """The same counts per calendar month: `day` holds the month's first day (so a range of whole months selects
@@ -290,7 +311,8 @@ Index("ix_stat_category_month", stat_category_month.c.basis, stat_category_month
 MONTH_TABLES = {stat_unit_day: stat_unit_month, stat_unit_day_resp: stat_unit_month_resp,
                 stat_unit_day_close: stat_unit_month_close, stat_category_day: stat_category_month}
 
-STAT_TABLES = (*STAT_TABLES, stat_place_day, stat_category_day, *MONTH_TABLES.values())
+STAT_TABLES = (*STAT_TABLES, stat_place_day, stat_category_day, *MONTH_TABLES.values(), stat_address_month,
+               stat_point_month)
 
 # --- access (ACCESS engineer): the app's users, their role and own unit ---
 # Every mode maps a signed-in name to a row here (header: the proxy's user name, oidc: the e-mail or subject,

@@ -1,5 +1,6 @@
-"""The place summary (stat_place_day) behind 高频点位: kept exact by every write, update and undo, built for an
-existing database by its migration, and giving the same hotspots as counting the case table itself."""
+"""The place summary (stat_place_day, and its whole-month totals per address and point) behind 高频点位: kept
+exact by every write, update and undo, built for an existing database by its migrations, and giving the same
+hotspots as counting the case table itself."""
 from datetime import date
 
 import pandas as pd
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from data_access.case_store import undo_batch
 from data_access.demo import seed_demo
 from data_access.migrate import _config, upgrade
-from data_access.schema import case_streets, stat_place_day
+from data_access.schema import case_streets, stat_address_month, stat_place_day, stat_point_month
 from metrics.hotspots import hotspots, placeholder_points
 from metrics.periods import parse_period
 from metrics.rules import load_rules
@@ -46,6 +47,23 @@ def _summary(engine, basis: str) -> list[tuple]:
     return sorted((tuple(r) for r in rows), key=repr)
 
 
+def _month_totals(engine, basis="r") -> tuple[dict, dict]:
+    """The whole-month totals: {(month, address_key): n} and {(month, lat, lon): n}."""
+    a, p = stat_address_month.c, stat_point_month.c
+    with engine.connect() as conn:
+        addresses = {(r.day, r.address_key): r.n for r in conn.execute(select(a.day, a.address_key, a.n)
+                                                                           .where(a.basis == basis))}
+        points = {(r.day, r.lat, r.lon): r.n for r in conn.execute(select(p.day, p.lat, p.lon, p.n)
+                                                                     .where(p.basis == basis))}
+    return addresses, points
+
+
+# March by received day: P1–P3 at 和平里东街1号 (one key, two spellings) and A, P4 at 安定门外大街2号 without a
+# point, P5 at B without an address.
+MARCH_TOTALS = ({(date(2025, 3, 1), "和平里东街1号"): 3, (date(2025, 3, 1), "安定门外大街2号"): 1},
+                {(date(2025, 3, 1), *A): 3, (date(2025, 3, 1), *B): 1})
+
+
 def _streets(engine) -> list[str]:
     with engine.connect() as conn:
         return sorted(conn.execute(select(case_streets.c.name)).scalars())
@@ -76,16 +94,21 @@ def test_summary_follows_writes_updates_and_undo(two_units):
     write(engine, _rows(u1, u2), "march.csv")
     assert _summary(engine, "r") == _expected(u1, u2)
     assert _streets(engine) == ["和平里街道", "安定门街道"]
+    assert _month_totals(engine) == MARCH_TOTALS
     # By callback day P1 moves to 5 March; the others have no callback and stay on their received day.
     by_callback = _summary(engine, "c")
     assert (date(2025, 3, 5), u1, "物业管理", "和平里街道", "和平里东街1号", "和平里东街1号", *A, 1) in by_callback
     assert sum(r[-1] for r in by_callback) == 5
     changed = _case("P2", u1, "2025-03-01 09:00:00", "和平里东街1号", A, cat="市容环卫", street="和平里街道")
-    batch = write(engine, [changed], "march-fix.csv")
-    assert _summary(engine, "r") == _expected(u1, u2, p2_cat="市容环卫")
+    moved = _case("P5", u1, "2025-03-02 09:00:00", point=A)
+    batch = write(engine, [changed, moved], "march-fix.csv")
+    assert _summary(engine, "r") == sorted([r for r in _expected(u1, u2, p2_cat="市容环卫") if r[6:8] != B]
+                                           + [(date(2025, 3, 2), u1, "物业管理", None, None, None, *A, 1)], key=repr)
+    assert _month_totals(engine)[1] == {(date(2025, 3, 1), *A): 4}
     with engine.begin() as conn:
         undo_batch(conn, batch)
     assert _summary(engine, "r") == _expected(u1, u2)
+    assert _month_totals(engine) == MARCH_TOTALS
 
 
 def test_migration_builds_the_summary_of_an_existing_database(two_units):
@@ -96,6 +119,7 @@ def test_migration_builds_the_summary_of_an_existing_database(two_units):
     upgrade(engine)
     assert _summary(engine, "r") == _expected(u1, u2)
     assert _streets(engine) == ["和平里街道", "安定门街道"]
+    assert _month_totals(engine) == MARCH_TOTALS
 
 
 def _both(engine, period, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -125,7 +149,8 @@ def test_both_sources_give_the_same_hotspots_on_hand_made_data(two_units):
         _assert_same(engine, MARCH, **options)
     # The summary is what the default reads; overdue only (closing times) is counted on the cases whatever is asked.
     with engine.begin() as conn:
-        conn.execute(stat_place_day.delete())
+        for table in (stat_place_day, stat_address_month, stat_point_month):
+            conn.execute(table.delete())
     assert hotspots(engine, MARCH, RULES).empty
     overdue = hotspots(engine, MARCH, RULES, overdue_only=True, as_of=parse_period("2025-06").start)
     assert list(zip(overdue["key"], overdue["volume"])) == [("和平里东街1号", 3), ("安定门外大街2号", 1)]
