@@ -70,11 +70,15 @@ def score_tables(engine: Engine, periods: list[Period], rules: Rules, closing: b
     return {p.key: parts.get(p.key, table.iloc[0:0]).reset_index(drop=True) for p in periods}
 
 
-def score_frame(engine: Engine, periods: list[Period], rules: Rules, closing: bool = True) -> pd.DataFrame:
+def score_frame(engine: Engine, periods: list[Period], rules: Rules, closing: bool = True,
+                counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """All the periods' unit tables in one frame with a period column (scored together: pandas' cost is per
-    operation, not per row, so one frame for 13 periods costs about what one period does)."""
+    operation, not per row, so one frame for 13 periods costs about what one period does). `counts`: the
+    periods' counts_by_period, when the caller has them already."""
     keys = list(dict.fromkeys(p.key for p in periods))
-    counts = counts_by_period(engine, periods, rules, closing=closing).set_index(["period", "unit_id"])
+    if counts is None:
+        counts = counts_by_period(engine, periods, rules, closing=closing)
+    counts = counts.set_index(["period", "unit_id"])
     with engine.connect() as conn:
         units = pd.DataFrame(list_units(conn), columns=["id", "code", "name", "unit_type", "active"])
     units = units.rename(columns={"id": "unit_id", "code": "unit_code", "name": "unit_name"})
@@ -158,12 +162,14 @@ def score_trend(engine: Engine, periods: list[Period], rules: Rules, unit_ids=No
     on_time_close_rate is NaN unless closing=True: no trend chart shows 按时办结, and its histogram is the
     largest summary (13 months of it are most of the trend's reading at city scale)."""
     keys = [p.key for p in periods]
-    frame = score_frame(engine, periods, rules, closing)
-    totals = frame.groupby("period")[list(COUNT_COLUMNS)].sum().reindex(keys, fill_value=0)
+    counts = counts_by_period(engine, periods, rules, closing=closing)
+    totals = counts.groupby("period")[list(COUNT_COLUMNS)].sum().reindex(keys, fill_value=0)
     district = with_rates(totals.rename_axis("period").reset_index(), rules).assign(
         unit_id=pd.NA, unit_name=DISTRICT_NAME, group=None, rank=pd.NA, unit_code="")
     district["adjusted_score"] = district["raw_score"]
-    chosen = frame[frame["unit_id"].isin(list(unit_ids or []))]
+    # Ranks need every unit scored; the district line alone (总览) needs only the sums.
+    frame = score_frame(engine, periods, rules, closing, counts) if unit_ids else None
+    chosen = frame[frame["unit_id"].isin(list(unit_ids))] if unit_ids else district.iloc[0:0]
     trend = pd.concat([district.astype({"unit_id": "Int64", "rank": "Int64"}),
                        chosen.astype({"unit_id": "Int64"})], ignore_index=True)
     trend["period_label"] = trend["period"].map({p.key: p.label for p in periods})
