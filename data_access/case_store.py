@@ -15,7 +15,7 @@ from sqlalchemy import Date, String, and_, bindparam, case, func, literal, not_,
 from sqlalchemy.engine import Connection
 
 from data_access.schema import (
-    MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_address_month,
+    DISTRICT_TABLES, MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_address_month,
     stat_category_day, stat_place_day, stat_point_month, stat_unit_day, stat_unit_day_close, stat_unit_day_resp,
 )
 
@@ -217,7 +217,22 @@ def _replace_stats(conn: Connection, basis: str, unit_ids: list | None, first: d
             conn.execute(month_table.insert().from_select([c.name for c in month_table.columns],
                                                           _month_query(day_table, basis, month).where(*where)))
         _replace_place_month(conn, basis, month, following)
+        for month_table, district_table in DISTRICT_TABLES.items():
+            conn.execute(district_table.delete().where(district_table.c.basis == basis,
+                                                       district_table.c.day == month))
+            conn.execute(district_table.insert().from_select(
+                [c.name for c in district_table.columns], _district_query(month_table, basis, month)))
         month = following
+
+
+def _district_query(month_table, basis: str, month: date):
+    """A month's counts of all units together (the keys but the unit)."""
+    keys = [c for c in month_table.primary_key.columns if c.name not in ("basis", "day", "unit_id")]
+    names = {c.name for c in keys}
+    columns = [c if c.name in names or c.name in ("basis", "day") else func.sum(c)
+               for c in month_table.columns if c.name != "unit_id"]
+    return (select(*columns).where(month_table.c.basis == basis, month_table.c.day == month)
+            .group_by(month_table.c.basis, month_table.c.day, *keys))
 
 
 def _replace_place_month(conn: Connection, basis: str, month: date, following: date) -> None:

@@ -228,7 +228,7 @@ meeting_items = Table(
 )
 Index("ix_meeting_items_meeting", meeting_items.c.meeting_id, meeting_items.c.position)
 
-# --- Added for speed at city scale (owned by PERF; migrations 0003, 0004, 0006–0008), kept current by the write path. ---
+# --- Added for speed at city scale (owned by PERF; migrations 0003, 0004, 0006–0009), kept by the write path. ---
 
 # Place summary for 高频点位, refreshed with the unit summaries above.
 # Cases per (basis, day, unit, category, location street, address, point): every hotspot figure — volume by
@@ -311,8 +311,23 @@ Index("ix_stat_category_month", stat_category_month.c.basis, stat_category_month
 MONTH_TABLES = {stat_unit_day: stat_unit_month, stat_unit_day_resp: stat_unit_month_resp,
                 stat_unit_day_close: stat_unit_month_close, stat_category_day: stat_category_month}
 
+
+def _whole_district(month_table: Table) -> Table:
+    """The month counts of all units together: district totals (总览's cards and trend) read a few rows per month
+    instead of one per unit (960 units at city scale)."""
+    columns = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+               for c in month_table.columns if c.name != "unit_id"]
+    return Table(month_table.name.replace("stat_unit_", "stat_district_"), metadata, *columns)
+
+
+stat_district_month = _whole_district(stat_unit_month)
+stat_district_month_resp = _whole_district(stat_unit_month_resp)
+stat_district_month_close = _whole_district(stat_unit_month_close)
+DISTRICT_TABLES = {stat_unit_month: stat_district_month, stat_unit_month_resp: stat_district_month_resp,
+                   stat_unit_month_close: stat_district_month_close}
+
 STAT_TABLES = (*STAT_TABLES, stat_place_day, stat_category_day, *MONTH_TABLES.values(), stat_address_month,
-               stat_point_month)
+               stat_point_month, *DISTRICT_TABLES.values())
 
 # --- access (ACCESS engineer): the app's users, their role and own unit ---
 # Every mode maps a signed-in name to a row here (header: the proxy's user name, oidc: the e-mail or subject,

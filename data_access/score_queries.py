@@ -20,7 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from data_access.schema import MONTH_TABLES, cases, stat_unit_day, stat_unit_day_close, stat_unit_day_resp
+from data_access.schema import (
+    DISTRICT_TABLES, MONTH_TABLES, cases, stat_unit_day, stat_unit_day_close, stat_unit_day_resp,
+)
 
 # Rating vocabularies (DATA_FORMAT.md §1) and the summary columns that count them.
 SOLVED_COLUMNS = {"解决": "solved_full", "部分解决": "solved_part", "未解决": "solved_none"}
@@ -45,18 +47,19 @@ class CountSettings:
 
 
 def unit_counts(engine: Engine, ranges: list[tuple[date, date]], settings: CountSettings,
-                source: str = "summary", closing: bool = True) -> pd.DataFrame:
+                source: str = "summary", closing: bool = True, district: bool = False) -> pd.DataFrame:
     """Columns bucket (index into `ranges`), unit_id and COUNT_COLUMNS; one row per bucket and unit with cases.
 
     `ranges` are half-open day intervals [start, end) that must not overlap. closing=False leaves
     on_time_close uncounted (NaN): scores and ranks do not need it, and its histogram is the largest
-    summary table, so rank-only callers read about half as much.
+    summary table, so rank-only callers read about half as much. district=True is for callers that add all
+    units up: whole months then come from the district tables as one row with unit_id 0.
     """
     if source not in SOURCES:
         raise ValueError(f"未知的数据来源 {source!r}，应为 summary 或 cases (unknown source)")
     _check_disjoint(ranges)
     shape = (source, settings.basis, len(ranges), tuple(settings.response_limits), tuple(settings.close_limits),
-             closing)
+             closing, district)
     with engine.connect() as conn:
         rows = conn.execute(_statement(*shape), _parameters(ranges, settings)).all()
     frame = pd.DataFrame(rows, columns=["bucket", "unit_id", *COUNT_COLUMNS])
@@ -92,8 +95,8 @@ def _parameters(ranges, s: CountSettings) -> dict:
 
 @lru_cache(maxsize=64)
 def _statement(source: str, basis: str, n_ranges: int, urgencies: tuple[str, ...], classes: tuple[str, ...],
-               closing: bool):
-    shape = _Shape(basis, urgencies, classes, closing)
+               closing: bool, district: bool):
+    shape = _Shape(basis, urgencies, classes, closing, district)
     branches = _summary_branches if source == "summary" else _case_branches
     return _outer(union_all(*[b for i in range(n_ranges) for b in branches(shape, i)]).subquery("per_unit"))
 
@@ -104,6 +107,7 @@ class _Shape:
     urgencies: tuple[str, ...]
     classes: tuple[str, ...]
     closing: bool
+    district: bool
 
     def response_limit(self, urgency):
         return _limit(urgency, "resp", self.urgencies)
@@ -118,7 +122,7 @@ def _limit(column, prefix: str, keys: tuple[str, ...]):
     return case(limits, value=column, else_=limits[DEFAULT_CLASS])
 
 
-def _branch(i: int, unit_id, values: dict, *where):
+def _branch(i: int, unit_id, values: dict, *where, key=None):
     """Per-unit sums of one source part over range i: the bucket, the unit, every _PER_ROW column (0 where
     this part lacks it). One branch per range keeps each an index range scan, and summing inside the branch
     hands the outer GROUP BY a few rows per unit instead of every summary row."""
@@ -126,7 +130,7 @@ def _branch(i: int, unit_id, values: dict, *where):
     columns = [func.sum(values[name]) if name in values else zero for name in _PER_ROW]
     return (select(literal_column(str(i)).label("bucket"), unit_id.label("unit_id"),
                    *[c.label(name) for c, name in zip(columns, _PER_ROW)])
-            .where(*where).group_by(unit_id))
+            .where(*where).group_by(unit_id if key is None else key))
 
 
 def whole_months(start: date, end: date) -> tuple[date, date]:
@@ -149,13 +153,16 @@ def _summary_branches(shape: _Shape, i: int) -> list:
     def parts(day_table, values):
         """The whole months from the month table, the other days of range i from the day table."""
         month_table = MONTH_TABLES[day_table]
+        if shape.district:  # all units as one: unit_id 0, grouped by the one basis (no row when no month)
+            month_table = DISTRICT_TABLES[month_table]
         months = (month_table.c.basis == bindparam("basis", type_=String),
                   _in(month_table.c.day, f"month_start_{i}", f"month_end_{i}"))
         days = (day_table.c.basis == bindparam("basis", type_=String),
                 or_(_in(day_table.c.day, f"start_{i}", f"month_start_{i}"),
                     _in(day_table.c.day, f"month_end_{i}", f"end_{i}")))
-        return [_branch(i, t.c.unit_id, values(t), *where)
-                for t, where in ((month_table, months), (day_table, days))]
+        month_part = (_branch(i, literal_column("0"), values(month_table), *months, key=month_table.c.basis)
+                      if shape.district else _branch(i, month_table.c.unit_id, values(month_table), *months))
+        return [month_part, _branch(i, day_table.c.unit_id, values(day_table), *days)]
 
     def counts(t):
         return {name: t.c[name] for name in _PER_ROW if name in t.c}

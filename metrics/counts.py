@@ -20,17 +20,20 @@ def base_counts(engine: Engine, period: Period, rules: Rules, source: str = "sum
 
 
 def counts_by_period(engine: Engine, periods: list[Period], rules: Rules, source: str = "summary",
-                     closing: bool = True) -> pd.DataFrame:
+                     closing: bool = True, district: bool = False) -> pd.DataFrame:
     """Columns period (key), unit_id and COUNT_COLUMNS for each distinct period given.
 
     Periods that overlap (a year and its 同比 year, long date ranges) are counted in separate queries;
     the usual sets (13 months; a period, its previous one and its year-ago one) take one.
     closing=False leaves on_time_close NaN, for callers that only need scores and ranks (faster).
+    district=True is for callers that only add the units up: the rows are then not one per unit (whole months
+    come as one row, unit_id 0, from the district month tables), but their sums per period are the same.
     """
     distinct = list({p.key: p for p in periods}.values())
     frames = []
     for batch in _disjoint_batches(distinct):
-        counts = unit_counts(engine, [(p.start, p.end) for p in batch], count_settings(rules), source, closing)
+        counts = unit_counts(engine, [(p.start, p.end) for p in batch], count_settings(rules), source, closing,
+                             district)
         counts.insert(0, "period", [batch[i].key for i in counts.pop("bucket")])
         frames.append(counts)
     columns = ["period", "unit_id", *COUNT_COLUMNS]

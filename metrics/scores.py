@@ -137,7 +137,7 @@ def district_summary(engine: Engine, period: Period, rules: Rules) -> dict:
     Also period, period_label, prev_period, yoy_period (keys). Null values are None.
     """
     prev, year_ago = period.previous(), period.year_ago()
-    counts = counts_by_period(engine, [period, prev, year_ago], rules)
+    counts = counts_by_period(engine, [period, prev, year_ago], rules, district=True)
     summary = {"period": period.key, "period_label": period.label, "prev_period": prev.key,
                "yoy_period": year_ago.key}
     for prefix, p in (("", period), ("prev_", prev), ("yoy_", year_ago)):
@@ -162,13 +162,13 @@ def score_trend(engine: Engine, periods: list[Period], rules: Rules, unit_ids=No
     on_time_close_rate is NaN unless closing=True: no trend chart shows 按时办结, and its histogram is the
     largest summary (13 months of it are most of the trend's reading at city scale)."""
     keys = [p.key for p in periods]
-    counts = counts_by_period(engine, periods, rules, closing=closing)
-    totals = counts.groupby("period")[list(COUNT_COLUMNS)].sum().reindex(keys, fill_value=0)
+    counts = counts_by_period(engine, periods, rules, closing=closing, district=True)
+    totals = counts.groupby("period")[list(COUNT_COLUMNS)].sum(min_count=1).reindex(keys, fill_value=0)
     district = with_rates(totals.rename_axis("period").reset_index(), rules).assign(
         unit_id=pd.NA, unit_name=DISTRICT_NAME, group=None, rank=pd.NA, unit_code="")
     district["adjusted_score"] = district["raw_score"]
     # Ranks need every unit scored; the district line alone (总览) needs only the sums.
-    frame = score_frame(engine, periods, rules, closing, counts) if unit_ids else None
+    frame = score_frame(engine, periods, rules, closing) if unit_ids else None
     chosen = frame[frame["unit_id"].isin(list(unit_ids))] if unit_ids else district.iloc[0:0]
     trend = pd.concat([district.astype({"unit_id": "Int64", "rank": "Int64"}),
                        chosen.astype({"unit_id": "Int64"})], ignore_index=True)

@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from data_access.case_store import undo_batch
 from data_access.migrate import _config, upgrade
-from data_access.schema import stat_unit_month, stat_unit_month_close, stat_unit_month_resp
-from metrics.counts import base_counts
+from data_access.schema import (
+    stat_district_month, stat_district_month_resp, stat_unit_month, stat_unit_month_close, stat_unit_month_resp,
+)
+from metrics.counts import base_counts, counts_by_period
 from metrics.periods import parse_period, range_period
 from metrics.rules import load_rules
 from tests.factories import case_row, units, write
@@ -107,3 +109,29 @@ def test_counts_read_whole_months_by_month_and_the_rest_by_day(one_unit, key):
     assert summary["volume"].tolist() == [3 if period.end > MAR else 2]
     assert summary[["assessed", "on_time_response", "solved_rated", "solved_credit_sum"]].values.tolist() == \
         [[2, 2, 2, 1.5]]
+
+
+def test_district_months_add_up_all_units(one_unit):
+    """stat_district_month* hold the month counts of all units together; district=True counts whole months
+    there and the other days by unit, and the totals per period are the units' own."""
+    engine, u = one_unit
+    other = units(engine, ("区城管委", "区级部门"))["区城管委"]
+    write(engine, _rows(u) + [case_row("N1", other, "2025-02-10 08:00:00", responded_at="2025-02-10 20:00:00",
+                                       solved="未解决", satisfaction="基本满意")], "two.csv")
+    with engine.connect() as conn:
+        t = stat_district_month.c
+        feb = conn.execute(select(t.volume, t.assessed, t.solved_full, t.solved_part, t.solved_none, t.sat_basic)
+                           .where(t.basis == "r", t.day == FEB)).one()
+        resp = sorted(tuple(r) for r in conn.execute(select(stat_district_month_resp.c.hours,
+                                                            stat_district_month_resp.c.n)
+                                                     .where(stat_district_month_resp.c.day == FEB,
+                                                            stat_district_month_resp.c.basis == "r")))
+    # February: M1, M2 (和平里) and N1 (区城管委, answered after 12 h, 未解决, 基本满意).
+    assert tuple(feb) == (3, 3, 1, 1, 1, 1)
+    assert resp == [(1, 1), (3, 1), (12, 1)]
+    columns = ["volume", "assessed", "on_time_response", "solved_rated", "solved_credit_sum", "on_time_close"]
+    for key in ("2025-02", "2025-W09", "2025", "2025-02-15~2025-03-31"):
+        period = range_period(date(2025, 2, 15), date(2025, 3, 31)) if "~" in key else parse_period(key)
+        whole = counts_by_period(engine, [period], RULES, district=True)[columns].sum()
+        by_unit = counts_by_period(engine, [period], RULES)[columns].sum()
+        pd.testing.assert_series_equal(whole, by_unit, check_names=False)
