@@ -162,14 +162,17 @@ def score_trend(engine: Engine, periods: list[Period], rules: Rules, unit_ids=No
     on_time_close_rate is NaN unless closing=True: no trend chart shows 按时办结, and its histogram is the
     largest summary (13 months of it are most of the trend's reading at city scale)."""
     keys = [p.key for p in periods]
-    counts = counts_by_period(engine, periods, rules, closing=closing, district=True)
+    # Ranks need every unit's counts; the district line alone (总览) needs only their sums per period.
+    counts = counts_by_period(engine, periods, rules, closing=closing, district=not unit_ids)
     totals = counts.groupby("period")[list(COUNT_COLUMNS)].sum(min_count=1).reindex(keys, fill_value=0)
     district = with_rates(totals.rename_axis("period").reset_index(), rules).assign(
         unit_id=pd.NA, unit_name=DISTRICT_NAME, group=None, rank=pd.NA, unit_code="")
     district["adjusted_score"] = district["raw_score"]
-    # Ranks need every unit scored; the district line alone (总览) needs only the sums.
-    frame = score_frame(engine, periods, rules, closing) if unit_ids else None
-    chosen = frame[frame["unit_id"].isin(list(unit_ids))] if unit_ids else district.iloc[0:0]
+    if unit_ids:
+        frame = score_frame(engine, periods, rules, closing, counts)
+        chosen = frame[frame["unit_id"].isin(list(unit_ids))]
+    else:
+        chosen = district.iloc[0:0]
     trend = pd.concat([district.astype({"unit_id": "Int64", "rank": "Int64"}),
                        chosen.astype({"unit_id": "Int64"})], ignore_index=True)
     trend["period_label"] = trend["period"].map({p.key: p.label for p in periods})
