@@ -28,6 +28,7 @@ from data_access.demo_cases import CaseMaker
 from data_access.demo_places import CODE_PREFIX, PLACEHOLDER_POINT, unit_specs
 from data_access.demo_world import build_world
 from data_access.engine import make_engine
+from data_access.h3_cells import stored_cell
 from data_access.migrate import upgrade
 from data_access.schema import app_settings, cases, import_batches, units
 
@@ -224,7 +225,7 @@ def _copies(stored: dict, d: District, one_off: bool) -> list[str]:
     """The COPY lines of a stored row's copies: each its own case number and caller; a one-off address becomes
     another one-off address per copy, 25 m further north (unless the geocoder put it on its placeholder point)."""
     fields = [_text(stored[c]) for c in COPY_COLUMNS]
-    index = {c: COPY_COLUMNS.index(c) for c in ("case_no", "caller_key", "address", "address_key", "lat")}
+    index = {c: COPY_COLUMNS.index(c) for c in ("case_no", "caller_key", "address", "address_key", "lat", "h3_cell")}
     moves = one_off and stored["lat"] is not None and (stored["lat"], stored["lon"]) != d.shift(*PLACEHOLDER_POINT)
     lines = []
     for copy in range(COPIES):
@@ -237,6 +238,7 @@ def _copies(stored: dict, d: District, one_off: bool) -> list[str]:
             mine[index["address"]] = _text(address)
             mine[index["address_key"]] = _text(normalize_address(address))
             if moves:
-                mine[index["lat"]] = str(round(stored["lat"] + 0.00025 * copy, 6))
+                lat = round(stored["lat"] + 0.00025 * copy, 6)
+                mine[index["lat"]], mine[index["h3_cell"]] = str(lat), _text(stored_cell(lat, stored["lon"]))
         lines.append("\t".join(mine) + "\n")
     return lines

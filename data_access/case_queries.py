@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import and_, case, false, func, not_, or_, select
 from sqlalchemy.engine import Connection, Engine
 
+from data_access.h3_cells import from_key, is_stored
 from data_access.schema import cases, units
 
 # An empty urgency or deadline class counts as 一般 (METRICS.md §2, §7).
@@ -31,7 +32,7 @@ LIST_COLUMNS = ("case_no", "received_at", "unit_name", "cat_l1", "cat_l2", "addr
                 "urgency", "responded_at", "closed_at", "solved", "satisfaction", "excluded", "caller_masked",
                 "content")
 TIMELINE_COLUMNS = ("received_at", "dispatched_at", "responded_at", "closed_at", "callback_at")
-HIDDEN_COLUMNS = ("id", "caller_key", "address_key", "batch_id")  # never leave data_access with a case
+HIDDEN_COLUMNS = ("id", "caller_key", "address_key", "batch_id", "h3_cell")  # never leave data_access with a case
 BOX_MARGIN = 1e-5  # degrees
 
 
@@ -149,9 +150,9 @@ def at_points(points, t=cases):
 # The filter fields besides unit scope and days, and the column a summary table needs to answer each: a summary
 # (stat_place_day, stat_category_day / _month) serves a filter when it has the columns of every field in use.
 FILTER_COLUMNS = {"cat_l1": "cat_l1", "cat_l2": "cat_l2", "street": "street", "community": "community",
-                  "address_key": "address_key", "tag": "tags", "bbox": "lat", "skip_points": "lat", "h3_cell": "lat",
-                  "excluded": "excluded", "late_response": "response_hours", "unsolved": "solved",
-                  "unsatisfied": "satisfaction", "overdue": "closed_at", "repeat": "caller_key"}
+                  "address_key": "address_key", "tag": "tags", "bbox": "lat", "skip_points": "lat",
+                  "h3_cell": "h3_cell", "excluded": "excluded", "late_response": "response_hours",
+                  "unsolved": "solved", "unsatisfied": "satisfaction", "overdue": "closed_at", "repeat": "caller_key"}
 
 
 def summary_serves(f: CaseFilter, t) -> bool:
@@ -159,7 +160,8 @@ def summary_serves(f: CaseFilter, t) -> bool:
 
 
 def conditions(conn: Connection, f: CaseFilter, t=cases) -> list:
-    """The WHERE clauses of a filter, except `repeat` (see repeat_rows). An H3 cell costs one small query.
+    """The WHERE clauses of a filter, except `repeat` (see repeat_rows). An H3 cell of the stored resolution is
+    a test on h3_cell; of another resolution it costs one small query (the points in its box, tested in Python).
 
     `t` is the case table, or a summary table (one row per basis, day and its keys) that serves the filter.
     """
@@ -195,7 +197,9 @@ def conditions(conn: Connection, f: CaseFilter, t=cases) -> list:
         where.append(in_box(f.bbox, t))
     if f.skip_points:
         where.append(or_(t.c.lat.is_(None), not_(at_points(f.skip_points, t))))
-    if f.h3_cell is not None:
+    if f.h3_cell is not None and is_stored(f.h3_cell):
+        where.append(t.c.h3_cell == from_key(f.h3_cell))
+    elif f.h3_cell is not None:
         # The box first, so that the list of points is only tested inside it.
         box = in_box(cell_bbox(f.h3_cell), t)
         where += [box, at_points(_points_in_cell(conn, [*where, box], f.h3_cell, t), t)]

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Date, String, and_, bindparam, case, func, literal, not_, or_, select
 from sqlalchemy.engine import Connection
 
+from data_access.h3_cells import stored_cell
 from data_access.schema import (
     DISTRICT_TABLES, MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_address_month,
     stat_category_day, stat_place_day, stat_point_month, stat_unit_day, stat_unit_day_close, stat_unit_day_resp,
@@ -26,7 +27,7 @@ INPUT_COLUMNS = (
     "closed_at", "callback_at", "solved", "satisfaction", "dispatch_count", "excluded", "exclusion_reason",
     "caller_key", "caller_masked", "tags",
 )
-DERIVED_COLUMNS = ("received_day", "basis_cb_day", "response_hours", "close_hours", "address_key")
+DERIVED_COLUMNS = ("received_day", "basis_cb_day", "response_hours", "close_hours", "address_key", "h3_cell")
 STORED_COLUMNS = INPUT_COLUMNS + DERIVED_COLUMNS
 CHUNK = 2000
 
@@ -67,6 +68,7 @@ def derive(row: dict) -> dict:
     out["response_hours"] = whole_hours(start, out["responded_at"])
     out["close_hours"] = whole_hours(start, out["closed_at"])
     out["address_key"] = normalize_address(out["address"])
+    out["h3_cell"] = stored_cell(out["lat"], out["lon"])
     return out
 
 
@@ -239,10 +241,12 @@ def _replace_place_month(conn: Connection, basis: str, month: date, following: d
     """The month's totals per address and per point, over all units (so the whole month is summed again)."""
     t = stat_place_day
     in_month = (t.c.basis == basis, t.c.day >= month, t.c.day < following)
-    for table, keys in ((stat_address_month, (t.c.address_key,)), (stat_point_month, (t.c.lat, t.c.lon))):
+    # A point has one cell, so grouping by it too changes nothing but carries it along.
+    for table, keys, extra in ((stat_address_month, (t.c.address_key,), ()),
+                               (stat_point_month, (t.c.lat, t.c.lon), (t.c.h3_cell,))):
         conn.execute(table.delete().where(table.c.basis == basis, table.c.day == month))
-        query = (select(literal(basis, String(1)), literal(month, Date), *keys, func.sum(t.c.n))
-                 .where(*in_month, keys[0].is_not(None)).group_by(*keys))
+        query = (select(literal(basis, String(1)), literal(month, Date), *keys, func.sum(t.c.n), *extra)
+                 .where(*in_month, keys[0].is_not(None)).group_by(*keys, *extra))
         conn.execute(table.insert().from_select([c.name for c in table.columns], query))
 
 
@@ -291,8 +295,8 @@ def _stat_queries(basis: str, day) -> dict:
 def _place_query(tag, day):
     place = (cases.c.unit_id, cases.c.cat_l1, cases.c.street, cases.c.address_key, cases.c.address, cases.c.lat,
              cases.c.lon)
-    return select(tag, day, *place, func.count()).where(
-        or_(cases.c.address_key.is_not(None), cases.c.lat.is_not(None))).group_by(day, *place)
+    return select(tag, day, *place, func.count(), cases.c.h3_cell).where(
+        or_(cases.c.address_key.is_not(None), cases.c.lat.is_not(None))).group_by(day, *place, cases.c.h3_cell)
 
 
 # --- undo ---

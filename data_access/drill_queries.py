@@ -155,8 +155,44 @@ def address_details(conn: Connection, f: CaseFilter, keys: list, source: str = "
     return conn.execute(query).all()
 
 
+def _cell_rows(f: CaseFilter, source: str):
+    """The rows stored cells are counted on: the months' point totals (stat_point_month) for whole months with no
+    filter but the placeholder points (which it has the coordinates to leave out), else like `places`."""
+    if source == "summary" and _months_of(replace(f, skip_points=())):
+        return stat_point_month
+    return places(f, source)
+
+
+def _in_cells(cells: list, t):
+    return t.c.h3_cell.in_([int(c) for c in cells])
+
+
+def cell_volumes(conn: Connection, f: CaseFilter, top: int | None = None, cells: list | None = None,
+                 source: str = "summary") -> list:
+    """(cell, volume, lat, lon) per stored H3 cell (data_access.h3_cells), largest first then by cell; `cells`
+    restricts to those. lat, lon: the mean of the cases' coordinates."""
+    t = _cell_rows(f, source)
+    where = [*conditions(conn, f, t), t.c.h3_cell.is_not(None) if cells is None else _in_cells(cells, t)]
+    query = (select(t.c.h3_cell.label("cell"), _count(t).label("volume"), _mean(t, t.c.lat).label("lat"),
+                    _mean(t, t.c.lon).label("lon"))
+             .where(*where).group_by(t.c.h3_cell).order_by(desc("volume"), t.c.h3_cell))
+    if top is not None:
+        query = query.limit(top)
+    return conn.execute(query).all()
+
+
+def cell_details(conn: Connection, f: CaseFilter, cells: list, source: str = "summary") -> list:
+    """(cell, address, street, cat_l1, n) for the given stored cells: labels, streets and categories."""
+    t = places(f, source)
+    query = (select(t.c.h3_cell.label("cell"), t.c.address, t.c.street, t.c.cat_l1, _count(t).label("n"))
+             .where(*conditions(conn, f, t), _in_cells(cells, t))
+             .group_by(t.c.h3_cell, t.c.address, t.c.street, t.c.cat_l1))
+    return conn.execute(query).all()
+
+
 def point_volumes(conn: Connection, f: CaseFilter, boxes: list | None = None, source: str = "summary") -> list:
-    """(lat, lon, n) per distinct coordinate (inside the boxes, if given): what H3 cells are made of."""
+    """(lat, lon, n) per distinct coordinate (inside the boxes, if given): what H3 cells of a resolution other
+    than the stored one are made of."""
     t = places(f, source)
     where = [*conditions(conn, f, t), t.c.lat.is_not(None)]
     if boxes is not None:

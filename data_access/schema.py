@@ -1,7 +1,7 @@
 """The database schema (SQLAlchemy Core). Migrations in data_access/migrations mirror it.
 
-Derived columns on `cases` (received_day, basis_cb_day, response_hours, close_hours, address_key) are computed
-once at write time in Python so that every aggregate is a plain GROUP BY that runs the same on SQLite,
+Derived columns on `cases` (received_day, basis_cb_day, response_hours, close_hours, address_key, h3_cell) are
+computed once at write time in Python so that every aggregate is a plain GROUP BY that runs the same on SQLite,
 PostgreSQL and MariaDB, without dialect date arithmetic.
 """
 from sqlalchemy import (
@@ -99,6 +99,7 @@ cases = Table(
     Column("caller_masked", String(20)),
     Column("tags", String(255)),  # stored as ";a;b;" so one tag matches LIKE '%;a;%'
     Column("batch_id", Integer, ForeignKey("import_batches.id")),
+    Column("h3_cell", BigInteger),  # the point's H3 cell (data_access.h3_cells)
 )
 Index("ix_cases_unit_day", cases.c.unit_id, cases.c.received_day)
 Index("ix_cases_day_cat", cases.c.received_day, cases.c.cat_l1)
@@ -247,9 +248,11 @@ stat_place_day = Table(
     Column("lat", Double),
     Column("lon", Double),
     Column("n", Integer, nullable=False),
+    Column("h3_cell", BigInteger),
 )
 Index("ix_stat_place_day", stat_place_day.c.basis, stat_place_day.c.day, stat_place_day.c.unit_id)
 Index("ix_stat_place_address", stat_place_day.c.basis, stat_place_day.c.address_key, stat_place_day.c.day)
+Index("ix_stat_place_cell", stat_place_day.c.basis, stat_place_day.c.h3_cell, stat_place_day.c.day)
 
 # Location streets (所属街道) met so far, for the street filter: listing them from the case table reads a whole
 # index at city scale. Kept as `categories` is (a street whose cases were all undone stays listed).
@@ -291,8 +294,10 @@ stat_point_month = Table(
     Column("lat", Double, primary_key=True),
     Column("lon", Double, primary_key=True),
     Column("n", Integer, nullable=False),
+    Column("h3_cell", BigInteger),                   # the point's (one point, one cell)
 )
 Index("ix_stat_point_month_n", stat_point_month.c.basis, stat_point_month.c.day, stat_point_month.c.n)
+Index("ix_stat_point_month_cell", stat_point_month.c.basis, stat_point_month.c.day, stat_point_month.c.h3_cell)
 
 
 def _by_month(day_table: Table) -> Table:

@@ -3,8 +3,10 @@
 - by address: cases grouped by address_key; the label is the address text used most, the coordinates the mean
   of the cases' coordinates, leaving placeholder points out (a place whose only coordinates are placeholders is
   flagged `placeholder` and has none, so the map leaves it off while the table keeps it);
-- by H3 cell (rules.hotspots.h3_resolution): SQL groups cases by coordinate, Python maps the distinct points
-  to cells; cases at placeholder points are left out and reported by `placeholder_points` instead.
+- by H3 cell (rules.hotspots.h3_resolution): at the stored resolution (data_access.h3_cells, 9 as in the
+  default rules) SQL groups by the cell stored with each point; at another, SQL groups cases by coordinate and
+  Python maps the distinct points to cells. Cases at placeholder points are left out and reported by
+  `placeholder_points` instead.
 - A placeholder point carries more than rules.hotspots.placeholder_share of all geocoded cases of the period
   across ≥ 10 distinct addresses; it is detected over the whole district (the data's defect, not a filter's)
   in the period shown, and left out of the previous period's volumes too, so both sides compare alike.
@@ -21,8 +23,9 @@ from sqlalchemy.engine import Engine
 
 from data_access.case_queries import CaseFilter, cell_bbox
 from data_access.drill_queries import (
-    address_details, address_volumes, crowded_points, point_details, point_volumes,
+    address_details, address_volumes, cell_details, cell_volumes, crowded_points, point_details, point_volumes,
 )
+from data_access.h3_cells import STORED_RESOLUTION, to_key
 from metrics.periods import Period
 from metrics.rules import Rules
 
@@ -100,6 +103,22 @@ def _by_address(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, 
 
 def _by_cell(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, resolution: int,
              source: str) -> pd.DataFrame:
+    f, before = replace(f, skip_points=skip), replace(before, skip_points=skip)
+    if resolution != STORED_RESOLUTION:
+        return _by_mapped_cell(conn, f, before, top, resolution, source)
+    table = pd.DataFrame(cell_volumes(conn, f, top=top, source=source), columns=["cell", "volume", "lat", "lon"])
+    cells = list(table["cell"])
+    previous = {to_key(r.cell): r.volume for r in cell_volumes(conn, before, cells=cells, source=source)} \
+        if cells else {}
+    details = pd.DataFrame(cell_details(conn, f, cells, source) if cells else [],
+                           columns=["cell", "address", "street", "cat_l1", "n"])
+    table["key"], details["key"] = table["cell"].map(to_key), details["cell"].map(to_key)
+    return _describe(table.assign(placeholder=False), details, previous)
+
+
+def _by_mapped_cell(conn, f: CaseFilter, before: CaseFilter, top: int, resolution: int,
+                    source: str) -> pd.DataFrame:
+    """Cells of a resolution other than the stored one: the distinct points mapped to cells here."""
     cells: dict[tuple, str] = {}
 
     def cell(lat, lon):
@@ -107,8 +126,7 @@ def _by_cell(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, res
             cells[(lat, lon)] = h3.latlng_to_cell(lat, lon, resolution)
         return cells[(lat, lon)]
 
-    points = pd.DataFrame(point_volumes(conn, replace(f, skip_points=skip), source=source),
-                          columns=["lat", "lon", "n"])
+    points = pd.DataFrame(point_volumes(conn, f, source=source), columns=["lat", "lon", "n"])
     points["key"] = [cell(lat, lon) for lat, lon in zip(points["lat"], points["lon"])]
     points["lat_n"], points["lon_n"] = points["lat"] * points["n"], points["lon"] * points["n"]
     sums = points.groupby("key", as_index=False)[["n", "lat_n", "lon_n"]].sum()
@@ -121,9 +139,9 @@ def _by_cell(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, res
     # SQL, then each point exactly.
     boxes = [cell_bbox(k) for k in table["key"]]
     previous: dict[str, int] = {}
-    for r in point_volumes(conn, replace(before, skip_points=skip), boxes, source):
+    for r in point_volumes(conn, before, boxes, source):
         previous[cell(r.lat, r.lon)] = previous.get(cell(r.lat, r.lon), 0) + r.n
-    details = pd.DataFrame(point_details(conn, replace(f, skip_points=skip), boxes, source),
+    details = pd.DataFrame(point_details(conn, f, boxes, source),
                            columns=["lat", "lon", "address", "street", "cat_l1", "n"])
     details["key"] = [cell(lat, lon) for lat, lon in zip(details["lat"], details["lon"])]
     return _describe(table, details[details["key"].isin(table["key"])], previous)

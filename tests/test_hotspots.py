@@ -1,11 +1,13 @@
 """高频点位: by address and by H3 cell, surge against the previous period, placeholder points, filters."""
 import h3
 import pytest
+from sqlalchemy import select
 
 from data_access.case_queries import case_page
+from data_access.schema import cases, stat_place_day, stat_point_month
 from metrics.hotspots import hotspot_case_filter, hotspots, placeholder_points
 from metrics.periods import parse_period
-from metrics.rules import load_rules
+from metrics.rules import load_rules, load_rules_text
 from tests.factories import case_row, units, write
 
 RULES = load_rules()  # min_cases 5, surge_ratio 2, placeholder_share 0.05, h3_resolution 9
@@ -87,6 +89,33 @@ def test_hotspots_by_h3_cell_leave_the_placeholder_out(place_data):
     # Only four of 安定门外大街2号's cases are at B: not a hotspot by cell.
     assert (b["volume"], b["prev_volume"], b["hotspot"], b["surge"]) == (4, 3, False, False)
     assert (c["volume"], c["street"], c["placeholder"]) == (2, "和平里街道", False)
+
+
+def test_each_point_keeps_its_cell_at_the_stored_resolution(place_data):
+    engine, _, _ = place_data
+    with engine.connect() as conn:
+        stored = dict(conn.execute(select(cases.c.case_no, cases.c.h3_cell)).all())
+        points = set(conn.execute(select(stat_point_month.c.lat, stat_point_month.c.lon, stat_point_month.c.h3_cell)
+                                  .where(stat_point_month.c.basis == "r")).tuples())
+        places = set(conn.execute(select(stat_place_day.c.lat, stat_place_day.c.h3_cell)).tuples())
+    # H3's hex string read as a 64-bit integer.
+    assert (stored["H1-0"], stored["H2-4"], stored["NOGEO"]) == (int(_cell(A1), 16), int(_cell(P), 16), None)
+    assert (*B, int(_cell(B), 16)) in points and (C[0], int(_cell(C), 16)) in places
+
+
+def test_another_resolution_maps_the_points_in_python(place_data):
+    engine, _, _ = place_data
+    coarse = load_rules_text("[hotspots]\nh3_resolution = 7\n")
+    # March's geocoded cases, the placeholder P aside: A1 × 4, A2 × 2, B × 4, C × 2.
+    expected = {}
+    for point, n in ((A1, 4), (A2, 2), (B, 4), (C, 2)):
+        key = h3.latlng_to_cell(*point, 7)
+        expected[key] = expected.get(key, 0) + n
+    top = hotspots(engine, MARCH, coarse, by="h3")
+    assert dict(zip(top["key"], top["volume"])) == expected and len(expected) < 4
+    for row in top.itertuples():
+        _, total = case_page(engine, hotspot_case_filter(engine, MARCH, coarse, row.key, by="h3"))
+        assert total == row.volume
 
 
 def test_hotspot_filters_category_unit_and_overdue(place_data):

@@ -3,6 +3,7 @@ exact by every write, update and undo, built for an existing database by its mig
 hotspots as counting the case table itself."""
 from datetime import date
 
+import h3
 import pandas as pd
 import pytest
 from alembic import command
@@ -120,6 +121,21 @@ def test_migration_builds_the_summary_of_an_existing_database(two_units):
     assert _summary(engine, "r") == _expected(u1, u2)
     assert _streets(engine) == ["和平里街道", "安定门街道"]
     assert _month_totals(engine) == MARCH_TOTALS
+
+
+def test_migration_gives_the_points_of_an_existing_database_their_cells(two_units):
+    engine, u1, u2 = two_units
+    write(engine, _rows(u1, u2), "march.csv")
+    before = hotspots(engine, MARCH, RULES, by="h3")
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0009")  # as a database made before cells were stored
+    upgrade(engine)
+    with engine.connect() as conn:
+        cells = set(conn.execute(select(stat_point_month.c.lat, stat_point_month.c.lon, stat_point_month.c.h3_cell)
+                                 .where(stat_point_month.c.basis == "r")).tuples())
+    assert (*A, int(h3.latlng_to_cell(*A, 9), 16)) in cells and (*B, int(h3.latlng_to_cell(*B, 9), 16)) in cells
+    pd.testing.assert_frame_equal(hotspots(engine, MARCH, RULES, by="h3"), before)
+    _assert_same(engine, MARCH, by="h3")
 
 
 def _both(engine, period, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
