@@ -30,6 +30,7 @@ from data_access.demo_world import build_world
 from data_access.engine import make_engine
 from data_access.h3_cells import stored_cell
 from data_access.migrate import upgrade
+from data_access.repeat_gaps import fill_repeat_gaps
 from data_access.schema import app_settings, cases, import_batches, units
 
 SETTING = "bench_city"
@@ -127,6 +128,7 @@ def _build(engine: Engine, url: str, cases_total: int, seed: int, log) -> dict:
         conn.execute(text("SET maintenance_work_mem = '1GB'"))
         for index in cases.indexes:
             index.create(conn)
+        fill_repeat_gaps(conn)  # COPY bypassed the write path, which keeps them
         conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(
             n_rows=written, n_new=written, finished_at=datetime.now().replace(microsecond=0)))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -12,10 +12,11 @@ Flags that depend on the scoring rules (late response, unsolved, unsatisfied, ov
 - overdue (超期): closed later than close_limit_hours[deadline_class] after the response start, or not closed and
   that limit already past at `as_of` (default: now); excluded cases included, since overdue is about handling;
 - repeat: the same caller filed an earlier case (strictly earlier received_at) with the same cat_l2 at most
-  repeat.window_days before; cases without caller or cat_l2 are never repeats.
+  repeat.window_days before; cases without caller or cat_l2 are never repeats (data_access.repeat_gaps keeps the
+  gap on each case).
 """
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Mapping
 
 import h3
@@ -152,7 +153,8 @@ def at_points(points, t=cases):
 FILTER_COLUMNS = {"cat_l1": "cat_l1", "cat_l2": "cat_l2", "street": "street", "community": "community",
                   "address_key": "address_key", "tag": "tags", "bbox": "lat", "skip_points": "lat",
                   "h3_cell": "h3_cell", "excluded": "excluded", "late_response": "response_hours",
-                  "unsolved": "solved", "unsatisfied": "satisfaction", "overdue": "closed_at", "repeat": "caller_key"}
+                  "unsolved": "solved", "unsatisfied": "satisfaction", "overdue": "closed_at",
+                  "repeat": "repeat_gap_days"}
 
 
 def summary_serves(f: CaseFilter, t) -> bool:
@@ -160,7 +162,7 @@ def summary_serves(f: CaseFilter, t) -> bool:
 
 
 def conditions(conn: Connection, f: CaseFilter, t=cases) -> list:
-    """The WHERE clauses of a filter, except `repeat` (see repeat_rows). An H3 cell of the stored resolution is
+    """The WHERE clauses of a filter. An H3 cell of the stored resolution is
     a test on h3_cell; of another resolution it costs one small query (the points in its box, tested in Python).
 
     `t` is the case table, or a summary table (one row per basis, day and its keys) that serves the filter.
@@ -193,6 +195,8 @@ def conditions(conn: Connection, f: CaseFilter, t=cases) -> list:
         where.append(below_full_credit(cases.c.satisfaction, f.limits.satisfaction_credit))
     if f.overdue:
         where.append(overdue(f.limits, f.as_of or datetime.now().replace(microsecond=0)))
+    if f.repeat:
+        where.append(cases.c.repeat_gap_days <= f.limits.repeat_window_days)
     if f.bbox is not None:
         where.append(in_box(f.bbox, t))
     if f.skip_points:
@@ -226,29 +230,6 @@ def _points_in_cell(conn: Connection, where: list, cell: str, t=cases) -> list[t
     return [(lat, lon) for lat, lon in points if h3.latlng_to_cell(lat, lon, res) == cell]
 
 
-def repeat_rows(conn: Connection, f: CaseFilter, where: list | None = None) -> list:
-    """(id, unit_id, day, received_at, prev_at) of the filter's cases that are repeats.
-
-    SQL joins each case to the same caller's earlier cases of the same cat_l2 (index on caller_key, received_at)
-    and keeps only the latest; the exact window (a timestamp difference, which has no portable SQL) is checked
-    here on that small result.
-    """
-    where = conditions(conn, f) if where is None else where
-    window = timedelta(days=f.limits.repeat_window_days)
-    prev = cases.alias("prev")
-    join = [prev.c.caller_key == cases.c.caller_key, prev.c.cat_l2 == cases.c.cat_l2,
-            prev.c.received_at < cases.c.received_at]
-    if f.basis == "r" and f.start is not None:  # by received day, earlier cases start a window before the period
-        join.append(prev.c.received_at >= datetime.combine(f.start, time()) - window)
-    day = day_column(f.basis)
-    query = (select(cases.c.id, cases.c.unit_id, day.label("day"), cases.c.received_at,
-                    func.max(prev.c.received_at).label("prev_at"))
-             .join_from(cases, prev, and_(*join))
-             .where(*where, cases.c.caller_key != "")
-             .group_by(cases.c.id, cases.c.unit_id, day, cases.c.received_at))
-    return [r for r in conn.execute(query) if r.received_at - r.prev_at <= window]
-
-
 # --- the list and the detail ---
 
 def _list_query():
@@ -261,13 +242,7 @@ def case_page(engine: Engine, f: CaseFilter, limit: int = 50, offset: int = 0) -
     day = day_column(f.basis)
     with engine.connect() as conn:
         where = conditions(conn, f)
-        if f.repeat:
-            # Repeats are decided in Python (repeat_rows): page their ids there, fetch one page by id.
-            ids = [r.id for r in sorted(repeat_rows(conn, f, where), key=lambda r: (r.day, r.id), reverse=True)]
-            total, where = len(ids), [cases.c.id.in_(ids[offset:offset + limit])]
-            offset = 0
-        else:
-            total = conn.execute(select(func.count()).select_from(cases).where(*where)).scalar()
+        total = conn.execute(select(func.count()).select_from(cases).where(*where)).scalar()
         query = _list_query().where(*where).order_by(day.desc(), cases.c.id.desc()).limit(limit).offset(offset)
         frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=list(LIST_COLUMNS))
     frame["excluded"] = frame["excluded"].astype(bool)

@@ -15,6 +15,7 @@ from sqlalchemy import Date, String, and_, bindparam, case, func, literal, not_,
 from sqlalchemy.engine import Connection
 
 from data_access.h3_cells import stored_cell
+from data_access.repeat_gaps import refresh_repeat_gaps
 from data_access.schema import (
     DISTRICT_TABLES, MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_address_month,
     stat_category_day, stat_place_day, stat_point_month, stat_unit_day, stat_unit_day_close, stat_unit_day_resp,
@@ -38,6 +39,7 @@ class WriteResult:
     updated: int = 0
     unchanged: int = 0
     touched: dict = field(default_factory=lambda: {"r": set(), "c": set()})
+    callers: set = field(default_factory=set)  # whose repeat gaps may have changed
 
 
 def normalize_address(address: str | None) -> str | None:
@@ -87,6 +89,7 @@ def _changed(old: dict, new: dict) -> bool:
 def _touch(result: WriteResult, row: dict) -> None:
     result.touched["r"].add((row["unit_id"], row["received_day"]))
     result.touched["c"].add((row["unit_id"], row["basis_cb_day"]))
+    result.callers.add(row["caller_key"])
 
 
 def _json_default(value):
@@ -108,6 +111,7 @@ def write_cases(conn: Connection, rows: list[dict], batch_id: int, progress=None
             progress(min(start + CHUNK, len(rows)), len(rows))
     _add_categories(conn, rows)
     _add_streets(conn, rows)
+    refresh_repeat_gaps(conn, result.callers)
     if refresh:
         refresh_stats(conn, result.touched)
     return result
@@ -319,6 +323,7 @@ def undo_batch(conn: Connection, batch_id: int) -> int:
     result = WriteResult()
     _revert(conn, changes, result)
     conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(status="undone"))
+    refresh_repeat_gaps(conn, result.callers)
     refresh_stats(conn, result.touched)
     return len(changes)
 
@@ -338,7 +343,8 @@ def _revert(conn: Connection, changes, result: WriteResult) -> None:
         chunk = changes[start:start + CHUNK]
         nos = [c.case_no for c in chunk]
         current = conn.execute(select(cases.c.case_no, cases.c.id, cases.c.unit_id, cases.c.received_day,
-                                      cases.c.basis_cb_day).where(cases.c.case_no.in_(nos))).mappings().all()
+                                      cases.c.basis_cb_day, cases.c.caller_key)
+                               .where(cases.c.case_no.in_(nos))).mappings().all()
         ids = {r["case_no"]: r["id"] for r in current}
         for r in current:
             _touch(result, r)
@@ -360,4 +366,5 @@ def _decode_previous(text: str) -> dict:
             row[name] = datetime.fromisoformat(row[name])
     for name in ("received_day", "basis_cb_day"):
         row[name] = date.fromisoformat(row[name])
+    row["h3_cell"] = stored_cell(row["lat"], row["lon"])  # absent from versions recorded before it was stored
     return row

@@ -100,6 +100,7 @@ cases = Table(
     Column("tags", String(255)),  # stored as ";a;b;" so one tag matches LIKE '%;a;%'
     Column("batch_id", Integer, ForeignKey("import_batches.id")),
     Column("h3_cell", BigInteger),  # the point's H3 cell (data_access.h3_cells)
+    Column("repeat_gap_days", Integer),  # days since the caller's previous case of its cat_l2 (data_access.repeat_gaps)
 )
 Index("ix_cases_unit_day", cases.c.unit_id, cases.c.received_day)
 Index("ix_cases_day_cat", cases.c.received_day, cases.c.cat_l1)

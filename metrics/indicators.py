@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data_access import drill_queries
-from data_access.case_queries import CaseFilter, repeat_rows
+from data_access.case_queries import CaseFilter
 from data_access.units import list_units
 from metrics.counts import base_counts
 from metrics.periods import Period
@@ -55,10 +55,10 @@ def per_10k(engine: Engine, period: Period, rules: Rules | None = None) -> pd.Da
 
 def repeats(engine: Engine, period: Period, rules: Rules, unit_id: int | None = None) -> pd.DataFrame:
     """REPEAT_COLUMNS per handling unit with cases in the period, highest repeat rate first."""
-    f = CaseFilter.of(period, rules, unit_ids=_scope(unit_id))
+    f = CaseFilter.of(period, rules, unit_ids=_scope(unit_id), repeat=True)
     counts = base_counts(engine, period, rules)[["unit_id", "volume"]]
     with engine.connect() as conn:
-        found = pd.Series([r.unit_id for r in repeat_rows(conn, f)], dtype="int64").value_counts()
+        found = dict(drill_queries.volumes_by(conn, f, "unit_id"))
         names = pd.DataFrame(list_units(conn))
     if unit_id is not None:
         counts = counts[counts["unit_id"] == unit_id]

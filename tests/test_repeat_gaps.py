@@ -1,0 +1,63 @@
+"""重复诉求 kept on the cases (data_access.repeat_gaps): the gap in whole days rounded up, kept right when cases
+arrive out of order, change caller or category, are undone, or were there before the column existed."""
+from datetime import datetime
+
+from alembic import command
+from sqlalchemy import select
+
+from data_access.case_store import undo_batch
+from data_access.migrate import _config, upgrade
+from data_access.repeat_gaps import gaps
+from data_access.schema import cases
+from tests.factories import case_row, units, write
+
+
+def _at(*texts):
+    return [datetime.fromisoformat(t) for t in texts]
+
+
+def test_gaps_count_from_the_latest_strictly_earlier_case_in_days_rounded_up():
+    assert gaps(_at("2025-03-01 08:00", "2025-03-01 09:00", "2025-03-31 09:00", "2025-03-31 09:00:01")) == \
+        [None, 1, 30, 1]
+    # Two cases at the same moment are not earlier than each other: both count from the one before.
+    assert gaps(_at("2025-03-01 08:00", "2025-03-03 08:00", "2025-03-03 08:00")) == [None, 2, 2]
+    assert gaps(_at("2025-03-01 08:00", "2025-03-01 08:00")) == [None, None]
+
+
+def _gaps(engine) -> dict:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(cases.c.case_no, cases.c.repeat_gap_days)).all())
+
+
+def _noise(no, unit, at, caller="k1", cat_l2="噪音"):
+    return case_row(no, unit, at, caller_key=caller, cat_l2=cat_l2)
+
+
+def test_gaps_follow_late_cases_changes_and_undo(engine):
+    u = units(engine, ("建国门街道", "街道"))["建国门街道"]
+    write(engine, [_noise("A", u, "2025-03-01 08:00:00"), _noise("C", u, "2025-03-31 08:00:01"),
+                   _noise("X", u, "2025-03-02 08:00:00", caller="")], "march.csv")
+    assert _gaps(engine) == {"A": None, "C": 31, "X": None}
+    # A case filed in between arrives later: C now counts from it.
+    late = write(engine, [_noise("B", u, "2025-03-20 08:00:00")], "late.csv")
+    assert _gaps(engine) == {"A": None, "B": 19, "C": 12, "X": None}
+    # B turns out to be about heating: C counts from A again, and B has no earlier heating case.
+    moved = write(engine, [_noise("B", u, "2025-03-20 08:00:00", cat_l2="供暖")], "fix.csv")
+    assert _gaps(engine) == {"A": None, "B": None, "C": 31, "X": None}
+    with engine.begin() as conn:
+        undo_batch(conn, moved)
+    assert _gaps(engine)["C"] == 12
+    with engine.begin() as conn:
+        undo_batch(conn, late)
+    assert _gaps(engine) == {"A": None, "C": 31, "X": None}
+
+
+def test_migration_fills_the_gaps_of_an_existing_database(engine):
+    u = units(engine, ("建国门街道", "街道"))["建国门街道"]
+    write(engine, [_noise("A", u, "2025-03-01 08:00:00"), _noise("B", u, "2025-03-04 07:00:00"),
+                   _noise("C", u, "2025-03-05 08:00:00", caller="k2"), _noise("D", u, "2025-03-06 08:00:00",
+                                                                             caller="k2", cat_l2=None)])
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0010")  # as a database made before the gaps were kept
+    upgrade(engine)
+    assert _gaps(engine) == {"A": None, "B": 3, "C": None, "D": None}
