@@ -6,9 +6,9 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from metrics.periods import Period
-from metrics.ranking import round2
+from metrics.ranking import round2_array
 from metrics.rules import Rules
-from metrics.scores import group_order, score_tables, sort_scores, unit_scores
+from metrics.scores import group_order, score_frame, sort_scores, unit_scores, unit_scores_from
 
 RED_FLAG, PROGRESS = "红旗", "进步奖"
 AWARD_COLUMNS = ["group", "award", "unit_id", "unit_name", "rank", "adjusted_score", "rank_gain"]
@@ -21,7 +21,7 @@ def red_flags(members: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     Ranks are per group already, so this works on one group or on a whole score table.
     """
     ranked = members[members["ranked"]]
-    good_enough = ranked["adjusted_score"].map(round2) >= rules.get("awards.min_score")
+    good_enough = round2_array(ranked["adjusted_score"]) >= rules.get("awards.min_score")
     return ranked[(ranked["rank"] <= rules.get("awards.top_n")) & good_enough]
 
 
@@ -59,14 +59,27 @@ def awards(engine: Engine, period: Period, rules: Rules) -> pd.DataFrame:
 def flag_history(engine: Engine, periods: list[Period], rules: Rules) -> pd.DataFrame:
     """HISTORY_COLUMNS: who held the red flag in each period (oldest first), with the streak of consecutive
     periods held, counted within the periods given (pass consecutive periods, e.g. trailing(p, 13))."""
+    return flag_history_from(score_frame(engine, periods, rules, closing=False), periods, rules)
+
+
+def flag_history_from(frame: pd.DataFrame, periods: list[Period], rules: Rules) -> pd.DataFrame:
+    """flag_history from a score_frame holding the periods (and maybe others)."""
     periods = sorted(periods, key=lambda p: p.start)
-    tables = score_tables(engine, periods, rules, closing=False)
+    flagged = red_flags(frame[frame["period"].isin([p.key for p in periods])], rules)
     streaks: dict[int, int] = {}
     frames = []
     for p in periods:
-        flags = sort_scores(red_flags(tables[p.key], rules), rules)
+        flags = sort_scores(flagged[flagged["period"] == p.key], rules)
         streaks = {u: streaks.get(u, 0) + 1 for u in flags["unit_id"]}
         frames.append(flags.assign(period=p.key, period_label=p.label, streak=flags["unit_id"].map(streaks)))
     frames = [f[HISTORY_COLUMNS] for f in frames if not f.empty]
     history = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=HISTORY_COLUMNS)
     return history.astype({"streak": "int64", "rank": "Int64"})
+
+
+def awards_and_history(engine: Engine, period: Period, rules: Rules,
+                       history: list[Period]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """流动红旗: awards of the period and flag_history over `history`, from one score_frame of all the periods
+    (the awards need the period and the one before, which the history usually holds already)."""
+    frame = score_frame(engine, [period, period.previous(), *history], rules, closing=False)
+    return awards_from_scores(unit_scores_from(frame, period, rules), rules), flag_history_from(frame, history, rules)

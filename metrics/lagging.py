@@ -9,9 +9,9 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from metrics.periods import Period
-from metrics.ranking import competition_rank
+from metrics.ranking import round2_array
 from metrics.rules import Rules
-from metrics.scores import score_tables, sort_scores
+from metrics.scores import score_frame, scored, sort_scores, trend_from, unit_scores_from
 
 LAGGING_COLUMNS = ["group", "unit_id", "unit_name", "rank", "adjusted_score", "lagging_periods", "watchlist"]
 # How far back lagging_periods counts: a streak longer than this shows as this many periods.
@@ -19,13 +19,22 @@ LOOKBACK = 12
 
 
 def lagging_units(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """The lagging rows of a score table (all groups)."""
+    """The lagging rows of a score table (all groups; of each period when it holds several), in table order."""
     bottom_n = rules.get("lagging.bottom_n")
-    parts = []
-    for _, members in table[table["ranked"]].groupby("group"):
-        if len(members) > 2 * bottom_n:
-            parts.append(members[competition_rank(members["adjusted_score"], ascending=True) <= bottom_n])
-    return pd.concat(parts) if parts else table.iloc[0:0]
+    ranked = table[table["ranked"]]
+    by = [ranked["period"], ranked["group"]]
+    from_bottom = pd.Series(round2_array(ranked["adjusted_score"]), index=ranked.index).groupby(by).rank(
+        method="min", ascending=True)
+    members = ranked.groupby(by)["unit_id"].transform("size")
+    return ranked[(members > 2 * bottom_n) & (from_bottom <= bottom_n)]
+
+
+def lookback(period: Period, rules: Rules) -> list[Period]:
+    """The periods lagging_periods looks at, newest (the period itself) first."""
+    periods = [period]
+    while len(periods) < max(LOOKBACK, rules.get("lagging.consecutive")):
+        periods.append(periods[-1].previous())
+    return periods
 
 
 def lagging(engine: Engine, period: Period, rules: Rules) -> pd.DataFrame:
@@ -34,15 +43,28 @@ def lagging(engine: Engine, period: Period, rules: Rules) -> pd.DataFrame:
     lagging_periods counts the consecutive periods up to this one in which the unit lagged (at most LOOKBACK);
     watchlist is true when that reaches `lagging.consecutive`.
     """
-    periods = [period]
-    while len(periods) < max(LOOKBACK, rules.get("lagging.consecutive")):
-        periods.append(periods[-1].previous())
-    tables = score_tables(engine, periods, rules, closing=False)
-    lagged = [set(lagging_units(tables[p.key], rules)["unit_id"]) for p in periods]
-    current = sort_scores(lagging_units(tables[period.key], rules), rules)
+    periods = lookback(period, rules)
+    return lagging_from(score_frame(engine, periods, rules, closing=False), period, rules)
+
+
+def lagging_from(frame: pd.DataFrame, period: Period, rules: Rules) -> pd.DataFrame:
+    """lagging from a score_frame holding the lookback periods (and maybe others)."""
+    periods = lookback(period, rules)
+    lagging_rows = lagging_units(frame[frame["period"].isin([p.key for p in periods])], rules)
+    lagged = [set(lagging_rows.loc[lagging_rows["period"] == p.key, "unit_id"]) for p in periods]
+    current = sort_scores(lagging_rows[lagging_rows["period"] == period.key], rules)
     current["lagging_periods"] = [_run_length(unit, lagged) for unit in current["unit_id"]]
     current["watchlist"] = current["lagging_periods"] >= rules.get("lagging.consecutive")
     return current[LAGGING_COLUMNS].astype({"lagging_periods": "int64", "watchlist": bool})
+
+
+def lagging_review(engine: Engine, period: Period, rules: Rules,
+                   trend: list[Period]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """后进会诊: lagging, unit_scores (on_time_close_rate null) and score_trend over `trend` with every unit
+    (metrics.scores.trend_of_units picks one), from one reading of all the periods they need."""
+    counts, frame = scored(engine, [*lookback(period, rules), period.previous(), period.year_ago(), *trend], rules)
+    return (lagging_from(frame, period, rules), unit_scores_from(frame, period, rules),
+            trend_from(counts, frame, trend, rules))
 
 
 def _run_length(unit: int, lagged: list[set]) -> int:

@@ -54,6 +54,8 @@ def _filter(period: Period, rules: Rules, unit_id: int) -> CaseFilter:
 
 
 def _costs(engine: Engine, period: Period, rules: Rules, unit_id: int, scores: pd.DataFrame | None = None) -> dict:
+    """Δ per pattern from the unit's denominators: in `scores` (any table of the period with unit_id, assessed,
+    solved_rated and satisfaction_rated: unit_scores, base_counts) when the caller has one, else counted."""
     counts = base_counts(engine, period, rules) if scores is None else scores
     row = counts[counts["unit_id"] == unit_id]
     if row.empty:
@@ -63,9 +65,10 @@ def _costs(engine: Engine, period: Period, rules: Rules, unit_id: int, scores: p
 
 
 def lost_cases(engine: Engine, period: Period, rules: Rules, unit_id: int, limit: int | None = None,
-               offset: int = 0) -> pd.DataFrame:
-    """失分工单 (错题本): the unit's assessed cases with Δ > 0, CASE_COLUMNS, Δ descending then case_no."""
-    costs = _costs(engine, period, rules, unit_id)
+               offset: int = 0, scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """失分工单 (错题本): the unit's assessed cases with Δ > 0, CASE_COLUMNS, Δ descending then case_no.
+    `scores`: the period's unit_scores when the caller has them (saves counting again)."""
+    costs = _costs(engine, period, rules, unit_id, scores)
     with engine.connect() as conn:
         rows = drill_queries.lost_rows(conn, _filter(period, rules, unit_id), costs, limit, offset)
     frame = pd.DataFrame(rows, columns=[*drill_queries.LOST_COLUMNS, "cost"])
@@ -114,22 +117,25 @@ def default_target(engine: Engine, period: Period, rules: Rules, unit_id: int,
     return float(flags["adjusted_score"].min()) if len(flags) else None
 
 
-def loss_by(engine: Engine, period: Period, rules: Rules, unit_id: int, by: str = "cat_l1") -> pd.DataFrame:
-    """Columns <by>, cases, cost: the unit's lost cases and their Σ Δ per category or community, largest first."""
+def loss_by(engine: Engine, period: Period, rules: Rules, unit_id: int, by: str = "cat_l1",
+            scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Columns <by>, cases, cost: the unit's lost cases and their Σ Δ per category or community, largest first.
+    `scores`: the period's unit_scores when the caller has them (saves counting again)."""
     if by not in BY:
         raise ValueError(f"失分分组应为 {' / '.join(BY)} 之一，而不是 {by!r} (by must be one of {', '.join(BY)})")
-    costs = _costs(engine, period, rules, unit_id)
+    costs = _costs(engine, period, rules, unit_id, scores)
     with engine.connect() as conn:
         rows = drill_queries.loss_by(conn, _filter(period, rules, unit_id), costs, by)
     frame = pd.DataFrame(rows, columns=[by, "cases", "cost"]).astype({"cases": int, "cost": float})
     return frame.sort_values(["cost", by], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
-def lost_summary(engine: Engine, period: Period, rules: Rules, unit_id: int, target: float | None = None) -> dict:
+def lost_summary(engine: Engine, period: Period, rules: Rules, unit_id: int, target: float | None = None,
+                 scores: pd.DataFrame | None = None) -> dict:
     """What the 会诊 page and `cli.py lost` print above the list: unit_name, group, raw_score, adjusted_score,
     points_lost (per rate), lost_cases (how many), lost_total (Σ Δ), target (the one given, else the default),
-    target_is_default, gap_cases."""
-    scores = unit_scores(engine, period, rules)
+    target_is_default, gap_cases. `scores`: the period's unit_scores (all groups) when the caller has them."""
+    scores = unit_scores(engine, period, rules) if scores is None else scores
     row = scores[scores["unit_id"] == unit_id]
     if row.empty:
         raise ValueError(f"单位 {unit_id} 在 {period.key} 没有成绩（不存在或已停用） "

@@ -6,6 +6,7 @@ whose scores are mathematically equal always share a rank.
 """
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
 from metrics.rules import Rules
@@ -14,6 +15,11 @@ NO_ASSESSED = "无参评工单"
 TOO_FEW = "参评量不足"
 NO_RATINGS = "无回访评价"
 
+# round2_array computes scores below this magnitude itself: score × 10⁹ then stays under 2⁵³ with an error
+# below 0.002, and the 9-decimal value has at most 15 significant digits (so repr gives exactly it).
+_PLAIN_LIMIT = 1e4
+_NEAR_HALF = 0.01
+
 
 def round2(score: float | None) -> float | None:
     if score is None or score != score:
@@ -21,24 +27,35 @@ def round2(score: float | None) -> float | None:
     return float(Decimal(repr(round(score, 9))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def not_ranked_reason(assessed: int, adjusted_score: float | None, min_assessed: int) -> str | None:
-    """Why a unit is not ranked, or None when it is.
+def round2_array(scores) -> np.ndarray:
+    """round2 of every score at once, NaN for None or NaN: the same figures without a Decimal per value.
+
+    round2 rounds to 9 decimals first (the integer k = score × 10⁹ rounded to nearest), then half-up to 2
+    (|k| + 5·10⁶ divided down by 10⁷, the sign kept). The product score × 10⁹ in floating point can miss
+    the exact one by a little, which matters only when it lies next to a half: those rare scores, and any
+    outside the plain range, go through round2 itself."""
+    x = np.asarray(scores, dtype=float)
+    out = np.full(x.shape, np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):  # huge or infinite scores are left to round2 below
+        scaled = x * 1e9
+        plain = (np.abs(x) < _PLAIN_LIMIT) & (np.abs(scaled - np.floor(scaled) - 0.5) > _NEAR_HALF)
+    k = np.rint(np.abs(scaled[plain])).astype(np.int64)
+    out[plain] = np.copysign((k + 5_000_000) // 10_000_000 / 100, x[plain])
+    odd = ~plain & ~np.isnan(x)
+    out[odd] = [round2(float(v)) for v in x[odd]]
+    return out
+
+
+def not_ranked_reasons(assessed, adjusted_score, min_assessed: int) -> np.ndarray:
+    """Why each unit is not ranked, or None when it is.
 
     No assessed cases; fewer than min_assessed; or assessed cases but no score because nobody rated the
     resolution or the satisfaction of any of them (a null rate makes the score null, METRICS.md §3).
     """
-    if assessed == 0:
-        return NO_ASSESSED
-    if assessed < min_assessed:
-        return TOO_FEW
-    if adjusted_score is None or adjusted_score != adjusted_score:
-        return NO_RATINGS
-    return None
-
-
-def competition_rank(scores: pd.Series, ascending: bool = False) -> pd.Series:
-    """1, 2, 2, 4 on the 2-decimal scores; best first unless ascending (then the worst gets 1)."""
-    return scores.map(round2).rank(method="min", ascending=ascending).astype("Int64")
+    assessed = np.asarray(assessed)
+    unscored = np.isnan(np.asarray(adjusted_score, dtype=float))
+    return np.select([assessed == 0, assessed < min_assessed, unscored], [NO_ASSESSED, TOO_FEW, NO_RATINGS],
+                     default=None)
 
 
 def rank_units(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -46,15 +63,14 @@ def rank_units(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
 
     The table may hold several periods: ranks are per period and group.
     """
-    min_assessed = rules.get("ranking.min_assessed")
     out = table.copy()
-    out["not_ranked_reason"] = [not_ranked_reason(a, s, min_assessed)
-                                for a, s in zip(out["assessed"], out["adjusted_score"])]
+    out["not_ranked_reason"] = not_ranked_reasons(out["assessed"], out["adjusted_score"],
+                                                  rules.get("ranking.min_assessed"))
     out["ranked"] = out["not_ranked_reason"].isna()
-    rounded = out["adjusted_score"].map(round2)
+    rounded = round2_array(out["adjusted_score"])
     ranked = out[["period", "group"]].assign(rounded=rounded)[out["ranked"]]
     ranks = ranked.groupby(["period", "group"])["rounded"].rank(method="min", ascending=False)
     out["rank"] = ranks.reindex(out.index).astype("Int64")
     # Tiers belong to the assessment, so only ranked units get one.
-    out["tier"] = [rules.tier_of(r) if ok else None for r, ok in zip(rounded, out["ranked"])]
+    out["tier"] = np.where(out["ranked"], rules.tiers_of(rounded), None)
     return out

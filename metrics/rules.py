@@ -10,6 +10,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 DEFAULT_FILE = RULES_DIR / "default.toml"
 
@@ -62,10 +64,13 @@ class Rules:
     def tier_of(self, score: float | None) -> str | None:
         if score is None:
             return None
-        for name, threshold in self.data["tiers"].items():
-            if round(score, 2) >= threshold:
-                return name
-        return "较差"
+        return str(self.tiers_of(np.array([round(score, 2)]))[0])
+
+    def tiers_of(self, rounded: np.ndarray) -> np.ndarray:
+        """The tier of each score already rounded to 2 decimals: the first (highest) threshold it reaches, else
+        较差 (NaN too, as tier_of's comparisons give)."""
+        tiers = self.data["tiers"]
+        return np.select([rounded >= threshold for threshold in tiers.values()], list(tiers), default="较差")
 
 
 def _read(path: Path) -> dict:

@@ -60,14 +60,9 @@ def group_order(rules: Rules) -> list[str]:
 
 # --- per-unit tables ---
 
-def score_tables(engine: Engine, periods: list[Period], rules: Rules, closing: bool = True) -> dict[str, pd.DataFrame]:
-    """period key → the period's scored and ranked units (without the change columns).
-
-    closing=False skips 按时办结 (on_time_close_rate NaN) for callers that need only scores and ranks.
-    """
-    table = score_frame(engine, periods, rules, closing)
-    parts = dict(list(table.groupby("period", sort=False)))
-    return {p.key: parts.get(p.key, table.iloc[0:0]).reset_index(drop=True) for p in periods}
+def tables_of(frame: pd.DataFrame, periods: list[Period]) -> dict[str, pd.DataFrame]:
+    """period key → that period's rows of a score_frame (empty when the frame lacks the period)."""
+    return {p.key: frame[frame["period"] == p.key].reset_index(drop=True) for p in periods}
 
 
 def score_frame(engine: Engine, periods: list[Period], rules: Rules, closing: bool = True,
@@ -100,8 +95,15 @@ def unit_scores(engine: Engine, period: Period, rules: Rules, group: str | None 
     prev_* compare with the previous period of the same kind (环比), yoy_score with the same period a year
     before (同比). Changes are null when either side is; rank_change > 0 means the unit moved up.
     """
+    frame = score_frame(engine, [period, period.previous(), period.year_ago()], rules)
+    return unit_scores_from(frame, period, rules, group)
+
+
+def unit_scores_from(frame: pd.DataFrame, period: Period, rules: Rules, group: str | None = None) -> pd.DataFrame:
+    """unit_scores from a score_frame that holds the period and, for the change columns, its previous and
+    year-ago periods (those of a period the frame lacks are null): for pages that score those periods anyway."""
     prev, year_ago = period.previous(), period.year_ago()
-    tables = score_tables(engine, [period, prev, year_ago], rules)
+    tables = tables_of(frame, [period, prev, year_ago])
     table = tables[period.key]
     before = tables[prev.key].set_index("unit_id")
     table["prev_score"] = table["unit_id"].map(before["adjusted_score"]).astype(float)
@@ -110,9 +112,12 @@ def unit_scores(engine: Engine, period: Period, rules: Rules, group: str | None 
     table["rank_change"] = table["prev_rank"] - table["rank"]
     a_year_before = tables[year_ago.key].set_index("unit_id")
     table["yoy_score"] = table["unit_id"].map(a_year_before["adjusted_score"]).astype(float)
-    if group is not None:
-        table = table[table["group"] == group]
-    return sort_scores(table, rules)[SCORE_COLUMNS]
+    return sort_scores(of_group(table, group), rules)[SCORE_COLUMNS]
+
+
+def of_group(table: pd.DataFrame, group: str | None) -> pd.DataFrame:
+    """The rows of one ranking group (all rows for None), order kept."""
+    return table if group is None else table[table["group"] == group].reset_index(drop=True)
 
 
 def sort_scores(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
@@ -161,18 +166,23 @@ def score_trend(engine: Engine, periods: list[Period], rules: Rules, unit_ids=No
 
     on_time_close_rate is NaN unless closing=True: no trend chart shows 按时办结, and its histogram is the
     largest summary (13 months of it are most of the trend's reading at city scale)."""
-    keys = [p.key for p in periods]
     # Ranks need every unit's counts; the district line alone (总览) needs only their sums per period.
     counts = counts_by_period(engine, periods, rules, closing=closing, district=not unit_ids)
+    if not unit_ids:
+        return trend_from(counts, None, periods, rules)
+    frame = score_frame(engine, periods, rules, closing, counts)
+    return trend_from(counts, frame[frame["unit_id"].isin(list(unit_ids))], periods, rules)
+
+
+def trend_from(counts: pd.DataFrame, units: pd.DataFrame | None, periods: list[Period], rules: Rules) -> pd.DataFrame:
+    """score_trend from counts_by_period and the score_frame rows of the units to show (None: the district line
+    only); both may hold more periods than those given."""
+    keys = [p.key for p in periods]
     totals = counts.groupby("period")[list(COUNT_COLUMNS)].sum(min_count=1).reindex(keys, fill_value=0)
     district = with_rates(totals.rename_axis("period").reset_index(), rules).assign(
         unit_id=pd.NA, unit_name=DISTRICT_NAME, group=None, rank=pd.NA, unit_code="")
     district["adjusted_score"] = district["raw_score"]
-    if unit_ids:
-        frame = score_frame(engine, periods, rules, closing, counts)
-        chosen = frame[frame["unit_id"].isin(list(unit_ids))]
-    else:
-        chosen = district.iloc[0:0]
+    chosen = district.iloc[0:0] if units is None else units[units["period"].isin(keys)]
     trend = pd.concat([district.astype({"unit_id": "Int64", "rank": "Int64"}),
                        chosen.astype({"unit_id": "Int64"})], ignore_index=True)
     trend["period_label"] = trend["period"].map({p.key: p.label for p in periods})
@@ -180,3 +190,25 @@ def score_trend(engine: Engine, periods: list[Period], rules: Rules, unit_ids=No
     trend = trend.assign(_order=trend["period"].map(order), _unit=trend["unit_id"].notna()).sort_values(
         ["_order", "_unit", "unit_code"], kind="stable")
     return trend[TREND_COLUMNS].reset_index(drop=True)
+
+
+def trend_of_units(trend: pd.DataFrame, unit_ids) -> pd.DataFrame:
+    """The district line and the given units' rows of a trend (from trend_from with more units)."""
+    return trend[trend["unit_id"].isna() | trend["unit_id"].isin(list(unit_ids))].reset_index(drop=True)
+
+
+# --- one page's tables from one reading ---
+
+def scored(engine: Engine, periods: list[Period], rules: Rules) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """counts_by_period and score_frame of the periods, without 按时办结 (no ranking page shows it): what a page
+    that needs several tables of overlapping periods reads once."""
+    counts = counts_by_period(engine, periods, rules, closing=False)
+    return counts, score_frame(engine, periods, rules, closing=False, counts=counts)
+
+
+def scores_and_trend(engine: Engine, period: Period, rules: Rules,
+                     trend: list[Period]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """排名: unit_scores of the period (on_time_close_rate null), and score_trend over `trend` with every unit
+    (trend_of_units picks the chosen ones), from one reading of all the periods."""
+    counts, frame = scored(engine, [period, period.previous(), period.year_ago(), *trend], rules)
+    return unit_scores_from(frame, period, rules), trend_from(counts, frame, trend, rules)

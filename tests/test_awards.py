@@ -6,7 +6,7 @@ Every unit has 10 cases a month; with the default weights its score is 100 − l
 import pandas as pd
 
 from metrics.adjustments import add_adjustment
-from metrics.awards import awards, flag_history
+from metrics.awards import awards, awards_and_history, flag_history
 from metrics.periods import parse_period
 from metrics.rules import load_rules
 from tests.factories import units, write
@@ -93,3 +93,18 @@ def test_flag_history_counts_streaks_of_consecutive_periods(engine):
         ("2025-03", "街乡镇", "P1街道", 1, 2), ("2025-03", "街乡镇", "P2街道", 2, 2), ("2025-03", "街乡镇", "P3街道", 3, 1)]
     # A month without cases breaks nothing before it and flags nobody.
     assert flag_history(engine, [parse_period("2025-04")], RULES).empty
+
+
+def test_awards_and_history_from_one_reading_equal_the_two_tables(engine):
+    _progress_league(engine)
+    # The history here is March alone: the awards still find February (for rank_gain) in the same reading.
+    won, history = awards_and_history(engine, MARCH, RULES, [MARCH])
+    assert _rows(won) == [
+        ("街乡镇", "红旗", "P1街道", 1, 100.0, 0), ("街乡镇", "红旗", "P2街道", 2, 99.0, 0),
+        ("街乡镇", "红旗", "P3街道", 3, 98.0, 3),
+        ("街乡镇", "进步奖", "P7街道", 4, 97.0, 3), ("街乡镇", "进步奖", "P8街道", 5, 96.0, 3)]
+    assert list(zip(history["unit_name"], history["streak"])) == [("P1街道", 1), ("P2街道", 1), ("P3街道", 1)]
+    periods = [parse_period("2025-01"), parse_period("2025-02"), MARCH]
+    won, history = awards_and_history(engine, MARCH, RULES, periods)
+    pd.testing.assert_frame_equal(won, awards(engine, MARCH, RULES), check_exact=True)
+    pd.testing.assert_frame_equal(history, flag_history(engine, periods, RULES), check_exact=True)

@@ -3,9 +3,12 @@
 Every unit has 10 cases a month; its score is 100 − late answers (tests/scoring_cases.month_cases).
 Default rules: bottom_n 3 (so a group needs more than 6 ranked units), consecutive 2.
 """
-from metrics.lagging import lagging
-from metrics.periods import parse_period
+import pandas as pd
+
+from metrics.lagging import lagging, lagging_review
+from metrics.periods import parse_period, trailing
 from metrics.rules import load_rules
+from metrics.scores import score_trend, trend_of_units, unit_scores
 from tests.factories import units, write
 from tests.scoring_cases import month_cases
 
@@ -61,3 +64,20 @@ def test_a_group_of_at_most_twice_bottom_n_has_no_lagging_units(engine, tmp_path
     assert list(zip(two["group"], two["unit_name"])) == [
         ("街乡镇", "L5街道"), ("街乡镇", "L6街道"), ("街乡镇", "L7街道"), ("街乡镇", "L8街道"),
         ("部门", "D5局"), ("部门", "D6局")]
+
+
+def test_lagging_review_reads_once_what_the_page_shows(engine):
+    u = _league(engine)
+    lagged, scores, trend = lagging_review(engine, MARCH, RULES, trailing(MARCH, 3))
+    assert list(zip(lagged["unit_name"], lagged["lagging_periods"])) == [
+        ("L5街道", 1), ("L6街道", 1), ("L7街道", 2), ("L8街道", 3)]
+    pd.testing.assert_frame_equal(lagged, lagging(engine, MARCH, RULES), check_exact=True)
+    # L8: 94 in March, last of eight streets (above: 91 and 91 in January and February, last both times).
+    l8 = trend_of_units(trend, [u["L8街道"]])
+    assert l8[l8["unit_name"] == "L8街道"][["adjusted_score", "rank"]].values.tolist() == \
+        [[91.0, 8], [91.0, 8], [94.0, 8]]
+    pd.testing.assert_frame_equal(l8, score_trend(engine, trailing(MARCH, 3), RULES, unit_ids=[u["L8街道"]]),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(scores.drop(columns="on_time_close_rate"),
+                                  unit_scores(engine, MARCH, RULES).drop(columns="on_time_close_rate"),
+                                  check_exact=True)

@@ -119,6 +119,19 @@ def test_gap_to_the_lowest_red_flag_and_to_a_given_target(lost_data):
         (pytest.approx(50.0), pytest.approx(50.5), 2)
 
 
+def test_the_page_s_scores_spare_counting_again_and_change_nothing(lost_data):
+    engine, a = lost_data
+    scores = unit_scores(engine, MARCH, RULES)
+    summary = lost_summary(engine, MARCH, RULES, a, scores=scores)
+    assert (summary["target"], summary["gap_cases"], summary["lost_total"]) == (pytest.approx(97.75), 3,
+                                                                               pytest.approx(50.0))
+    assert summary == lost_summary(engine, MARCH, RULES, a)
+    assert list(lost_cases(engine, MARCH, RULES, a, scores=scores)["cost"]) == \
+        pytest.approx([D_L1, D_L2, D_L4], abs=1e-12)
+    assert loss_by(engine, MARCH, RULES, a, by="cat_l1", scores=scores)["cost"].tolist() == \
+        pytest.approx([D_L1 + D_L2, D_L4])
+
+
 def test_gap_compares_two_decimal_figures():
     # 94.994 + 0.001 = 94.995, shown as 95.00: reaches 95 with one case, though the exact sum is below it.
     assert gap_cases(94.994, [0.001, 0.004], 95.0) == 1

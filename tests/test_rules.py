@@ -1,4 +1,5 @@
 """The rules file (METRICS.md §9): defaults, presets, SCORING_RULES, and refusals that name the key."""
+import numpy as np
 import pytest
 
 from metrics.rules import RulesError, load_rules, load_rules_text
@@ -29,6 +30,11 @@ def test_shipped_default_is_the_metrics_md_default():
                                          (93.99, "一般"), (90, "一般"), (89.99, "较差"), (0, "较差"), (None, None)])
 def test_tiers(score, tier):
     assert load_rules("default").tier_of(score) == tier
+
+
+def test_tiers_of_an_array_of_2_decimal_scores():
+    got = load_rules("default").tiers_of(np.array([100, 97, 96.99, 94, 93.99, 90, 89.99, 0]))
+    assert got.tolist() == ["优秀", "优秀", "良好", "良好", "一般", "一般", "较差", "较差"]
 
 
 def test_preset_changes_only_what_it_names():

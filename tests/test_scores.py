@@ -12,7 +12,7 @@ from metrics.adjustments import add_adjustment
 from metrics.counts import base_counts, counts_by_period
 from metrics.periods import parse_period, trailing
 from metrics.rules import load_rules
-from metrics.scores import district_summary, score_trend, unit_scores
+from metrics.scores import district_summary, score_trend, scores_and_trend, trend_of_units, unit_scores
 from tests.factories import case_row, units, write
 from tests.scoring_cases import month_cases, perfect
 
@@ -247,6 +247,22 @@ def test_score_trend_gives_district_and_chosen_units(engine):
     assert score_trend(engine, trailing(MARCH, 2), RULES)["unit_name"].tolist() == ["全区", "全区"]
 
 
+def test_scores_and_trend_read_once_give_the_tables_of_unit_scores_and_score_trend(engine):
+    u = _league(engine)
+    scores, trend = scores_and_trend(engine, MARCH, RULES, trailing(MARCH, 3))
+    # March by hand, as above: 甲 98 is third; 13 periods are not needed for this league, 3 are given.
+    assert scores.set_index("unit_name").loc["甲街道", ["adjusted_score", "rank", "prev_rank"]].tolist() == \
+        [pytest.approx(98.0), 3, 1]
+    assert scores["on_time_close_rate"].isna().all()  # not read: no ranking page shows 按时办结
+    alone = unit_scores(engine, MARCH, RULES).drop(columns="on_time_close_rate")
+    pd.testing.assert_frame_equal(scores.drop(columns="on_time_close_rate"), alone, check_exact=True)
+    # Every unit is in the trend; picking 甲 gives exactly score_trend's table for 甲.
+    assert set(trend["unit_id"].dropna()) == set(u.values())
+    pd.testing.assert_frame_equal(trend_of_units(trend, [u["甲街道"]]),
+                                  score_trend(engine, trailing(MARCH, 3), RULES, unit_ids=[u["甲街道"]]),
+                                  check_exact=True)
+
+
 def test_callback_basis_counts_cases_by_callback_day(engine, tmp_path):
     u = units(engine, ("建国门街道", "街道"))["建国门街道"]
     write(engine, [
@@ -297,7 +313,9 @@ from itertools import count  # noqa: E402
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from metrics.ranking import round2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from metrics.ranking import round2, round2_array  # noqa: E402
 from metrics.rules import load_rules_text  # noqa: E402
 
 START = datetime(2025, 2, 20)
@@ -390,3 +408,26 @@ def test_weights_in_a_rules_file_change_the_raw_score_as_the_formula_says(engine
     (89.99999999999999, 90.0), (None, None), (float("nan"), None)])
 def test_round2_rounds_half_up_on_the_decimal_value(score, expected):
     assert round2(score) == expected
+
+
+TRICKY = [96.995, 0.125, 2.675, 89.99499999, 89.995, 96.4149999, 96.41499999999999, 89.99999999999999, 94.985,
+          0.005, 0.0049999999999, -0.005, -2.675, -0.001, 0.0, 100.0, 96.9949999995, 96.9950000005, 123456.785,
+          float("nan")]
+
+
+@pytest.mark.parametrize("score, expected", [
+    (96.995, 97.0), (0.125, 0.13), (2.675, 2.68), (89.99499999, 89.99), (96.41499999999999, 96.42),
+    (89.99999999999999, 90.0), (-2.675, -2.68), (123456.785, 123456.79)])
+def test_round2_array_rounds_half_up_like_round2(score, expected):
+    assert round2_array([score])[0] == expected
+
+
+def test_round2_array_gives_round2_s_figures_on_tricky_and_random_scores():
+    # Both halves of the vectorised rounding: plain values, and those next to a half at 9 decimals (96.9949999995
+    # is 96.995 at 9 decimals, so 97.00) or too large, which go through round2 itself.
+    rng = np.random.default_rng(7)
+    scores = TRICKY + [None] + list(rng.uniform(-10, 110, 20000)) + list(np.round(rng.uniform(0, 100, 20000), 3))
+    got = round2_array(scores)
+    want = [round2(None if v is None else float(v)) for v in scores]
+    assert [None if np.isnan(g) else g for g in got] == want
+    assert np.signbit(round2_array([-0.001])[0])  # Decimal keeps the sign of -0.00
