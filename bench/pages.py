@@ -7,14 +7,14 @@ from sqlalchemy.engine import Engine
 from data_access.case_queries import CaseFilter
 from data_access.filter_options import category_names, data_days, street_names
 from data_access.units import list_units
-from metrics.awards import awards, flag_history
+from metrics.awards import awards_and_history
 from metrics.hotspots import hotspots
 from metrics.indicators import category_mix, frequent_callers, tag_trend
-from metrics.lagging import lagging
+from metrics.lagging import lagging_review
 from metrics.lost import loss_by, lost_cases, lost_summary
 from metrics.periods import Period, trailing
 from metrics.rules import Rules
-from metrics.scores import district_summary, score_trend, unit_scores
+from metrics.scores import district_summary, score_trend, scores_and_trend, trend_of_units, unit_scores
 
 TREND_PERIODS = 13    # the 13-month charts of 总览, 排名, 后进会诊
 CASE_PAGE = 50        # one page of a case list (ui.cases)
@@ -59,28 +59,25 @@ def scores(engine: Engine, ctx: Context) -> None:
 
 def rankings(engine: Engine, ctx: Context) -> None:
     sidebar(engine, ctx, "group", "unit")
-    table = unit_scores(engine, ctx.period, ctx.rules)
-    top = [int(u) for u in table[table["ranked"]]["unit_id"][:RANKING_CHOSEN]]
-    score_trend(engine, trailing(ctx.period, TREND_PERIODS), ctx.rules, unit_ids=top)
+    table, trend = scores_and_trend(engine, ctx.period, ctx.rules, trailing(ctx.period, TREND_PERIODS))
+    trend_of_units(trend, table[table["ranked"]]["unit_id"][:RANKING_CHOSEN])
 
 
 def awards_page(engine: Engine, ctx: Context) -> None:
     sidebar(engine, ctx)
-    awards(engine, ctx.period, ctx.rules)
-    flag_history(engine, trailing(ctx.period, FLAG_HISTORY_PERIODS), ctx.rules)
+    awards_and_history(engine, ctx.period, ctx.rules, trailing(ctx.period, FLAG_HISTORY_PERIODS))
 
 
 def lagging_page(engine: Engine, ctx: Context) -> None:
     sidebar(engine, ctx, "group", "unit")
     p, rules, unit = ctx.period, ctx.rules, ctx.unit_id
-    lagging(engine, p, rules)
-    unit_scores(engine, p, rules)
-    lost_summary(engine, p, rules, unit)
+    _, scores, trend = lagging_review(engine, p, rules, trailing(p, TREND_PERIODS))
+    lost_summary(engine, p, rules, unit, scores=scores)
     for by in ("cat_l1", "community"):
-        loss_by(engine, p, rules, unit, by=by)
-    lost_cases(engine, p, rules, unit, limit=CASE_PAGE, offset=0)
+        loss_by(engine, p, rules, unit, by=by, scores=scores)
+    lost_cases(engine, p, rules, unit, limit=CASE_PAGE, offset=0, scores=scores)
     frequent_callers(engine, p, rules, unit_id=unit)
-    score_trend(engine, trailing(p, TREND_PERIODS), rules, unit_ids=(unit,))
+    trend_of_units(trend, (unit,))
 
 
 def hotspots_page(engine: Engine, ctx: Context, by: str = "address") -> None:

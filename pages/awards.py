@@ -47,7 +47,7 @@ st.caption(f"{f.period.label} · 红旗：每组排名前 {rules.get('awards.top
 
 # --- this period's winners, one column per group ---
 with guarded("本期获奖"):
-    won = cache.awards(f.period, rules)
+    won, _ = cache.awards_and_history(f.period, rules, trailing(f.period, HISTORY_PERIODS))
     groups = group_order(rules)
     for column, group in zip(st.columns(len(groups)), groups):
         with column.container(border=True):
@@ -63,7 +63,7 @@ with guarded("本期获奖"):
 # --- flag history: who held the flag in each of the last periods, and current streaks ---
 st.subheader(f"红旗历史（近 {HISTORY_PERIODS} 期）")
 with guarded("红旗历史"):
-    history = cache.flag_history(trailing(f.period, HISTORY_PERIODS), rules)
+    _, history = cache.awards_and_history(f.period, rules, trailing(f.period, HISTORY_PERIODS))  # cached above
     if history.empty:
         st.info("近期没有单位获得流动红旗。")
     else:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from metrics.periods import trailing
 from metrics.registry import label
+from metrics.scores import of_group, trend_of_units
 from ui import cache, charts, filters
 from ui import format as fmt
 from ui.agenda import add_to_agenda_button
@@ -27,11 +28,13 @@ st.caption(f"{f.period.label} · 每组参与排名的单位中最后 {bottom_n}
            f"连续 {consecutive} 期后进列入会诊名单")
 
 # --- the watchlist ---
-lagging = scores = None
+# One cached reading gives the watchlist, every unit's scores (which the loss panels below reuse instead of
+# counting again) and the trend.
+lagging = scores = all_scores = None
 with guarded("后进名单"):
-    lagging = cache.lagging(f.period, f.rules)
+    lagging, all_scores, _ = cache.lagging_review(f.period, f.rules, trailing(f.period, TREND_PERIODS))
     lagging = lagging[lagging["group"] == f.group] if f.group else lagging
-    scores = cache.unit_scores(f.period, f.rules, group=f.group)
+    scores = of_group(all_scores, f.group)
     st.subheader("后进单位")
     if lagging.empty:
         st.info(f"本期没有后进单位（一组参与排名的单位多于 {2 * bottom_n} 个时才评后进）。")
@@ -61,13 +64,13 @@ add_to_agenda_button("unit", unit, unit_name, key=f"lag_agenda_{unit}", owner_un
                      reason=f"连续后进 {watched['lagging_periods'].iloc[0]} 期" if len(watched) else "后进会诊")
 summary = None
 with guarded("失分概况"):
-    summary = cache.lost_summary(f.period, f.rules, unit)
+    summary = cache.lost_summary(f.period, f.rules, unit, scores=all_scores)
     target = st.number_input("目标成绩", min_value=0.0, max_value=200.0, value=summary["target"], step=0.5,
                              format="%.2f", key=f"lag_target_{unit}_{f.period.key}", width=240,
                              placeholder="输入目标成绩",
                              help="默认是本组流动红旗的最低成绩；可输入其他目标，看至少要办好几件失分工单。")
     if target is not None and target != summary["target"]:
-        summary = cache.lost_summary(f.period, f.rules, unit, target=target)
+        summary = cache.lost_summary(f.period, f.rules, unit, target=target, scores=all_scores)
     gap = summary["gap_cases"]
     cols = st.columns(4)
     cols[0].metric(label("adjusted_score"), fmt.value("adjusted_score", summary["adjusted_score"]), border=True)
@@ -90,7 +93,7 @@ with guarded("各率失分"):
     per_rate.altair_chart(charts.loss_by_category(rates, by="rate", value="lost_points"))
 for column, by, title in ((by_category, "cat_l1", "按一级分类"), (by_community, "community", "按社区")):
     with guarded(f"失分{title}"):
-        losses = cache.loss_by(f.period, f.rules, unit, by=by)
+        losses = cache.loss_by(f.period, f.rules, unit, by=by, scores=all_scores)
         column.markdown(f"**失分{title}**")
         column.altair_chart(charts.loss_by_category(losses.fillna({by: UNKNOWN}), by=by))
 
@@ -98,7 +101,8 @@ for column, by, title in ((by_category, "cat_l1", "按一级分类"), (by_commun
 st.subheader("失分工单（错题本）")
 with guarded("失分工单"):
     page = current_page("lag_lost")
-    lost = cache.lost_cases(f.period, f.rules, unit, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    lost = cache.lost_cases(f.period, f.rules, unit, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+                            scores=all_scores)
     show_page(lost, summary["lost_cases"], LOST_COLUMNS, "lag_lost", user,
               name=f"失分工单_{unit_name}_{f.period.key}")
 
@@ -114,5 +118,6 @@ with guarded("高频诉求人"):
 # --- trend over 13 periods, with the target ---
 st.subheader("成绩走势")
 with guarded("成绩走势"):
-    trend = cache.score_trend(trailing(f.period, TREND_PERIODS), f.rules, unit_ids=(unit,))
+    _, _, trend = cache.lagging_review(f.period, f.rules, trailing(f.period, TREND_PERIODS))  # cached above
+    trend = trend_of_units(trend, (unit,))
     st.altair_chart(charts.score_trend(trend, target=summary["target"]))

@@ -5,6 +5,7 @@ import streamlit as st
 
 from metrics.periods import trailing
 from metrics.registry import label
+from metrics.scores import of_group, trend_of_units
 from ui import cache, charts, filters
 from ui import format as fmt
 from ui.auth import current_user
@@ -26,7 +27,8 @@ def rank_trend(f: filters.Filters, ranked: pd.DataFrame) -> None:
         if not chosen:
             st.info("请选择要比较的单位。")
             return
-        trend = cache.score_trend(trailing(f.period, TREND_PERIODS), f.rules, unit_ids=chosen)
+        _, trend = cache.scores_and_trend(f.period, f.rules, trailing(f.period, TREND_PERIODS))
+        trend = trend_of_units(trend, chosen)
         st.altair_chart(charts.rank_over_time(trend[trend["unit_id"].notna()]))
 
 
@@ -38,7 +40,8 @@ st.caption(f"{f.period.label} · {f.group or '全部分组'} · 名次变化与�
 
 ranked = pd.DataFrame(columns=["unit_id", "unit_name"])
 with guarded("排名表"):
-    scores = cache.unit_scores(f.period, f.rules, group=f.group)
+    scores, _ = cache.scores_and_trend(f.period, f.rules, trailing(f.period, TREND_PERIODS))
+    scores = of_group(scores, f.group)
     ranked = scores[scores["ranked"]].assign(move=lambda d: d["rank_change"].map(fmt.rank_move),
                                              change=lambda d: d["score_change"].map(fmt.signed))
     columns = TABLE_COLUMNS + (["tier"] if bimonthly else [])

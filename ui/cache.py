@@ -96,13 +96,14 @@ list_units = _cached("data_access.units.list_units", with_conn=True)
 list_batches = _cached("data_access.batches.list_batches", with_conn=True)
 is_demo = _cached("data_access.demo.is_demo")
 
-# Scores, awards, lagging (metrics; take the engine).
+# Scores, awards, lagging (metrics; take the engine). A page whose tables score overlapping periods reads them
+# through one wrapper that computes them together (排名, 流动红旗, 后进会诊), not through one wrapper per table.
 unit_scores = _cached("metrics.scores.unit_scores")
 score_trend = _cached("metrics.scores.score_trend")
+scores_and_trend = _cached("metrics.scores.scores_and_trend")
 district_summary = _cached("metrics.scores.district_summary")
-awards = _cached("metrics.awards.awards")
-flag_history = _cached("metrics.awards.flag_history")
-lagging = _cached("metrics.lagging.lagging")
+awards_and_history = _cached("metrics.awards.awards_and_history")
+lagging_review = _cached("metrics.lagging.lagging_review")
 list_adjustments = _cached("metrics.adjustments.list_adjustments")
 
 # Drill-down and indicators.
