@@ -25,25 +25,22 @@ def red_flags(members: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     return ranked[(ranked["rank"] <= rules.get("awards.top_n")) & good_enough]
 
 
-def progress_award(members: pd.DataFrame, flagged: set, rules: Rules) -> pd.DataFrame:
-    """Largest rank gain among units ranked in both periods and not flagged, if ≥ min_rank_gain; ties share."""
-    candidates = members[members["rank_change"].notna() & ~members["unit_id"].isin(flagged)]
-    if candidates.empty:
-        return candidates
-    best = candidates["rank_change"].max()
-    if best < rules.get("awards.min_rank_gain"):
-        return candidates.iloc[0:0]
-    return candidates[candidates["rank_change"] == best]
+def progress_awards(scores: pd.DataFrame, flagged: pd.Series, rules: Rules) -> pd.DataFrame:
+    """Per group: the largest rank gain among units ranked in both periods and not flagged, if ≥ min_rank_gain;
+    ties share."""
+    candidates = scores[scores["rank_change"].notna() & ~scores["unit_id"].isin(flagged)]
+    best = candidates.groupby("group")["rank_change"].transform("max")
+    return candidates[(candidates["rank_change"] == best) & (best >= rules.get("awards.min_rank_gain"))]
 
 
 def awards_from_scores(scores: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """AWARD_COLUMNS from a unit_scores table: per group, 红旗 then 进步奖, each by rank then unit code."""
-    parts = []
-    for i, group in enumerate(group_order(rules)):
-        members = scores[scores["group"] == group]
-        flags = red_flags(members, rules)
-        progress = progress_award(members, set(flags["unit_id"]), rules)
-        parts += [flags.assign(award=RED_FLAG, order=2 * i), progress.assign(award=PROGRESS, order=2 * i + 1)]
+    order = {group: 2 * i for i, group in enumerate(group_order(rules))}
+    scores = scores[scores["group"].isin(list(order))]
+    flags = red_flags(scores, rules)
+    parts = [flags.assign(award=RED_FLAG, order=flags["group"].map(order)),
+             progress_awards(scores, flags["unit_id"], rules).pipe(
+                 lambda won: won.assign(award=PROGRESS, order=won["group"].map(order) + 1))]
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=AWARD_COLUMNS)
@@ -65,16 +62,24 @@ def flag_history(engine: Engine, periods: list[Period], rules: Rules) -> pd.Data
 def flag_history_from(frame: pd.DataFrame, periods: list[Period], rules: Rules) -> pd.DataFrame:
     """flag_history from a score_frame holding the periods (and maybe others)."""
     periods = sorted(periods, key=lambda p: p.start)
-    flagged = red_flags(frame[frame["period"].isin([p.key for p in periods])], rules)
-    streaks: dict[int, int] = {}
-    frames = []
-    for p in periods:
-        flags = sort_scores(flagged[flagged["period"] == p.key], rules)
-        streaks = {u: streaks.get(u, 0) + 1 for u in flags["unit_id"]}
-        frames.append(flags.assign(period=p.key, period_label=p.label, streak=flags["unit_id"].map(streaks)))
-    frames = [f[HISTORY_COLUMNS] for f in frames if not f.empty]
-    history = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=HISTORY_COLUMNS)
-    return history.astype({"streak": "int64", "rank": "Int64"})
+    position = {p.key: i for i, p in enumerate(periods)}
+    flagged = red_flags(frame[frame["period"].isin(list(position))], rules)
+    if flagged.empty:
+        return pd.DataFrame(columns=HISTORY_COLUMNS).astype({"streak": "int64", "rank": "Int64"})
+    flagged = sort_scores(flagged.assign(_position=flagged["period"].map(position)), rules, first="_position")
+    return flagged.assign(period_label=flagged["period"].map({p.key: p.label for p in periods}),
+                          streak=_streaks(flagged["unit_id"], flagged["_position"]))[HISTORY_COLUMNS]
+
+
+def _streaks(units: pd.Series, positions: pd.Series) -> list[int]:
+    """For rows in period order: how many periods in a row, up to this one, the row's unit has held the flag."""
+    held: dict[int, tuple[int, int]] = {}  # unit → (last position, streak there)
+    streaks = []
+    for unit, at in zip(units, positions):
+        last, streak = held.get(unit, (None, 0))
+        held[unit] = (at, streak + 1 if last == at - 1 else 1)
+        streaks.append(held[unit][1])
+    return streaks
 
 
 def awards_and_history(engine: Engine, period: Period, rules: Rules,

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from data_access import drill_queries
 from data_access.case_queries import CaseFilter
-from metrics.awards import RED_FLAG, awards_from_scores
+from metrics.awards import red_flags
 from metrics.counts import base_counts
 from metrics.periods import Period
 from metrics.ranking import round2
@@ -112,8 +112,7 @@ def default_target(engine: Engine, period: Period, rules: Rules, unit_id: int,
     group = scores.loc[scores["unit_id"] == unit_id, "group"]
     if group.empty:
         return None
-    flags = awards_from_scores(scores, rules)
-    flags = flags[(flags["award"] == RED_FLAG) & (flags["group"] == group.iloc[0])]
+    flags = red_flags(scores[scores["group"] == group.iloc[0]], rules)
     return float(flags["adjusted_score"].min()) if len(flags) else None
 
 

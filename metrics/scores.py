@@ -120,12 +120,12 @@ def of_group(table: pd.DataFrame, group: str | None) -> pd.DataFrame:
     return table if group is None else table[table["group"] == group].reset_index(drop=True)
 
 
-def sort_scores(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """By group (in the rules' order), rank (unranked last), unit code."""
+def sort_scores(table: pd.DataFrame, rules: Rules, first: str | None = None) -> pd.DataFrame:
+    """By group (in the rules' order), rank (unranked last), unit code; by the column `first` before them."""
     order = {g: i for i, g in enumerate(group_order(rules))}
     keyed = table.assign(_group=table["group"].map(order).fillna(len(order)))
-    return keyed.sort_values(["_group", "rank", "unit_code"], na_position="last").drop(
-        columns="_group").reset_index(drop=True)
+    keys = ([first] if first else []) + ["_group", "rank", "unit_code"]
+    return keyed.sort_values(keys, na_position="last").drop(columns="_group").reset_index(drop=True)
 
 
 # --- district ---
