@@ -51,7 +51,10 @@ def lagging_from(frame: pd.DataFrame, period: Period, rules: Rules) -> pd.DataFr
     """lagging from a score_frame holding the lookback periods (and maybe others)."""
     periods = lookback(period, rules)
     lagging_rows = lagging_units(frame[frame["period"].isin([p.key for p in periods])], rules)
-    lagged = [set(lagging_rows.loc[lagging_rows["period"] == p.key, "unit_id"]) for p in periods]
+    by_period: dict[str, set] = {}
+    for key, unit in zip(lagging_rows["period"], lagging_rows["unit_id"]):
+        by_period.setdefault(key, set()).add(unit)
+    lagged = [by_period.get(p.key, set()) for p in periods]
     current = sort_scores(lagging_rows[lagging_rows["period"] == period.key], rules)
     current["lagging_periods"] = [_run_length(unit, lagged) for unit in current["unit_id"]]
     current["watchlist"] = current["lagging_periods"] >= rules.get("lagging.consecutive")

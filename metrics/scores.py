@@ -84,7 +84,8 @@ def score_frame(engine: Engine, periods: list[Period], rules: Rules, closing: bo
     table["group"] = table["unit_type"].map(rules.group_of)
     table = with_rates(table, rules)
     adjustments = adjustment_sums(engine, keys)
-    table["adjustment"] = [adjustments.get(k, 0.0) for k in zip(table["period"], table["unit_id"])]
+    table["adjustment"] = ([adjustments.get(k, 0.0) for k in zip(table["period"], table["unit_id"])]
+                           if adjustments else 0.0)
     table["adjusted_score"] = table["raw_score"] + table["adjustment"]
     return rank_units(table.reset_index(drop=True), rules)
 
@@ -182,9 +183,10 @@ def trend_from(counts: pd.DataFrame, units: pd.DataFrame | None, periods: list[P
     district = with_rates(totals.rename_axis("period").reset_index(), rules).assign(
         unit_id=pd.NA, unit_name=DISTRICT_NAME, group=None, rank=pd.NA, unit_code="")
     district["adjusted_score"] = district["raw_score"]
+    shown = [c for c in TREND_COLUMNS if c != "period_label"] + ["unit_code"]  # copy only these below
     chosen = district.iloc[0:0] if units is None else units[units["period"].isin(keys)]
-    trend = pd.concat([district.astype({"unit_id": "Int64", "rank": "Int64"}),
-                       chosen.astype({"unit_id": "Int64"})], ignore_index=True)
+    trend = pd.concat([district[shown].astype({"unit_id": "Int64", "rank": "Int64"}),
+                       chosen[shown].astype({"unit_id": "Int64"})], ignore_index=True)
     trend["period_label"] = trend["period"].map({p.key: p.label for p in periods})
     order = {key: i for i, key in enumerate(keys)}
     trend = trend.assign(_order=trend["period"].map(order), _unit=trend["unit_id"].notna()).sort_values(
