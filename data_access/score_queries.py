@@ -58,7 +58,7 @@ def unit_counts(engine: Engine, ranges: list[tuple[date, date]], settings: Count
     if source not in SOURCES:
         raise ValueError(f"未知的数据来源 {source!r}，应为 summary 或 cases (unknown source)")
     _check_disjoint(ranges)
-    shape = (source, settings.basis, len(ranges), tuple(settings.response_limits), tuple(settings.close_limits),
+    shape = (source, settings.basis, _parts(ranges), tuple(settings.response_limits), tuple(settings.close_limits),
              closing, district)
     with engine.connect() as conn:
         rows = conn.execute(_statement(*shape), _parameters(ranges, settings)).all()
@@ -93,12 +93,22 @@ def _parameters(ranges, s: CountSettings) -> dict:
     return params
 
 
+def _parts(ranges: list[tuple[date, date]]) -> tuple[tuple[bool, bool], ...]:
+    """Per range: whether it holds whole calendar months, and whether it holds other days. A statement leaves
+    out the branches of a part a range lacks (13 months read no day table): smaller to build and to run."""
+    found = []
+    for start, end in ranges:
+        first, last = whole_months(start, end)
+        found.append((first < last, start < first or last < end))
+    return tuple(found)
+
+
 @lru_cache(maxsize=64)
-def _statement(source: str, basis: str, n_ranges: int, urgencies: tuple[str, ...], classes: tuple[str, ...],
-               closing: bool, district: bool):
-    shape = _Shape(basis, urgencies, classes, closing, district)
+def _statement(source: str, basis: str, parts: tuple[tuple[bool, bool], ...], urgencies: tuple[str, ...],
+               classes: tuple[str, ...], closing: bool, district: bool):
+    shape = _Shape(basis, urgencies, classes, closing, district, parts)
     branches = _summary_branches if source == "summary" else _case_branches
-    return _outer(union_all(*[b for i in range(n_ranges) for b in branches(shape, i)]).subquery("per_unit"))
+    return _outer(union_all(*[b for i in range(len(parts)) for b in branches(shape, i)]).subquery("per_unit"))
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,7 @@ class _Shape:
     classes: tuple[str, ...]
     closing: bool
     district: bool
+    parts: tuple[tuple[bool, bool], ...]  # per range: (has whole months, has other days), see _parts
 
     def response_limit(self, urgency):
         return _limit(urgency, "resp", self.urgencies)
@@ -162,7 +173,9 @@ def _summary_branches(shape: _Shape, i: int) -> list:
                     _in(day_table.c.day, f"month_end_{i}", f"end_{i}")))
         month_part = (_branch(i, literal_column("0"), values(month_table), *months, key=month_table.c.basis)
                       if shape.district else _branch(i, month_table.c.unit_id, values(month_table), *months))
-        return [month_part, _branch(i, day_table.c.unit_id, values(day_table), *days)]
+        has_months, has_days = shape.parts[i]
+        return ([month_part] if has_months else []) + (
+            [_branch(i, day_table.c.unit_id, values(day_table), *days)] if has_days else [])
 
     def counts(t):
         return {name: t.c[name] for name in _PER_ROW if name in t.c}
