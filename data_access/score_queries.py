@@ -8,7 +8,8 @@ expression over the same integers and the two sources agree exactly.
 Each period is one UNION ALL branch per source table with its own day range (bound parameters, no dialect
 date functions), so thirteen months cost one query. The ranges of one call must not overlap; the caller
 splits overlapping ones. On the summaries, the whole calendar months of a period are read from the month tables
-(a thirtieth of the rows) and only its other days from the day tables.
+(a thirtieth of the rows) and only its other days from the day tables; a period without such days has no
+day-table branch, one without whole months no month-table branch.
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
