@@ -155,7 +155,7 @@ def test_unit_options_follow_the_group(fixture_url, monkeypatch):
 def test_a_query_failure_shows_a_chinese_error_in_that_panel_only(fixture_url, monkeypatch):
     def broken(*args, **kwargs):
         raise OperationalError("SELECT …", {}, Exception("database is locked"))
-    monkeypatch.setattr(cache, "unit_scores", broken)
+    monkeypatch.setattr(cache, "scores_and_trend", broken)  # what 排名 reads
     monkeypatch.setenv("CASES_DB_URL", fixture_url)
     monkeypatch.delenv("AUTH_MODE", raising=False)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
