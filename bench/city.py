@@ -6,7 +6,8 @@ district's generator runs at 1/COPIES of the district's volume and every row it 
 copies get their own case number and caller, and a case at an address off the list of recurring places gets its
 own address and point per copy (so the long tail of one-off addresses stays one-off; the recurring places and the
 placeholder point gather the copies, as they gather cases). Rates per unit are those of the generator's sample.
-Rows are derived by case_store.derive and streamed with PostgreSQL's COPY by two worker processes, month by month
+Rows are derived by case_store.derive (their H3 cells included), given their repeat gaps in received order
+(data_access.repeat_gaps.GapTracker, as the write path would) and streamed with PostgreSQL's COPY by two worker processes, month by month
 (so a month's cases lie together on disk, as monthly imports leave them); the secondary indexes are built
 afterwards and the summary tables filled by case_store.rebuild_stats, month by month. No batch_changes are written
 (nothing to undo). The build is recorded in app_settings ("bench_city") and reused by later runs.
@@ -30,7 +31,7 @@ from data_access.demo_world import build_world
 from data_access.engine import make_engine
 from data_access.h3_cells import stored_cell
 from data_access.migrate import upgrade
-from data_access.repeat_gaps import fill_repeat_gaps
+from data_access.repeat_gaps import GapTracker
 from data_access.schema import app_settings, cases, import_batches, units
 
 SETTING = "bench_city"
@@ -128,7 +129,6 @@ def _build(engine: Engine, url: str, cases_total: int, seed: int, log) -> dict:
         conn.execute(text("SET maintenance_work_mem = '1GB'"))
         for index in cases.indexes:
             index.create(conn)
-        fill_repeat_gaps(conn)  # COPY bypassed the write path, which keeps them
         conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(
             n_rows=written, n_new=written, finished_at=datetime.now().replace(microsecond=0)))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -172,7 +172,7 @@ def _write_districts(url, mine, unit_ids, key, seed, scale, month_starts, last_d
         world = build_world(rng, month_starts, last_day, scale)
         maker = CaseMaker(rng, world, unit_ids[d.index],
                           lambda phone: (privacy.caller_key(phone, key), privacy.mask_phone(phone)), as_of=as_of)
-        makers[d] = (world, maker, {p.address for p in world.places})
+        makers[d] = (world, maker, {p.address for p in world.places}, GapTracker())
     written = 0
     raw = engine.raw_connection()
     try:
@@ -180,12 +180,16 @@ def _write_districts(url, mine, unit_ids, key, seed, scale, month_starts, last_d
             cur.execute("SET synchronous_commit = off")
             cur.execute("SET session_replication_role = replica")  # no per-row foreign key triggers while loading
         for month in range(len(month_starts)):
-            for d, (world, maker, recurring) in makers.items():
-                rows = maker.month_rows(month, world.months[month])
+            for d, (world, maker, recurring, tracker) in makers.items():
+                # In received order, so that the tracker sees each caller's cases as they came (the write path
+                # keeps repeat_gap_days; COPY bypasses it). A copy's caller has the same cases, so the same gaps.
+                rows = sorted(maker.month_rows(month, world.months[month]), key=lambda r: r["received_at"])
                 lines = []
                 for row in rows:
                     one_off = row["address"] is not None and row["address"] not in recurring
-                    lines += _copies(derive(_localise(row, d)) | {"batch_id": batch_id}, d, one_off)
+                    gap = tracker.gap(row["caller_key"], row["cat_l2"], row["received_at"])
+                    stored = derive(_localise(row, d)) | {"batch_id": batch_id, "repeat_gap_days": gap}
+                    lines += _copies(stored, d, one_off)
                 with raw.driver_connection.cursor() as cur:
                     with cur.copy(f"COPY cases ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
                         copy.write("".join(lines).encode())
@@ -197,7 +201,7 @@ def _write_districts(url, mine, unit_ids, key, seed, scale, month_starts, last_d
     return written
 
 
-COPY_COLUMNS = (*STORED_COLUMNS, "batch_id")
+COPY_COLUMNS = (*STORED_COLUMNS, "batch_id", "repeat_gap_days")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 

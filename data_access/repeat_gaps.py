@@ -22,15 +22,27 @@ CALLERS_PER_QUERY = 1000
 DAY_SECONDS = 86400
 
 
+class GapTracker:
+    """The gaps of cases met in ascending received_at order: per caller and cat_l2 it remembers the last time seen
+    and the latest time strictly earlier than that one (cases at the same moment are not earlier than each other)."""
+
+    def __init__(self):
+        self._seen: dict[tuple, tuple] = {}
+
+    def gap(self, caller: str | None, cat_l2: str | None, at: datetime) -> int | None:
+        if not caller or not cat_l2:
+            return None
+        last, before = self._seen.get((caller, cat_l2), (None, None))
+        if last is not None and at > last:
+            before = last
+        self._seen[(caller, cat_l2)] = (at, before)
+        return None if before is None else math.ceil((at - before).total_seconds() / DAY_SECONDS)
+
+
 def gaps(received: list[datetime]) -> list[int | None]:
     """The gap of each of one caller's cases of one cat_l2, given their received times in ascending order."""
-    out, before, previous = [], None, None  # `before`: the latest time strictly earlier than the current one
-    for at in received:
-        if previous is not None and at > previous:
-            before = previous
-        out.append(None if before is None else math.ceil((at - before).total_seconds() / DAY_SECONDS))
-        previous = at
-    return out
+    tracker = GapTracker()
+    return [tracker.gap("caller", "cat_l2", at) for at in received]
 
 
 def _computed(rows):

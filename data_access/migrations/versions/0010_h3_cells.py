@@ -21,11 +21,12 @@ def upgrade():
     for name in TABLES:
         op.add_column(name, sa.Column('h3_cell', sa.BigInteger()))
     # An existing database: each distinct point's cell once, in a helper table, then one joined UPDATE per table.
+    # The month point totals hold every geocoded case's point (migration 0008), in far fewer rows than the cases.
     conn = op.get_bind()
     points = op.create_table('h3_points_tmp', sa.Column('lat', sa.Double(), nullable=False),
                              sa.Column('lon', sa.Double(), nullable=False), sa.Column('h3_cell', sa.BigInteger()),
                              sa.PrimaryKeyConstraint('lat', 'lon'))
-    found = conn.execute(sa.text('SELECT DISTINCT lat, lon FROM cases WHERE lat IS NOT NULL AND lon IS NOT NULL'))
+    found = conn.execute(sa.text('SELECT DISTINCT lat, lon FROM stat_point_month WHERE lon IS NOT NULL'))
     rows = [{'lat': lat, 'lon': lon, 'h3_cell': stored_cell(lat, lon)} for lat, lon in found]
     for start in range(0, len(rows), CHUNK):
         conn.execute(points.insert(), rows[start:start + CHUNK])
