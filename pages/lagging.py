@@ -30,9 +30,9 @@ st.caption(f"{f.period.label} · 每组参与排名的单位中最后 {bottom_n}
 # --- the watchlist ---
 # One cached reading gives the watchlist, every unit's scores (which the loss panels below reuse instead of
 # counting again) and the trend.
-lagging = scores = all_scores = None
+lagging = scores = all_scores = trends = None
 with guarded("后进名单"):
-    lagging, all_scores, _ = cache.lagging_review(f.period, f.rules, trailing(f.period, TREND_PERIODS))
+    lagging, all_scores, trends = cache.lagging_review(f.period, f.rules, trailing(f.period, TREND_PERIODS))
     lagging = lagging[lagging["group"] == f.group] if f.group else lagging
     scores = of_group(all_scores, f.group)
     st.subheader("后进单位")
@@ -118,6 +118,5 @@ with guarded("高频诉求人"):
 # --- trend over 13 periods, with the target ---
 st.subheader("成绩走势")
 with guarded("成绩走势"):
-    _, _, trend = cache.lagging_review(f.period, f.rules, trailing(f.period, TREND_PERIODS))  # cached above
-    trend = trend_of_units(trend, (unit,))
+    trend = trend_of_units(trends, (unit,))
     chart_view.show("score_trend", trend, target=summary["target"])
