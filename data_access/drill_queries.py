@@ -16,7 +16,7 @@ from data_access.case_queries import (
     FILTER_COLUMNS, CaseFilter, Limits, at_points, conditions, in_box, on_time_response, summary_serves,
 )
 from data_access.schema import (
-    MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_place_day, stat_point_month,
+    MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_cell_month, stat_place_day, stat_point_month,
 )
 from data_access.score_queries import whole_months
 
@@ -99,10 +99,12 @@ def _months_of(f: CaseFilter) -> list:
 
 def _heavy_points_by_month(conn: Connection, f: CaseFilter, share: float) -> list:
     """(lat, lon, volume, total) of the points above share × total, from the months' point totals: a point above
-    it over k months is above share × total / k in one of them, so only those few rows are read by the index."""
-    t, months = stat_point_month, _months_of(f)
+    it over k months is above share × total / k in one of them, so only those few rows are read by the index.
+    The total comes from the cell totals: every geocoded case has both coordinates (the importer refuses one
+    without the other) and so a cell, and there are a hundred times fewer cells than points."""
+    t, c, months = stat_point_month, stat_cell_month, _months_of(f)
     in_period = (t.c.basis == f.basis, t.c.day.in_(months))
-    total = int(conn.execute(select(func.sum(t.c.n)).where(*in_period)).scalar() or 0)
+    total = int(conn.execute(select(func.sum(c.c.n)).where(c.c.basis == f.basis, c.c.day.in_(months))).scalar() or 0)
     cut = literal(share * total / len(months), Double)
     points = conn.execute(select(t.c.lat, t.c.lon).where(*in_period, t.c.n > cut).distinct()).all()
     if not points:
@@ -146,32 +148,21 @@ def address_volumes(conn: Connection, f: CaseFilter, skip_points: tuple, top: in
     return conn.execute(query).all()
 
 
-def address_details(conn: Connection, f: CaseFilter, keys: list, source: str = "summary") -> list:
-    """(key, address, street, cat_l1, n) for the given addresses: labels, streets and categories."""
-    t = places(f, source)
-    query = (select(t.c.address_key.label("key"), t.c.address, t.c.street, t.c.cat_l1, _count(t).label("n"))
-             .where(*conditions(conn, f, t), t.c.address_key.in_(keys))
-             .group_by(t.c.address_key, t.c.address, t.c.street, t.c.cat_l1))
-    return conn.execute(query).all()
-
-
-def _cell_rows(f: CaseFilter, source: str):
-    """The rows stored cells are counted on: the months' point totals (stat_point_month) for whole months with no
-    filter but the placeholder points (which it has the coordinates to leave out), else like `places`."""
-    if source == "summary" and _months_of(replace(f, skip_points=())):
-        return stat_point_month
-    return places(f, source)
-
-
 def _in_cells(cells: list, t):
     return t.c.h3_cell.in_([int(c) for c in cells])
+
+
+CellVolume = namedtuple("CellVolume", "cell volume lat lon")
 
 
 def cell_volumes(conn: Connection, f: CaseFilter, top: int | None = None, cells: list | None = None,
                  source: str = "summary") -> list:
     """(cell, volume, lat, lon) per stored H3 cell (data_access.h3_cells), largest first then by cell; `cells`
     restricts to those. lat, lon: the mean of the cases' coordinates."""
-    t = _cell_rows(f, source)
+    months = _months_of(replace(f, skip_points=())) if source == "summary" else []
+    if months:
+        return _month_cell_volumes(conn, f, months, top, cells)
+    t = places(f, source)
     where = [*conditions(conn, f, t), t.c.h3_cell.is_not(None) if cells is None else _in_cells(cells, t)]
     query = (select(t.c.h3_cell.label("cell"), _count(t).label("volume"), _mean(t, t.c.lat).label("lat"),
                     _mean(t, t.c.lon).label("lon"))
@@ -181,13 +172,47 @@ def cell_volumes(conn: Connection, f: CaseFilter, top: int | None = None, cells:
     return conn.execute(query).all()
 
 
-def cell_details(conn: Connection, f: CaseFilter, cells: list, source: str = "summary") -> list:
-    """(cell, address, street, cat_l1, n) for the given stored cells: labels, streets and categories."""
+def _month_cell_volumes(conn: Connection, f: CaseFilter, months: list, top: int | None, cells: list | None) -> list:
+    """Whole months without filters: the months' cell totals, less the placeholder points (f.skip_points) in them.
+    Those lower at most one cell each, so the first `top` after the correction are among the first
+    top + len(skip_points) before it."""
+    t = stat_cell_month
+    n = func.sum(t.c.n)
+    query = (select(t.c.h3_cell, n, func.sum(t.c.lat_n), func.sum(t.c.lon_n))
+             .where(t.c.basis == f.basis, t.c.day.in_(months), *(() if cells is None else (_in_cells(cells, t),)))
+             .group_by(t.c.h3_cell).order_by(n.desc(), t.c.h3_cell))
+    if top is not None:
+        query = query.limit(top + len(f.skip_points))
+    sums = {cell: [int(k), float(lat_n), float(lon_n)] for cell, k, lat_n, lon_n in conn.execute(query)}
+    if f.skip_points and sums:
+        p = stat_point_month
+        skipped = (select(p.c.h3_cell, func.sum(p.c.n), func.sum(p.c.lat * p.c.n), func.sum(p.c.lon * p.c.n))
+                   .where(p.c.basis == f.basis, p.c.day.in_(months), at_points(f.skip_points, p),
+                          p.c.h3_cell.in_(list(sums))).group_by(p.c.h3_cell))
+        for cell, k, lat_n, lon_n in conn.execute(skipped):
+            sums[cell] = [sums[cell][0] - int(k), sums[cell][1] - float(lat_n), sums[cell][2] - float(lon_n)]
+    rows = sorted((CellVolume(cell, k, lat_n / k, lon_n / k) for cell, (k, lat_n, lon_n) in sums.items() if k > 0),
+                  key=lambda r: (-r.volume, r.cell))
+    return rows if top is None else rows[:top]
+
+
+def most_used(conn: Connection, f: CaseFilter, key_column: str, keys: list, columns: Mapping[str, int],
+              source: str = "summary") -> list:
+    """(key, column, value, n): for each of the places `keys` (values of key_column: address_key or h3_cell), the
+    values of each column most used by number of cases — the first columns[column] of them, ties at the cut
+    included (RANK, so that the caller orders ties as it likes). One statement, a portable window per column: a
+    city cell holds thousands of addresses, and only its few most used leave the database."""
     t = places(f, source)
-    query = (select(t.c.h3_cell.label("cell"), t.c.address, t.c.street, t.c.cat_l1, _count(t).label("n"))
-             .where(*conditions(conn, f, t), _in_cells(cells, t))
-             .group_by(t.c.h3_cell, t.c.address, t.c.street, t.c.cat_l1))
-    return conn.execute(query).all()
+    key, parts = t.c[key_column], []
+    for name, first in columns.items():
+        counted = (select(key.label("key"), t.c[name].label("value"), _count(t).label("n"))
+                   .where(*conditions(conn, f, t), key.in_(keys), t.c[name].is_not(None))
+                   .group_by(key, t.c[name]).subquery())
+        ranked = select(counted, func.rank().over(partition_by=counted.c.key, order_by=counted.c.n.desc())
+                        .label("place")).subquery()
+        parts.append(select(ranked.c.key, literal(name).label("column"), ranked.c.value, ranked.c.n)
+                     .where(ranked.c.place <= first))
+    return conn.execute(union_all(*parts)).all()
 
 
 def point_volumes(conn: Connection, f: CaseFilter, boxes: list | None = None, source: str = "summary") -> list:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from data_access.case_queries import CaseFilter, cell_bbox
 from data_access.drill_queries import (
-    address_details, address_volumes, cell_details, cell_volumes, crowded_points, point_details, point_volumes,
+    address_volumes, cell_volumes, crowded_points, most_used, point_details, point_volumes,
 )
 from data_access.h3_cells import STORED_RESOLUTION, to_key
 from metrics.periods import Period
@@ -36,7 +36,9 @@ BY = ("address", "h3")
 COLUMNS = ["key", "label", "street", "lat", "lon", "volume", "prev_volume", "change", "surge", "hotspot",
            "placeholder", "top_categories"]
 PLACEHOLDER_COLUMNS = ["lat", "lon", "volume", "share", "addresses"]
-DETAIL_COLUMNS = ["key", "address", "street", "cat_l1", "n"]
+# What describes a place: its most used address text (the label), street, and top categories.
+MOST_USED = {"address": 1, "street": 1, "cat_l1": TOP_CATEGORIES}
+TOP_COLUMNS = ["key", "column", "value", "n"]
 
 
 def hotspot_filter(period: Period, rules: Rules, category: str | None = None, street: str | None = None,
@@ -94,11 +96,11 @@ def _by_address(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, 
     table = pd.DataFrame(rows, columns=["key", "volume", "lat", "lon", "geocoded", "usable"])
     keys = list(table["key"])
     if not keys:
-        return _describe(table, pd.DataFrame(columns=DETAIL_COLUMNS), {})
+        return _describe(table, _no_tops(), {})
     previous = {r.key: r.volume for r in address_volumes(conn, before, skip, keys=keys, source=source)}
     table["placeholder"] = (table["geocoded"] > 0) & (table["usable"] == 0)
-    details = pd.DataFrame(address_details(conn, f, keys, source), columns=DETAIL_COLUMNS)
-    return _describe(table, details, previous)
+    tops = pd.DataFrame(most_used(conn, f, "address_key", keys, MOST_USED, source), columns=TOP_COLUMNS)
+    return _describe(table, tops, previous)
 
 
 def _by_cell(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, resolution: int,
@@ -108,12 +110,12 @@ def _by_cell(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, res
         return _by_mapped_cell(conn, f, before, top, resolution, source)
     table = pd.DataFrame(cell_volumes(conn, f, top=top, source=source), columns=["cell", "volume", "lat", "lon"])
     cells = list(table["cell"])
-    previous = {to_key(r.cell): r.volume for r in cell_volumes(conn, before, cells=cells, source=source)} \
-        if cells else {}
-    details = pd.DataFrame(cell_details(conn, f, cells, source) if cells else [],
-                           columns=["cell", "address", "street", "cat_l1", "n"])
-    table["key"], details["key"] = table["cell"].map(to_key), details["cell"].map(to_key)
-    return _describe(table.assign(placeholder=False), details, previous)
+    if not cells:
+        return _describe(table.assign(key=[], placeholder=False), _no_tops(), {})
+    previous = {to_key(r.cell): r.volume for r in cell_volumes(conn, before, cells=cells, source=source)}
+    tops = pd.DataFrame(most_used(conn, f, "h3_cell", cells, MOST_USED, source), columns=TOP_COLUMNS)
+    table["key"], tops["key"] = table["cell"].map(to_key), tops["key"].map(to_key)
+    return _describe(table.assign(placeholder=False), tops, previous)
 
 
 def _by_mapped_cell(conn, f: CaseFilter, before: CaseFilter, top: int, resolution: int,
@@ -134,7 +136,7 @@ def _by_mapped_cell(conn, f: CaseFilter, before: CaseFilter, top: int, resolutio
                           "lon": sums["lon_n"] / sums["n"], "placeholder": False})
     table = table.sort_values(["volume", "key"], ascending=[False, True]).head(top)
     if table.empty:
-        return _describe(table, pd.DataFrame(columns=DETAIL_COLUMNS), {})
+        return _describe(table, _no_tops(), {})
     # The previous volumes, labels, streets and categories only for the chosen cells: their bounding boxes in
     # SQL, then each point exactly.
     boxes = [cell_bbox(k) for k in table["key"]]
@@ -144,24 +146,31 @@ def _by_mapped_cell(conn, f: CaseFilter, before: CaseFilter, top: int, resolutio
     details = pd.DataFrame(point_details(conn, f, boxes, source),
                            columns=["lat", "lon", "address", "street", "cat_l1", "n"])
     details["key"] = [cell(lat, lon) for lat, lon in zip(details["lat"], details["lon"])]
-    return _describe(table, details[details["key"].isin(table["key"])], previous)
+    return _describe(table, _tops_of(details[details["key"].isin(table["key"])]), previous)
 
 
-def _most_used(details: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Per key, the values of a column by number of cases, most used first (ties alphabetical)."""
-    used = details.dropna(subset=[column]).groupby(["key", column], as_index=False)["n"].sum()
-    return used.sort_values(["key", "n", column], ascending=[True, False, True])
+def _no_tops() -> pd.DataFrame:
+    return pd.DataFrame(columns=TOP_COLUMNS)
 
 
-def _describe(table: pd.DataFrame, details: pd.DataFrame, previous: dict) -> pd.DataFrame:
+def _tops_of(details: pd.DataFrame) -> pd.DataFrame:
+    """TOP_COLUMNS from rows (key, address, street, cat_l1, n), as most_used gives them (here: every value)."""
+    parts = [details.dropna(subset=[column]).groupby(["key", column], as_index=False)["n"].sum()
+             .rename(columns={column: "value"}).assign(column=column) for column in MOST_USED]
+    return pd.concat(parts, ignore_index=True)[TOP_COLUMNS]
+
+
+def _first(tops: pd.DataFrame, column: str, n: int) -> pd.Series:
+    """Per key, the first n values of a column by number of cases (ties alphabetical), joined by 、."""
+    used = tops[tops["column"] == column].sort_values(["key", "n", "value"], ascending=[True, False, True])
+    return used.groupby("key").head(n).groupby("key")["value"].agg("、".join)
+
+
+def _describe(table: pd.DataFrame, tops: pd.DataFrame, previous: dict) -> pd.DataFrame:
     """Adds label (address text most used), street (most used), top categories and the previous volume."""
     table = table.reset_index(drop=True)
-    label = _most_used(details, "address").drop_duplicates("key").set_index("key")["address"]
-    street = _most_used(details, "street").drop_duplicates("key").set_index("key")["street"]
-    categories = _most_used(details, "cat_l1").groupby("key").head(TOP_CATEGORIES).groupby("key")["cat_l1"]
-    table["label"] = table["key"].map(label)
-    table["street"] = table["key"].map(street)
-    table["top_categories"] = table["key"].map(categories.agg("、".join))
+    for name, column in (("label", "address"), ("street", "street"), ("top_categories", "cat_l1")):
+        table[name] = table["key"].map(_first(tops, column, MOST_USED[column]))
     table["prev_volume"] = [int(previous.get(k, 0)) for k in table["key"]]
     table["volume"] = table["volume"].astype(int)
     table[["lat", "lon"]] = table[["lat", "lon"]].astype(float)

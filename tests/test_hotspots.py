@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from data_access.case_queries import case_page
-from data_access.schema import cases, stat_place_day, stat_point_month
+from data_access.schema import cases, stat_cell_month, stat_place_day, stat_point_month
 from metrics.hotspots import hotspot_case_filter, hotspots, placeholder_points
 from metrics.periods import parse_period
 from metrics.rules import load_rules, load_rules_text
@@ -98,9 +98,13 @@ def test_each_point_keeps_its_cell_at_the_stored_resolution(place_data):
         points = set(conn.execute(select(stat_point_month.c.lat, stat_point_month.c.lon, stat_point_month.c.h3_cell)
                                   .where(stat_point_month.c.basis == "r")).tuples())
         places = set(conn.execute(select(stat_place_day.c.lat, stat_place_day.c.h3_cell)).tuples())
+        march = dict(conn.execute(select(stat_cell_month.c.h3_cell, stat_cell_month.c.n).where(
+            stat_cell_month.c.basis == "r", stat_cell_month.c.day == MARCH.start)).all())
     # H3's hex string read as a 64-bit integer.
     assert (stored["H1-0"], stored["H2-4"], stored["NOGEO"]) == (int(_cell(A1), 16), int(_cell(P), 16), None)
     assert (*B, int(_cell(B), 16)) in points and (C[0], int(_cell(C), 16)) in places
+    # March's cell totals: A1 × 4 and A2 × 2 share a cell; B × 4, C × 2; the placeholder P 1 + 10 (left out later).
+    assert march == {int(_cell(A1), 16): 6, int(_cell(B), 16): 4, int(_cell(C), 16): 2, int(_cell(P), 16): 11}
 
 
 def test_another_resolution_maps_the_points_in_python(place_data):
