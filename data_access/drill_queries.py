@@ -105,7 +105,8 @@ def _heavy_points_by_month(conn: Connection, f: CaseFilter, share: float) -> lis
     t, c, months = stat_point_month, stat_cell_month, _months_of(f)
     in_period = (t.c.basis == f.basis, t.c.day.in_(months))
     total = int(conn.execute(select(func.sum(c.c.n)).where(c.c.basis == f.basis, c.c.day.in_(months))).scalar() or 0)
-    cut = literal(share * total / len(months), Double)
+    # n is an integer: n > x exactly when n > floor(x), and an integer bound keeps the index on n usable.
+    cut = int(share * total / len(months))
     points = conn.execute(select(t.c.lat, t.c.lon).where(*in_period, t.c.n > cut).distinct()).all()
     if not points:
         return []
@@ -146,6 +147,18 @@ def address_volumes(conn: Connection, f: CaseFilter, skip_points: tuple, top: in
     if top is not None:
         query = query.limit(top)
     return conn.execute(query).all()
+
+
+def address_totals(conn: Connection, f: CaseFilter, keys: list, source: str = "summary") -> dict:
+    """key → volume of the given addresses: from the months' address totals for whole months without filters (an
+    index lookup per address), else counted as address_volumes counts them."""
+    months = _months_of(f) if source == "summary" else []
+    if not months:
+        return {r.key: r.volume for r in address_volumes(conn, f, (), keys=keys, source=source)}
+    t = stat_address_month
+    query = (select(t.c.address_key, cast(func.sum(t.c.n), Integer))
+             .where(t.c.basis == f.basis, t.c.day.in_(months), t.c.address_key.in_(keys)).group_by(t.c.address_key))
+    return dict(conn.execute(query).all())
 
 
 def _in_cells(cells: list, t):

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from data_access.case_queries import CaseFilter, cell_bbox
 from data_access.drill_queries import (
-    address_volumes, cell_volumes, crowded_points, most_used, point_details, point_volumes,
+    address_totals, address_volumes, cell_volumes, crowded_points, most_used, point_details, point_volumes,
 )
 from data_access.h3_cells import STORED_RESOLUTION, to_key
 from metrics.periods import Period
@@ -97,7 +97,7 @@ def _by_address(conn, f: CaseFilter, before: CaseFilter, skip: tuple, top: int, 
     keys = list(table["key"])
     if not keys:
         return _describe(table, _no_tops(), {})
-    previous = {r.key: r.volume for r in address_volumes(conn, before, skip, keys=keys, source=source)}
+    previous = address_totals(conn, before, keys, source)
     table["placeholder"] = (table["geocoded"] > 0) & (table["usable"] == 0)
     tops = pd.DataFrame(most_used(conn, f, "address_key", keys, MOST_USED, source), columns=TOP_COLUMNS)
     return _describe(table, tops, previous)
