@@ -1,6 +1,5 @@
 """What every command shares: the engine, user errors, and table / csv / json output."""
 import csv
-import io
 import json
 import math
 import sys
