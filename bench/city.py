@@ -7,9 +7,9 @@ copies get their own case number and caller, and a case at an address off the li
 own address and point per copy (so the long tail of one-off addresses stays one-off; the recurring places and the
 placeholder point gather the copies, as they gather cases). Rates per unit are those of the generator's sample.
 Rows are derived by case_store.derive (their H3 cells included), given their repeat gaps in received order
-(data_access.repeat_gaps.GapTracker, as the write path would) and streamed with PostgreSQL's COPY by two worker processes, month by month
-(so a month's cases lie together on disk, as monthly imports leave them); the secondary indexes are built
-afterwards and the summary tables filled by case_store.rebuild_stats, month by month. No batch_changes are written
+(data_access.repeat_gaps.GapTracker, as the write path would) and streamed with PostgreSQL's COPY by two worker
+processes, month by month (so a month's cases lie together on disk, as monthly imports leave them); the secondary
+indexes are built afterwards and the summary tables filled by case_store.rebuild_stats, month by month. No batch_changes are written
 (nothing to undo). The build is recorded in app_settings ("bench_city") and reused by later runs.
 """
 import json

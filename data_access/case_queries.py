@@ -162,8 +162,8 @@ def summary_serves(f: CaseFilter, t) -> bool:
 
 
 def conditions(conn: Connection, f: CaseFilter, t=cases) -> list:
-    """The WHERE clauses of a filter. An H3 cell of the stored resolution is
-    a test on h3_cell; of another resolution it costs one small query (the points in its box, tested in Python).
+    """The WHERE clauses of a filter. An H3 cell of the stored resolution is a test on h3_cell; of another
+    resolution it costs one small query (the points in its box, tested in Python).
 
     `t` is the case table, or a summary table (one row per basis, day and its keys) that serves the filter.
     """

@@ -18,7 +18,8 @@ from data_access.h3_cells import stored_cell
 from data_access.repeat_gaps import refresh_repeat_gaps
 from data_access.schema import (
     DISTRICT_TABLES, MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_address_month,
-    stat_category_day, stat_cell_month, stat_place_day, stat_point_month, stat_unit_day, stat_unit_day_close, stat_unit_day_resp,
+    stat_category_day, stat_cell_month, stat_place_day, stat_point_month, stat_unit_day, stat_unit_day_close,
+    stat_unit_day_resp,
 )
 
 # The columns a clean row carries; the rest of `cases` is derived here.
@@ -254,10 +255,10 @@ def _replace_place_month(conn: Connection, basis: str, month: date, following: d
         conn.execute(table.insert().from_select([c.name for c in table.columns], query))
     conn.execute(stat_cell_month.delete().where(stat_cell_month.c.basis == basis, stat_cell_month.c.day == month))
     conn.execute(stat_cell_month.insert().from_select([c.name for c in stat_cell_month.columns],
-                                                      cell_month_query(basis, month)))
+                                                      _cell_month_query(basis, month)))
 
 
-def cell_month_query(basis: str, month: date):
+def _cell_month_query(basis: str, month: date):
     """A month's cell totals from its point totals."""
     p = stat_point_month
     return (select(p.c.basis, p.c.day, p.c.h3_cell, func.sum(p.c.n), func.sum(p.c.lat * p.c.n),
