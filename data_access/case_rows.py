@@ -29,12 +29,17 @@ class RowParser:
             missing.remove("cat_l1")
         if missing:
             zh = "、".join(FIELD_BY_KEY[k].header for k in missing)
-            raise ImportRefused(f"缺少必需的列: {zh} (missing required columns: {', '.join(missing)})")
+            shown = "、".join(h for h in headers if h.strip())
+            raise ImportRefused(f"缺少必需的列: {zh} (missing required columns: {', '.join(missing)})。"
+                                f"列映射「{mapping.name}」读到的表头为: {shown}；可运行 python cli.py mapping suggest "
+                                f"文件名 生成建议的列映射，或在数据管理页上传后逐项调整 (the file's headers: {shown}; "
+                                f"try `python cli.py mapping suggest FILE`)")
         # Columns in the file are picked in one C call; a field with only a default reads an always-empty cell.
         used = [f for f in FIELDS if f.key in present]
         self.width = len(headers) + 1
         self.pick = itemgetter(*(located.get(f.key, len(headers)) for f in used))
-        self.plan = [(f.key, self._parser(f, mapping), mapping.values.get(f.key), mapping.defaults.get(f.key, ""))
+        self.plan = [(f.key, self._parser(f, mapping), mapping.values.get(f.key), mapping.defaults.get(f.key, ""),
+                      mapping.extract[f.key][1] if f.key in mapping.extract and f.key in located else None)
                      for f in used]
 
     @staticmethod
@@ -56,8 +61,11 @@ class RowParser:
         values, reasons, failed = {}, [], set()
         if len(cells) < self.width:
             cells = cells + [""] * (self.width - len(cells))
-        for (key, parse, translate, default), text in zip(self.plan, self.pick(cells)):
+        for (key, parse, translate, default, extract), text in zip(self.plan, self.pick(cells)):
             text = text.strip()
+            if extract:
+                found = extract.search(text)
+                text = (found.group(1) or "").strip() if found else ""
             if translate:
                 text = translate.get(text, text)
             if not text:

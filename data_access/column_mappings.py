@@ -12,10 +12,14 @@ saved mapping, a TOML file that names only what differs from the canonical file:
     "已解决" = "解决"
     [defaults]                                      # used where the column is absent or the cell empty
     unit_type = "区级部门"
+    [extract.unit]                                  # a field taken out of another column's text
+    from = "留言主题"
+    pattern = "^([A-Z]\\d*[市区县])"                 # one capture group; rows it does not match use [defaults]
 
 Shipped mappings live in data_access/mappings/, a center's own in data/mappings/; a mapping is named by its
 file stem, or given as the path of its file.
 """
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +30,7 @@ from data_access.engine import ROOT
 CANONICAL = "canonical"
 SHIPPED_DIR = Path(__file__).resolve().parent / "mappings"
 USER_DIR = ROOT / "data" / "mappings"
-_SECTIONS = {"label", "datetime_formats", "columns", "values", "defaults"}
+_SECTIONS = {"label", "datetime_formats", "columns", "values", "defaults", "extract"}
 
 
 @dataclass(frozen=True)
@@ -37,14 +41,19 @@ class Mapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
     datetime_formats: tuple[str, ...] = ()
+    extract: dict[str, tuple[str, re.Pattern]] = field(default_factory=dict)   # field key -> (from header, pattern)
+    spec: dict = field(default_factory=dict, compare=False)                     # the TOML it was read from
 
     def locate(self, file_headers: list[str]) -> dict[str, int]:
-        """field key -> column index, for the fields this file has. A header claimed twice is refused."""
+        """field key -> column index, for the fields this file has. A header claimed twice is refused.
+
+        A derived field ([extract]) is located at the column it is taken from."""
         positions: dict[str, list[int]] = {}
         for i, header in enumerate(file_headers):
             positions.setdefault(normalize_header(header), []).append(i)
         located = {}
-        for key, accepted in self.headers.items():
+        accepted_by_key = {**self.headers, **{k: (source,) for k, (source, _) in self.extract.items()}}
+        for key, accepted in accepted_by_key.items():
             found = next((h for h in accepted if normalize_header(h) in positions), None)
             if found is None:
                 continue
@@ -56,8 +65,13 @@ class Mapping:
         return located
 
 
+_SEPARATORS = re.compile(r"[\s_\-]+")
+
+
 def normalize_header(header: str) -> str:
-    return (header or "").replace("\ufeff", "").strip().casefold()
+    """Headers compare without case, and with spaces, underscores and hyphens alike (`Created Date` is
+    `created_date` is `CREATED_DATE`)."""
+    return _SEPARATORS.sub("_", (header or "").replace("\ufeff", "").strip().casefold())
 
 
 def canonical() -> Mapping:
@@ -69,12 +83,15 @@ def load_mapping(name_or_path: str | None = None) -> Mapping:
     if not name_or_path or name_or_path == CANONICAL:
         return canonical()
     path = _find(name_or_path)
+    return mapping_from_toml(path.stem, path.read_text(encoding="utf-8"))
+
+
+def mapping_from_toml(name: str, text: str) -> Mapping:
     try:
-        with path.open("rb") as f:
-            spec = tomllib.load(f)
+        spec = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ImportRefused(f"映射文件 {path.name} 格式错误: {exc} (mapping file {path.name} is not valid TOML)")
-    return _from_spec(path.stem, spec)
+        raise ImportRefused(f"列映射 {name} 格式错误: {exc} (mapping {name} is not valid TOML)")
+    return _from_spec(name, spec)
 
 
 def _find(name_or_path: str) -> Path:
@@ -110,7 +127,23 @@ def _from_spec(name: str, spec: dict) -> Mapping:
     formats = spec.get("datetime_formats", [])
     if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
         _refuse(name, "datetime_formats 应为字符串列表", "datetime_formats must be a list of strings")
-    return Mapping(name, str(spec.get("label", name)), headers, values, defaults, tuple(formats))
+    extract = {_known(name, key): _pattern(name, key, rule) for key, rule in _section(name, spec, "extract").items()}
+    return Mapping(name, str(spec.get("label", name)), headers, values, defaults, tuple(formats), extract, spec)
+
+
+def _pattern(name: str, key: str, rule) -> tuple[str, re.Pattern]:
+    if not isinstance(rule, dict) or set(rule) != {"from", "pattern"} or not all(
+            isinstance(v, str) for v in rule.values()):
+        _refuse(name, f"extract.{key} 应只含 from（表头）和 pattern（正则表达式）两项",
+                f"extract.{key} must have exactly `from` (a header) and `pattern` (a regex)")
+    try:
+        pattern = re.compile(rule["pattern"])
+    except re.error as exc:
+        _refuse(name, f"extract.{key} 的正则表达式无效: {exc}", f"extract.{key}: invalid regular expression: {exc}")
+    if pattern.groups != 1:
+        _refuse(name, f"extract.{key} 的正则表达式须恰有一个捕获组（括号），现有 {pattern.groups} 个",
+                f"extract.{key}: the pattern must have exactly one capture group, it has {pattern.groups}")
+    return rule["from"], pattern
 
 
 def _section(name: str, spec: dict, section: str) -> dict:

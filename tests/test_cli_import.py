@@ -46,7 +46,9 @@ def test_bad_input_exits_2_with_a_one_line_reason(sqlite_engine, tmp_path, capsy
     src = tmp_path / "cols.csv"
     src.write_text("工单编号,受理时间\nH1,2025-03-01 08:00\n", encoding="utf-8")
     code, _, err = run(capsys, "import", str(src), "--db", db)
-    assert (code, err) == (2, "error: 缺少必需的列: 承办单位、一级分类 (missing required columns: unit, cat_l1)\n")
+    assert code == 2 and err.startswith("error: 缺少必需的列: 承办单位、一级分类 (missing required columns: unit, cat_l1)。")
+    # The refusal shows what the file has and where to go next.
+    assert "读到的表头为: 工单编号、受理时间" in err and "mapping suggest" in err
     code, _, err = run(capsys, "import", str(src), "--mapping", "nosuch", "--db", db)
     assert code == 2 and err.startswith("error: 找不到列映射「nosuch」")
     code, _, err = run(capsys, "rejects", "--batch", "7", "--db", db)
