@@ -11,6 +11,7 @@ from data_access.engine import make_engine, resolve_url
 from data_access.importer import ImportResult, import_file
 from data_access.migrate import upgrade
 from data_access.rejects import latest_import_batch, list_rejects, rejects_csv
+from data_access.saved_mappings import resolve_mapping
 
 
 def register(sub, shared) -> None:
@@ -19,7 +20,8 @@ def register(sub, shared) -> None:
 
     p = sub.add_parser("import", parents=[shared], help="import a work-order file (CSV or XLSX) as one batch")
     p.add_argument("file", help="CSV (UTF-8 or GBK) or XLSX file")
-    p.add_argument("--mapping", help="column mapping: canonical (default), 12345, open311, a saved name or a path")
+    p.add_argument("--mapping", help="column mapping: canonical (default), 12345, open311, a name saved in the "
+                                     "database or in data/mappings/, or a TOML path")
     p.add_argument("--crs", choices=CRS_NAMES, default="wgs84", help="coordinate system of 经度/纬度 in the file")
     p.set_defaults(handler=import_cases)
 
@@ -47,7 +49,9 @@ def import_cases(args) -> int:
     engine = engine_for(args)
     show_progress = sys.stderr.isatty()
     try:
-        result = import_file(engine, args.file, mapping=args.mapping, crs=args.crs,
+        with engine.connect() as conn:
+            mapping = resolve_mapping(conn, args.mapping)
+        result = import_file(engine, args.file, mapping=mapping, crs=args.crs,
                              user=os.environ.get("USER", ""), progress=_progress if show_progress else None)
     except ImportRefused as exc:
         raise CliError(str(exc)) from exc

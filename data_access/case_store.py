@@ -21,6 +21,7 @@ from data_access.schema import (
     stat_category_day, stat_cell_month, stat_place_day, stat_point_month, stat_unit_day, stat_unit_day_close,
     stat_unit_day_resp,
 )
+from data_access.units import remove_batch_units
 
 # The columns a clean row carries; the rest of `cases` is derived here.
 INPUT_COLUMNS = (
@@ -338,6 +339,7 @@ def undo_batch(conn: Connection, batch_id: int) -> int:
     conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(status="undone"))
     refresh_repeat_gaps(conn, result.callers)
     refresh_stats(conn, result.touched)
+    remove_batch_units(conn, batch_id)
     return len(changes)
 
 
@@ -370,6 +372,19 @@ def _revert(conn: Connection, changes, result: WriteResult) -> None:
             _touch(result, row)
         if restored:
             conn.execute(_update_by_id(), restored)
+
+
+def repoint_previous_unit(conn: Connection, old_id: int, new_id: int) -> None:
+    """Recorded previous versions that name a unit now merged into another name that other unit instead, so an
+    undo restores a case to a unit that exists."""
+    found = conn.execute(select(batch_changes.c.id, batch_changes.c.previous).where(
+        batch_changes.c.action == "update", batch_changes.c.previous.like(f'%"unit_id": {old_id},%'))).all()
+    for change_id, text in found:
+        row = json.loads(text)
+        if row.get("unit_id") == old_id:
+            row["unit_id"] = new_id
+            conn.execute(batch_changes.update().where(batch_changes.c.id == change_id)
+                         .values(previous=json.dumps(row, ensure_ascii=False)))
 
 
 def _decode_previous(text: str) -> dict:

@@ -94,10 +94,17 @@ def mapping_from_toml(name: str, text: str) -> Mapping:
     return _from_spec(name, spec)
 
 
-def _find(name_or_path: str) -> Path:
+def mapping_file(name_or_path: str) -> Path | None:
+    """The TOML file of a shipped mapping, a center's own in data/mappings/, or the file at this path."""
     for path in (SHIPPED_DIR / f"{name_or_path}.toml", USER_DIR / f"{name_or_path}.toml", Path(name_or_path)):
         if path.is_file():
             return path
+    return None
+
+
+def _find(name_or_path: str) -> Path:
+    if path := mapping_file(name_or_path):
+        return path
     raise ImportRefused(f"找不到列映射「{name_or_path}」，可用: {', '.join(n for n, _ in list_mappings())} "
                         f"(no column mapping named {name_or_path!r})")
 

@@ -122,7 +122,8 @@ class _Run:
     def _new_unit(self, row: dict) -> int | None:
         if not row.get("unit_type"):
             return None
-        unit_id = self.units[row["unit"]] = add_unit(self.conn, row["unit"], row["unit_type"])
+        unit_id = self.units[row["unit"]] = add_unit(self.conn, row["unit"], row["unit_type"],
+                                                         batch_id=self.batch_id)
         self.result.new_units.append(row["unit"])
         return unit_id
 

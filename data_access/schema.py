@@ -30,6 +30,8 @@ units = Table(
     Column("lat", Double),
     Column("lon", Double),
     Column("active", Boolean, nullable=False, default=True),
+    Column("created_batch_id", Integer),  # the import batch that created it (undoing that batch removes it)
+    Column("street", String(32)),         # the street (街乡镇) it belongs to, from the unit directory's CSV
 )
 
 categories = Table(
@@ -363,4 +365,21 @@ users = Table(
     Column("locked_until", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("last_login_at", DateTime),
+)
+
+# --- mappings and the unit directory (MAPPING engineer, migration 0013) ---
+# Column mappings saved by name from the browser or `cli.py mapping import`: the TOML text the loader reads.
+saved_mappings = Table(
+    "saved_mappings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("content", Text, nullable=False),
+    Column("created_by", String(64), nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+)
+# The former names and codes of units merged into another: a later import naming them finds the merged unit.
+unit_aliases = Table(
+    "unit_aliases", metadata,
+    Column("alias", String(64), primary_key=True),
+    Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
 )
