@@ -21,6 +21,8 @@ class RowParser:
         self.crs = crs
         self.phone_key = phone_key
         self.labels = {f.key: headers[located[f.key]] if f.key in located else f.header for f in FIELDS}
+        for key in set(mapping.extract) & set(located):
+            self.labels[key] = f"{FIELD_BY_KEY[key].header}（取自{headers[located[key]]}）"
         self.phone_column = located.get("caller_phone")
         self.ignored = [h for i, h in enumerate(headers) if h.strip() and i not in located.values()]
         present = set(located) | set(mapping.defaults)
