@@ -6,14 +6,15 @@ import streamlit as st
 
 from data_access.case_store import UndoRefused
 from data_access.case_fields import ImportRefused
-from data_access.column_mappings import list_mappings
 from data_access.coords import CRS_NAMES
 from data_access.units import UNIT_TYPES
 from metrics.adjustments import AdjustmentError, add_adjustment
 from metrics.periods import PeriodError, parse_period, period_of
-from ui import cache, data_admin
+from data_access.unit_directory import UnitError
+from ui import cache, data_admin, mapping_editor
 from ui import format as fmt
 from ui.auth import current_user
+from ui.plain import plain as fmt_plain
 from ui.panel import guarded
 
 BATCH_TEXTS = {"id": "批次", "file_name": "文件名", "source": "来源", "imported_by": "导入人", "started_at": "导入时间",
@@ -39,17 +40,16 @@ if user.role != "staff":
 st.title("数据管理")
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
-imports, batches, adjustments, units = st.tabs(["导入工单", "导入批次与拒收行", "加减分", "单位与人口"])
+imports, batches, adjustments, units = st.tabs(["导入工单", "导入批次与拒收行", "加减分", "单位目录与人口"])
 
 # --- import a file, with a progress bar ---
 with imports:
-    st.caption("12345 平台导出的工单文件（CSV 或 Excel）。同一文件再次导入不会重复；同一工单编号再次导入会更新该工单。")
+    st.caption("12345 平台或其他系统导出的工单文件（CSV 或 Excel）。上传后先看建议的列映射和预览，确认无误再导入。"
+               "同一文件再次导入不会重复；同一工单编号再次导入会更新该工单。")
     upload = st.file_uploader("工单文件", type=["csv", "xlsx"], key="imp_file")
-    mappings = dict(list_mappings())
-    left, right = st.columns(2)
-    mapping = left.selectbox("列映射", list(mappings), format_func=mappings.get, key="imp_mapping")
-    crs = right.selectbox("坐标系", CRS_NAMES, format_func=data_admin.CRS_LABELS.get, key="imp_crs")
-    if st.button("开始导入", type="primary", disabled=upload is None, key="imp_go"):
+    crs = st.selectbox("坐标系", CRS_NAMES, format_func=data_admin.CRS_LABELS.get, key="imp_crs", width=320)
+    mapping = mapping_editor.render(upload.getvalue(), upload.name, crs, user.name) if upload else None
+    if st.button("开始导入", type="primary", disabled=mapping is None, key="imp_go"):
         bar = st.progress(0.0, text="正在导入…")
 
         def progress(rows: int, fraction: float) -> None:
@@ -60,10 +60,10 @@ with imports:
             st.session_state["imp_message"] = data_admin.import_message(result)
         except ImportRefused as exc:
             st.session_state["imp_message"] = None
-            st.error(f"文件无法导入，未做任何改动：{exc}")
+            st.error("文件无法导入，未做任何改动：" + fmt_plain(str(exc)))
         bar.empty()
     if st.session_state.get("imp_message"):
-        st.success(st.session_state["imp_message"])
+        st.success(fmt_plain(st.session_state["imp_message"]))   # holds unit names and headers from the file
 
 # --- batch history, rejected rows of a batch, undo ---
 with batches, guarded("导入批次"):
@@ -137,6 +137,47 @@ with units, guarded("单位与人口"):
     if st.button(f"保存人口（{len(changes)} 处修改）", disabled=not changes, key="save_population"):
         data_admin.save_populations(changes, user.name)
         done(f"已保存 {len(changes)} 个单位的人口。")
+    unit_names = {u["id"]: u["name"] for u in cache.list_units()}
+    rename_col, merge_col = st.columns(2)
+    with rename_col.form("rename_form", clear_on_submit=True):
+        st.markdown("**改名（如为编码起显示名称）**")
+        renamed = st.selectbox("单位", list(unit_names), format_func=unit_names.get, key="rename_unit")
+        new_name = st.text_input("新名称", key="rename_name")
+        if st.form_submit_button("改名"):
+            try:
+                old = data_admin.rename(renamed, new_name, user.name)
+            except UnitError as exc:
+                st.error(fmt_plain(str(exc)))
+            else:
+                done(f"已将「{old}」改名为「{new_name.strip()}」；文件中仍写「{old}」的工单会归入此单位。")
+    with merge_col.form("merge_form"):
+        st.markdown("**合并两个单位**（工单、加减分、议程事项随之移入）")
+        source = st.selectbox("并入的单位（合并后删除）", list(unit_names), format_func=unit_names.get,
+                              key="merge_source")
+        target = st.selectbox("保留的单位", list(unit_names), format_func=unit_names.get, key="merge_target")
+        sure = st.checkbox("我确认合并（不能撤销）", key="merge_sure")
+        if st.form_submit_button("合并", disabled=False):
+            if not sure:
+                st.error("请先勾选确认。")
+            else:
+                try:
+                    merged = data_admin.merge(source, target, user.name)
+                except UnitError as exc:
+                    st.error(fmt_plain(str(exc)))
+                else:
+                    done(f"已将「{merged['source']}」并入「{merged['target']}」，移入工单 {merged['cases']} 件。")
+    left, right = st.columns(2)
+    units_upload = left.file_uploader("导入单位目录 CSV（code,name,unit_type,street,population）", type=["csv"],
+                                      key="units_file")
+    if left.button("导入单位目录", disabled=units_upload is None, key="units_go"):
+        try:
+            counts = data_admin.import_units(units_upload.getvalue(), units_upload.name, user.name)
+        except (UnitError, ImportRefused) as exc:
+            left.error(fmt_plain(str(exc)))
+        else:
+            done(f"单位目录已导入：新建 {counts['created']} 个，更新 {counts['updated']} 个。")
+    right.download_button("导出单位目录 CSV", lambda: data_admin.units_file(user.name), file_name="单位目录.csv",
+                          mime="text/csv", key="units_csv", on_click="ignore")
     with st.form("unit_form", clear_on_submit=True):
         st.markdown("**新增单位**")
         left, middle, right, last = st.columns(4)

@@ -227,7 +227,7 @@ def test_import_shows_counts_and_rejects_then_undo_restores(app):
     batches = table(at, "batch_table")
     assert list(batches["批次"]) == [3, 2, 1] and list(batches["拒收"]) == [1, 0, 0]
     select_rows(at, batch_table=0)
-    rejects = at.dataframe[1].value
+    rejects = next(d.value for d in at.dataframe if "原行号" in d.value.columns)
     assert list(rejects["原行号"]) == [3] and "受理时间" in rejects["拒收原因"].iloc[0]
     assert at.button(key="undo_3").disabled
     at.checkbox(key="undo_sure_3").check()

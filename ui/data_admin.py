@@ -6,10 +6,16 @@ then drops this session's cached results so that every page shows the new data a
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
-from data_access import audit
+from data_access import audit, saved_mappings
 from data_access.case_store import undo_batch
+from data_access.column_mappings import Mapping
+from data_access.file_reader import decode
+from data_access.import_preview import Preview, preview_import
 from data_access.importer import ImportResult, import_bytes
+from data_access.mapping_suggest import Suggestion, suggest_file
+from data_access.saved_mappings import all_mappings, resolve_mapping
 from data_access.rejects import list_rejects, rejects_csv
+from data_access.unit_directory import import_units_csv, merge_units, rename_unit, units_csv
 from data_access.units import add_unit, set_population
 from ui import cache
 
@@ -17,10 +23,36 @@ CRS_LABELS = {"wgs84": "WGS-84（GPS、天地图）", "gcj02": "GCJ-02（高德�
 REJECTS_SHOWN = 200
 
 
-def run_import(data: bytes, file_name: str, mapping: str, crs: str, user: str, progress=None) -> ImportResult:
+def run_import(data: bytes, file_name: str, mapping: str | Mapping, crs: str, user: str,
+               progress=None) -> ImportResult:
     result = import_bytes(cache.engine(), data, file_name, mapping=mapping, crs=crs, user=user, progress=progress)
     cache.clear()
     return result
+
+
+# --- column mappings: proposed, previewed, saved ---
+
+def mapping_choices() -> list[tuple[str, str]]:
+    with cache.engine().connect() as conn:
+        return all_mappings(conn)
+
+
+def named_mapping(name: str) -> Mapping:
+    with cache.engine().connect() as conn:
+        return resolve_mapping(conn, name)
+
+
+def suggest_mapping(data: bytes, file_name: str) -> Suggestion:
+    return suggest_file(data, file_name)
+
+
+def preview(data: bytes, file_name: str, mapping: Mapping, crs: str) -> Preview:
+    return preview_import(cache.engine(), data, file_name, mapping, crs)
+
+
+def save_mapping(name: str, toml_text: str, user: str) -> None:
+    with cache.engine().begin() as conn:
+        saved_mappings.save_mapping(conn, name, toml_text, user)
 
 
 def import_message(result: ImportResult) -> str:
@@ -88,3 +120,38 @@ def population_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[int, i
     new = after.set_index("id")["population"]
     changed = [i for i in new.index if not (pd.isna(old[i]) and pd.isna(new[i])) and old[i] != new[i]]
     return {int(i): None if pd.isna(new[i]) else int(new[i]) for i in changed}
+
+
+# --- the unit directory: rename, merge, CSV (each audited) ---
+
+def rename(unit_id: int, name: str, user: str) -> str:
+    """Raises unit_directory.UnitError with the reason; returns the old name."""
+    with cache.engine().begin() as conn:
+        old = rename_unit(conn, unit_id, name)
+        audit.record(conn, user, "unit_rename", {"id": unit_id, "from": old, "to": name.strip()})
+    cache.clear()
+    return old
+
+
+def merge(source_id: int, target_id: int, user: str) -> dict:
+    with cache.engine().begin() as conn:
+        merged = merge_units(conn, source_id, target_id)
+        audit.record(conn, user, "unit_merge", merged, merged["cases"])
+    cache.clear()
+    return merged
+
+
+def import_units(data: bytes, file_name: str, user: str) -> dict:
+    text = decode(data, file_name)   # UTF-8 or GBK, as work-order files
+    with cache.engine().begin() as conn:
+        counts = import_units_csv(conn, text)
+        audit.record(conn, user, "units_import", {"file": file_name, **counts}, counts["created"] + counts["updated"])
+    cache.clear()
+    return counts
+
+
+def units_file(user: str) -> bytes:
+    with cache.engine().begin() as conn:
+        data = units_csv(conn)
+        audit.record(conn, user, "export", {"file": "单位目录.csv"})
+    return data
