@@ -24,7 +24,7 @@ SUGGESTED_LABEL = "按文件自动建议"
 EDITED_NAME = "页面调整的列映射"
 NONE = "（不导入）"
 REQUIRED = ("case_no", "received_at", "unit", "cat_l1")
-EXAMPLE_PATTERN = r"^([A-Z]\d*[市区县])"
+EXAMPLE_PATTERN = r"([A-Z]\d*[市区县])"
 
 
 def render(data: bytes, file_name: str, crs: str, user: str) -> Mapping | None:
