@@ -26,9 +26,10 @@ def add_unit(conn: Connection, name: str, unit_type: str, code: str | None = Non
     if unit_type not in UNIT_TYPES:
         raise ValueError(f"单位类型无效: {unit_type!r}")
     code = code or _next_code(conn)
+    # Columns of migration 0013 only when given: the migration tests add units to databases at older schemas.
+    later = {k: v for k, v in (("created_batch_id", batch_id), ("street", street)) if v is not None}
     result = conn.execute(units.insert().values(code=code, name=name, unit_type=unit_type, population=population,
-                                                lat=lat, lon=lon, active=True, created_batch_id=batch_id,
-                                                street=street))
+                                                lat=lat, lon=lon, active=True, **later))
     return result.inserted_primary_key[0]
 
 

@@ -33,6 +33,16 @@ def done(message: str) -> None:
     st.rerun()
 
 
+def directory_change(change, message) -> None:
+    """A unit directory change: its reason on screen when refused (names from files shown plainly), else done."""
+    try:
+        result = change()
+    except (UnitError, ImportRefused) as exc:
+        st.error(fmt_plain(str(exc)))
+    else:
+        done(message(result))
+
+
 user = current_user()
 if user.role != "staff":
     st.warning("数据管理（导入、撤销、加减分、单位维护）仅限中心工作人员使用。")
@@ -57,6 +67,7 @@ with imports:
 
         try:
             result = data_admin.run_import(upload.getvalue(), upload.name, mapping, crs, user.name, progress)
+            mapping_editor.forget_preview()
             st.session_state["imp_message"] = data_admin.import_message(result)
         except ImportRefused as exc:
             st.session_state["imp_message"] = None
@@ -144,38 +155,28 @@ with units, guarded("单位与人口"):
         renamed = st.selectbox("单位", list(unit_names), format_func=unit_names.get, key="rename_unit")
         new_name = st.text_input("新名称", key="rename_name")
         if st.form_submit_button("改名"):
-            try:
-                old = data_admin.rename(renamed, new_name, user.name)
-            except UnitError as exc:
-                st.error(fmt_plain(str(exc)))
-            else:
-                done(f"已将「{old}」改名为「{new_name.strip()}」；文件中仍写「{old}」的工单会归入此单位。")
+            directory_change(lambda: data_admin.rename(renamed, new_name, user.name),
+                             lambda old: f"已将「{fmt_plain(old)}」改名为「{fmt_plain(new_name.strip())}」；"
+                                         f"文件中仍写「{fmt_plain(old)}」的工单会归入此单位。")
     with merge_col.form("merge_form"):
         st.markdown("**合并两个单位**（工单、加减分、议程事项随之移入）")
         source = st.selectbox("并入的单位（合并后删除）", list(unit_names), format_func=unit_names.get,
                               key="merge_source")
         target = st.selectbox("保留的单位", list(unit_names), format_func=unit_names.get, key="merge_target")
         sure = st.checkbox("我确认合并（不能撤销）", key="merge_sure")
-        if st.form_submit_button("合并", disabled=False):
+        if st.form_submit_button("合并"):
             if not sure:
                 st.error("请先勾选确认。")
             else:
-                try:
-                    merged = data_admin.merge(source, target, user.name)
-                except UnitError as exc:
-                    st.error(fmt_plain(str(exc)))
-                else:
-                    done(f"已将「{merged['source']}」并入「{merged['target']}」，移入工单 {merged['cases']} 件。")
+                directory_change(lambda: data_admin.merge(source, target, user.name),
+                                 lambda m: f"已将「{fmt_plain(m['source'])}」并入「{fmt_plain(m['target'])}」，"
+                                           f"移入工单 {m['cases']} 件。")
     left, right = st.columns(2)
     units_upload = left.file_uploader("导入单位目录 CSV（code,name,unit_type,street,population）", type=["csv"],
                                       key="units_file")
     if left.button("导入单位目录", disabled=units_upload is None, key="units_go"):
-        try:
-            counts = data_admin.import_units(units_upload.getvalue(), units_upload.name, user.name)
-        except (UnitError, ImportRefused) as exc:
-            left.error(fmt_plain(str(exc)))
-        else:
-            done(f"单位目录已导入：新建 {counts['created']} 个，更新 {counts['updated']} 个。")
+        directory_change(lambda: data_admin.import_units(units_upload.getvalue(), units_upload.name, user.name),
+                         lambda n: f"单位目录已导入：新建 {n['created']} 个，更新 {n['updated']} 个。")
     right.download_button("导出单位目录 CSV", lambda: data_admin.units_file(user.name), file_name="单位目录.csv",
                           mime="text/csv", key="units_csv", on_click="ignore")
     with st.form("unit_form", clear_on_submit=True):

@@ -126,13 +126,13 @@ def test_a_311_export_creates_agencies_and_converts_bd09(sqlite_engine):
     data = csv_bytes([["59893124", "03/01/2025 02:05:09 PM", "03/02/2025 09:00:00 AM", "DSNY", "Dirty Condition",
                        "Trash", "45", "123", "MANHATTAN"]], header)
     result = import_bytes(sqlite_engine, data, "nyc.csv", mapping="open311", crs="bd09")
-    assert (result.new, result.new_units, result.ignored_columns) == (1, ["DSNY"], ["Borough"])
+    assert (result.new, result.new_units, result.ignored_columns) == (1, ["DSNY"], [])
     with sqlite_engine.connect() as conn:
         row = conn.execute(select(cases.c.received_at, cases.c.closed_at, cases.c.cat_l2, cases.c.lon,
-                                  cases.c.lat)).one()
+                                  cases.c.lat, cases.c.street)).one()
         assert conn.execute(select(units_table.c.unit_type)).scalar() == "区级部门"
-    assert (row.received_at, row.closed_at, row.cat_l2) == \
-        (datetime(2025, 3, 1, 14, 5, 9), datetime(2025, 3, 2, 9, 0), "Trash")
+    assert (row.received_at, row.closed_at, row.cat_l2, row.street) == \
+        (datetime(2025, 3, 1, 14, 5, 9), datetime(2025, 3, 2, 9, 0), "Trash", "MANHATTAN")
     assert (row.lon, row.lat) == pytest.approx((122.98762210, 44.99171540), abs=5e-6)
 
 

@@ -24,6 +24,7 @@ SUGGESTED_LABEL = "按文件自动建议"
 EDITED_NAME = "页面调整的列映射"
 NONE = "（不导入）"
 REQUIRED = ("case_no", "received_at", "unit", "cat_l1")
+LAST_PREVIEW = "map_last_preview"
 EXAMPLE_PATTERN = r"([A-Z]\d*[市区县])"
 
 
@@ -48,7 +49,7 @@ def render(data: bytes, file_name: str, crs: str, user: str) -> Mapping | None:
     spec = _spec(base, chosen, extract)
     unchanged = isinstance(base, Mapping) and chosen == start_columns and not extract
     try:
-        mapping = base if unchanged else mapping_from_toml(EDITED_NAME, spec_to_toml(spec))
+        mapping = base if unchanged else _edited(spec)
     except ImportRefused as exc:
         _error(str(exc))
         return None
@@ -56,6 +57,13 @@ def render(data: bytes, file_name: str, crs: str, user: str) -> Mapping | None:
         return None
     _save_form(spec, tag, user)
     return mapping
+
+
+def _edited(spec: dict) -> Mapping:
+    """The adjusted mapping, named by its content: a batch records the mapping's name, so the same file read
+    again with other choices is not taken for one already imported."""
+    text = spec_to_toml(spec)
+    return mapping_from_toml(f"{EDITED_NAME}-{zlib.crc32(text.encode()):08x}", text)
 
 
 def _proposal(data: bytes, file_name: str, tag: str) -> Suggestion:
@@ -158,7 +166,7 @@ def _spec(base: Suggestion | Mapping, columns: dict[str, str], extract: dict) ->
 
 def _show_preview(data: bytes, file_name: str, mapping: Mapping, crs: str) -> bool:
     try:
-        preview = data_admin.preview(data, file_name, mapping, crs)
+        preview = _preview(data, file_name, mapping, crs)
     except ImportRefused as exc:
         _error(f"按此映射无法导入：{exc}")
         return False
@@ -173,6 +181,21 @@ def _show_preview(data: bytes, file_name: str, mapping: Mapping, crs: str) -> bo
         st.caption(f"将新建 {len(preview.new_units)} 个单位：")
         st.text("、".join(preview.new_units[:50]) + (" …" if len(preview.new_units) > 50 else ""))
     return True
+
+
+def _preview(data: bytes, file_name: str, mapping: Mapping, crs: str) -> Preview:
+    """The last dry run is kept for the session: typing a name to save, or any widget that does not change the
+    mapping, reruns the page without reading the file again."""
+    key = (zlib.crc32(data), file_name, mapping.name, spec_to_toml(mapping.spec), crs)
+    last = st.session_state.get(LAST_PREVIEW)
+    if last is None or last[0] != key:
+        last = st.session_state[LAST_PREVIEW] = (key, data_admin.preview(data, file_name, mapping, crs))
+    return last[1]
+
+
+def forget_preview() -> None:
+    """After an import the database holds the file's units and cases: the next preview must read it again."""
+    st.session_state.pop(LAST_PREVIEW, None)
 
 
 def _stored_rows(preview: Preview) -> pd.DataFrame:
