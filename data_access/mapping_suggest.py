@@ -94,7 +94,6 @@ class FieldGuess:
     header: str | None
     confidence: float          # 0–1
     sample: str = ""
-    note: str = ""
 
 
 @dataclass
@@ -156,10 +155,14 @@ def suggest(headers: list[str], rows: list[list[str]]) -> Suggestion:
         if translations:
             suggestion.values[key] = translations
     _fill_required(suggestion)
-    suggestion.notes = [f"「{headers[i]}」像是办理状态（{'、'.join(sorted(set(columns[i]))[:4])}），本系统没有对应字段，"
-                        f"不导入 (a status column: no field here)" for i in range(len(headers))
+    suggestion.notes = [_status_note(headers[i], columns[i]) for i in range(len(headers))
                         if i not in taken and _is_status(columns[i])]
     return suggestion
+
+
+def _status_note(header: str, values: list[str]) -> str:
+    seen = "、".join(sorted({v for v in values if v})[:4])
+    return f"「{header}」像是办理状态（{seen}），本系统没有对应字段，不导入 (a status column: no field here)"
 
 
 def _column_values(rows: list[list[str]], i: int) -> list[str]:

@@ -3,7 +3,9 @@ column and see the preview follow, import, then see the batch and its warnings (
 import pytest
 
 from tests.browser.harness import IDLE
-from tests.browser.test_e2e import EXCEPTION, assert_only_local_requests, base_url, browser_page, open_page, shot  # noqa: F401
+from tests.browser.test_e2e import (  # noqa: F401 — base_url and browser_page are fixtures
+    EXCEPTION, assert_only_local_requests, base_url, browser_page, open_page, shot,
+)
 
 pytestmark = pytest.mark.browser
 
