@@ -65,13 +65,9 @@ class Mapping:
         return located
 
 
-_SEPARATORS = re.compile(r"[\s_\-]+")
-
-
 def normalize_header(header: str) -> str:
-    """Headers compare without case, and with spaces, underscores and hyphens alike (`Created Date` is
-    `created_date` is `CREATED_DATE`)."""
-    return _SEPARATORS.sub("_", (header or "").replace("\ufeff", "").strip().casefold())
+    """Headers compare without case (`OPEN_DT` is `open_dt`) and without surrounding spaces or a BOM."""
+    return (header or "").replace("\ufeff", "").strip().casefold()
 
 
 def canonical() -> Mapping:

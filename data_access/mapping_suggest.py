@@ -22,6 +22,7 @@ FALLBACK_UNIT = "未指定单位"
 FALLBACK_UNIT_TYPE = "区级部门"
 FALLBACK_CATEGORY = "未分类"
 MIN_CONFIDENCE = 0.3
+MIN_FIT = 0.5        # the share of sample values a field's parser must take for the column to be that field
 
 # Header synonyms per field, surest first. Chinese ones also match as part of a longer header (工单受理时间).
 SYNONYMS = {
@@ -86,6 +87,7 @@ DATE_FORMATS = ("%Y/%m/%d", "%Y-%m-%d", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%
                 "%Y%m%d%H%M%S", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%SZ")
 _DATETIME_KEYS = {f.key for f in FIELDS if f.parse is parse_datetime}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_SEPARATORS = re.compile(r"[\s_\-]+")
 
 
 @dataclass
@@ -178,20 +180,29 @@ def _score(key: str, header: str, values: list[str], formats: list[str]) -> tupl
     if name == 0:
         # Without a header match only a closed value list is telling enough (a 是否解决-like column).
         return (0.5 * fit if key in ("solved", "satisfaction") and fit == 1 and len(set(filled)) > 1 else 0.0), {}
+    if fit < MIN_FIT:
+        return 0.0, {}   # a name that fits values that do not: 311's `Request Type` is no 诉求类型 list
     return name * (0.4 + 0.6 * fit), translations
 
 
+def _fold(header: str) -> str:
+    """Spaces, underscores and hyphens alike: `Created Date`, `created_date` and `CREATED-DATE` are one name."""
+    return _SEPARATORS.sub("_", normalize_header(header))
+
+
 def _header_score(key: str, header: str) -> float:
-    norm = normalize_header(header)
+    norm = _fold(header)
     if any(word in norm for word in NOT_FOR.get(key, ())):
         return 0.0
     synonyms = SYNONYMS[key]
     for rank, synonym in enumerate(synonyms):
-        target = normalize_header(synonym)
+        target = _fold(synonym)
         if norm == target:
             return 1.0 - min(rank, 10) * 0.01
+        if norm.replace("_", "") == target.replace("_", ""):
+            return 0.95 - min(rank, 10) * 0.01   # `CaseID` for case_id
     for synonym in synonyms:
-        target = normalize_header(synonym)
+        target = _fold(synonym)
         if _CJK.search(target) and len(target) >= 2 and target in norm:
             return 0.75
         if not _CJK.search(target) and len(target) > 3 and target in norm.split("_"):
@@ -204,8 +215,6 @@ def _value_fit(key: str, values: list[str], formats: list[str]) -> tuple[float, 
     translations."""
     words = VALUE_WORDS.get(key, {})
     translations = {v: words[v] for v in set(values) if v in words and words[v] != v}
-    if key == "case_no" and len(set(values)) < len(values):
-        return 0.0, {}     # case numbers are unique
     parse = FIELD_BY_KEY[key].parse
     ok = 0
     for value in values:
@@ -224,7 +233,8 @@ def _value_fit(key: str, values: list[str], formats: list[str]) -> tuple[float, 
             ok += 1
         except FieldError:
             continue
-    return ok / len(values), translations
+    unique = len(set(values)) / len(values) if key == "case_no" else 1.0   # case numbers do not repeat
+    return ok / len(values) * unique, translations
 
 
 def _sniff_formats(columns: list[list[str]]) -> list[str]:

@@ -119,7 +119,7 @@ def test_suggestion_on_a_chinese_message_board_export():
 
 
 def test_suggestion_on_a_311_api_export_recognises_status_and_not_the_reply():
-    proposal = suggest(API_HEADERS, [API_ROW, [*API_ROW[:9], "Open", *API_ROW[10:]]])
+    proposal = suggest(API_HEADERS, [API_ROW, ["60879418", *API_ROW[1:9], "Open", *API_ROW[10:]]])
     chosen = {k: g.header for k, g in proposal.guesses.items() if g.header}
     assert chosen == {"case_no": "unique_key", "received_at": "created_date", "closed_at": "closed_date",
                       "unit": "agency", "cat_l1": "complaint_type", "cat_l2": "descriptor",
@@ -148,3 +148,19 @@ def test_the_toml_written_is_what_the_loader_reads():
     assert (mapping.label, mapping.headers["case_no"][0], mapping.values, mapping.extract["unit"][0]) == (
         '带"引号"的', "编 号", {"solved": {"已解决": "解决"}}, "主题")
     assert mapping.extract["unit"][1].pattern == "^(\\w+区)"
+
+
+def test_a_name_whose_values_do_not_fit_is_not_taken():
+    """An SF-style 311 export: `Request Type` holds categories, not the 咨询/求助/… list; `CaseID` is case_id."""
+    headers = ["CaseID", "Opened", "Closed", "Responsible Agency", "Category", "Request Type", "Status"]
+    rows = [["101", "01/05/2024 08:01:00 AM", "", "DPW Ops Queue", "Street and Sidewalk Cleaning", "Bulky Items",
+             "Open"],
+            ["102", "01/05/2024 09:15:00 AM", "01/06/2024 10:00:00 AM", "Recology_Abandoned", "Graffiti",
+             "Graffiti on Building", "Closed"]]
+    proposal = suggest(headers, rows)
+    chosen = {k: g.header for k, g in proposal.guesses.items() if g.header}
+    assert chosen == {"case_no": "CaseID", "received_at": "Opened", "closed_at": "Closed",
+                      "unit": "Responsible Agency", "cat_l1": "Category", "cat_l2": "Request Type"}
+    assert proposal.datetime_formats[0] == "%m/%d/%Y %I:%M:%S %p"
+    row, reasons = parse(proposal.mapping(), headers, rows[1])
+    assert reasons == [] and str(row["received_at"]) == "2024-01-05 09:15:00"

@@ -52,3 +52,8 @@ def test_message_board_imports_with_only_an_extract_rule_added(sqlite_engine, tm
     assert all(re.fullmatch(r"[A-Z]\d*[市区县]", n) for n in names - {"未指定单位"}), names
     # About 9 subjects in 10 name their area (README of realdata); the rest go to the placeholder unit.
     assert 0 < placeholder < 2816 * 0.2, placeholder
+
+
+def test_nyc_api_export_imports_with_the_shipped_311_mapping(sqlite_engine, capsys):
+    assert main(["import", str(NYC), "--mapping", "open311", "--db", str(sqlite_engine.url)]) == 0
+    assert re.search(r"共 1000 行，新增 1000，更新 0，未变 0，拒收 0 ", capsys.readouterr().out)
