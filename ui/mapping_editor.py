@@ -214,6 +214,10 @@ def _save_form(spec: dict, tag: str, user: str) -> None:
                 _error(str(exc))
             else:
                 st.success("已保存列映射：" + plain(name.strip()))
+        st.download_button("下载为 TOML 文件（可在其他服务器用 cli.py mapping save 导入）",
+                           spec_to_toml({**spec, "label": name.strip() or EDITED_NAME}),
+                           file_name=f"{name.strip() or 'mapping'}.toml", mime="text/plain",
+                           key=f"map_toml_{tag}", on_click="ignore")
 
 
 def _error(text: str) -> None:
