@@ -1,5 +1,4 @@
 """What every command shares: the engine, user errors, and table / csv / json output."""
-import csv
 import json
 import math
 import sys
@@ -9,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import OperationalError
 
 from data_access.engine import make_engine
+from data_access.export_cells import csv_rows
 from data_access.migrate import is_current
 from metrics.periods import PeriodError
 from metrics.rules import RulesError
@@ -68,9 +68,7 @@ def emit(rows, columns: list[str], fmt: str, out=None) -> None:
         json.dump(recs, out, ensure_ascii=False, indent=1)
         out.write("\n")
     elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in recs)
+        csv_rows(out, columns, ([r[c] for c in columns] for r in recs), lineterminator="\n")
     else:
         out.write(table_text(recs, columns))
 
