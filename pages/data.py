@@ -15,6 +15,7 @@ from ui import cache, data_admin
 from ui import format as fmt
 from ui.auth import current_user
 from ui.panel import guarded
+from ui.plain import plain
 
 BATCH_TEXTS = {"id": "批次", "file_name": "文件名", "source": "来源", "imported_by": "导入人", "started_at": "导入时间",
                "status": "状态", "n_rows": "行数", "n_new": "新增", "n_updated": "更新", "n_unchanged": "未变",
@@ -60,7 +61,7 @@ with imports:
             st.session_state["imp_message"] = data_admin.import_message(result)
         except ImportRefused as exc:
             st.session_state["imp_message"] = None
-            st.error(f"文件无法导入，未做任何改动：{exc}")
+            st.error(f"文件无法导入，未做任何改动：{plain(str(exc))}")
         bar.empty()
     if st.session_state.get("imp_message"):
         st.success(st.session_state["imp_message"])
@@ -75,7 +76,7 @@ with batches, guarded("导入批次"):
     if event.selection.rows:
         batch = history.iloc[event.selection.rows[0]]
         batch_id = int(batch["id"])
-        st.subheader(f"批次 {batch_id}：{batch['file_name']}")
+        st.subheader(f"批次 {batch_id}：{plain(batch['file_name'])}")
         if batch["n_rejected"]:
             rejects = data_admin.rejects_table(batch_id)
             st.markdown(f"**拒收行**（共 {batch['n_rejected']} 行，以下最多显示 {data_admin.REJECTS_SHOWN} 行）")
@@ -90,7 +91,7 @@ with batches, guarded("导入批次"):
                 try:
                     n = data_admin.undo(batch_id, user.name)
                 except UndoRefused as exc:
-                    st.error(f"无法撤销：{exc}")
+                    st.error(f"无法撤销：{plain(str(exc))}")
                 else:
                     done(f"批次 {batch_id} 已撤销，恢复了 {n} 件工单。")
 
@@ -109,14 +110,14 @@ with adjustments, guarded("加减分"):
             try:
                 add_adjustment(cache.engine(), unit_id, period_key, points, reason, user.name)
             except (AdjustmentError, PeriodError) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 cache.clear()
-                done(f"已为{unit_names[unit_id]}记录 {points:+.2f} 分（{period_key}）。")
+                done(f"已为{plain(unit_names[unit_id])}记录 {points:+.2f} 分（{period_key}）。")
     try:
         period = parse_period(period_key)
     except PeriodError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
     else:
         listed = cache.list_adjustments(period.key)
         st.markdown(f"**{period.label} 的加减分**")
@@ -148,6 +149,6 @@ with units, guarded("单位与人口"):
             try:
                 data_admin.new_unit(name, unit_type, code, population, user.name)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
-                done(f"已新增单位：{name.strip()}")
+                done(f"已新增单位：{plain(name.strip())}")
