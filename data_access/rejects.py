@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from data_access.case_fields import MARIADB_TEXT_BYTES, ImportRefused
 from data_access.export_cells import csv_bytes
+from data_access.privacy import mask_row
 from data_access.schema import import_batches, rejected_rows
 
 ROW_HEADER = "原行号"
@@ -17,10 +18,10 @@ REASON_HEADER = "拒收原因"
 
 
 def store_rejects(conn: Connection, batch_id: int, rejects: list[tuple[int, str, dict]]) -> None:
-    """rejects: (row number, reason, raw values header -> text)."""
+    """rejects: (row number, reason, raw values header -> text); every phone-like value is masked first."""
     if rejects:
         conn.execute(rejected_rows.insert(), [
-            {"batch_id": batch_id, "row_number": n, "reason": reason, "raw": _raw_text(n, raw)}
+            {"batch_id": batch_id, "row_number": n, "reason": reason, "raw": _raw_text(n, mask_row(raw))}
             for n, reason, raw in rejects])
 
 
