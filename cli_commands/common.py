@@ -1,6 +1,8 @@
 """What every command shares: the engine, user errors, and table / csv / json output."""
+import getpass
 import json
 import math
+import os
 import sys
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -19,6 +21,16 @@ class CliError(Exception):
 
 
 USER_ERRORS = (CliError, PeriodError, RulesError, OperationalError, FileNotFoundError, UnicodeDecodeError)
+
+
+def operator_name() -> str:
+    """Who runs the command, for the audit log and the batch: never empty, even with $USER unset (cron, a
+    container)."""
+    try:
+        name = os.environ.get("USER") or getpass.getuser()
+    except (OSError, KeyError):  # no LOGNAME/USER and no passwd entry for the uid
+        name = ""
+    return "cli:" + (name.strip() or "unknown")
 
 
 def one_line(exc: Exception) -> str:

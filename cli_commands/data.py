@@ -1,9 +1,9 @@
 """Data commands: init-db, import (one file as one batch) and rejects (the rows an import refused)."""
-import os
 import sys
 from pathlib import Path
 
-from cli_commands.common import CliError, emit, engine_for
+from cli_commands.common import CliError, emit, engine_for, operator_name
+from data_access import audit
 from data_access.batches import get_batch
 from data_access.case_fields import ImportRefused
 from data_access.coords import CRS_NAMES
@@ -48,7 +48,7 @@ def import_cases(args) -> int:
     show_progress = sys.stderr.isatty()
     try:
         result = import_file(engine, args.file, mapping=args.mapping, crs=args.crs,
-                             user=os.environ.get("USER", ""), progress=_progress if show_progress else None)
+                             user=operator_name(), progress=_progress if show_progress else None)
     except ImportRefused as exc:
         raise CliError(str(exc)) from exc
     finally:
@@ -90,6 +90,8 @@ def show_rejects(args) -> int:
         rows = list_rejects(conn, batch)
     if args.out:
         Path(args.out).write_bytes(rejects_csv(rows))
+        with engine.begin() as conn:  # an export of raw rows, audited as the web's download is
+            audit.record(conn, operator_name(), "export", {"file": Path(args.out).name, "batch": batch}, len(rows))
         print(f"批次 {batch} 的 {len(rows)} 行拒收行已写入 {args.out} "
               f"(batch {batch}: {len(rows)} rejected rows written to {args.out})")
         return 0
