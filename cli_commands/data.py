@@ -10,6 +10,7 @@ from data_access.coords import CRS_NAMES
 from data_access.engine import make_engine, resolve_url
 from data_access.importer import ImportResult, import_file
 from data_access.migrate import upgrade
+from data_access.privacy import HashKeyMissing, move_stored_key
 from data_access.rejects import latest_import_batch, list_rejects, rejects_csv
 
 
@@ -27,6 +28,11 @@ def register(sub, shared) -> None:
     p.add_argument("--batch", type=int, help="batch id (default: the latest import)")
     p.add_argument("--out", help="write the rows as CSV with the original columns, to correct and import again")
     p.set_defaults(handler=show_rejects)
+
+    p = sub.add_parser("caller-key", parents=[shared],
+                       help="move a caller hash key kept in the database to a file (then set CALLER_HASH_KEY_FILE)")
+    p.add_argument("--move-to", required=True, help="the new key file (created with mode 600; must not exist)")
+    p.set_defaults(handler=move_caller_key)
 
 
 def init_db(args) -> int:
@@ -55,6 +61,19 @@ def import_cases(args) -> int:
         if show_progress:
             print(file=sys.stderr)
     print(_summary(result))
+    return 0
+
+
+def move_caller_key(args) -> int:
+    engine = engine_for(args)
+    try:
+        with engine.begin() as conn:
+            move_stored_key(conn, Path(args.move_to))
+            audit.record(conn, operator_name(), "caller_key_moved", {"file": str(args.move_to)})
+    except HashKeyMissing as exc:
+        raise CliError(str(exc)) from exc
+    print(f"密钥已移至 {args.move_to}，请设置 CALLER_HASH_KEY_FILE={args.move_to} "
+          f"(key moved: set CALLER_HASH_KEY_FILE={args.move_to})")
     return 0
 
 

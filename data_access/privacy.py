@@ -4,7 +4,8 @@ The hash key lives outside the database: CALLER_HASH_KEY (the environment) or CA
 the app's account can read). A key stored beside the hashes lets anyone with the database file try every number
 (10⁹ mobiles take minutes), so only the demo database may keep a random key of its own (app_settings); any other
 database without a configured key refuses imports and the app refuses to start. Changing the key breaks repeat
-detection across the change.
+detection across the change; a key an earlier version kept in the database is moved out with
+`python cli.py caller-key --move-to FILE`.
 
 The mask (one rule, `mask_phone`): a number of 11 digits or more shows its first and last digit only
 (`1*********8`), which leaves ≥ 10⁸ possible numbers even knowing that a mobile starts with 13–19; a shorter
@@ -78,6 +79,25 @@ def configured_key() -> bytes | None:
     return key
 
 
+def stored_key(conn: Connection) -> str | None:
+    return conn.execute(select(app_settings.c.value).where(app_settings.c.key == _KEY_NAME)).scalar()
+
+
+def move_stored_key(conn: Connection, path: Path) -> None:
+    """Write a key kept in the database (by an earlier version) to a new file readable by its owner only, and
+    remove it from the database; with CALLER_HASH_KEY_FILE pointing there, earlier callers still match."""
+    value = stored_key(conn)
+    if value is None:
+        raise HashKeyMissing("数据库中没有保存的来电号码哈希密钥 (no caller hash key is stored in the database)")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise HashKeyMissing(f"无法新建密钥文件 {path} (cannot create the key file: {exc.strerror})") from None
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")
+    conn.execute(app_settings.delete().where(app_settings.c.key == _KEY_NAME))
+
+
 def is_demo_database(conn: Connection) -> bool:
     """The demo district's database (data_access.demo.is_demo): its key may stay inside it."""
     return conn.execute(select(import_batches.c.id).where(import_batches.c.source == "demo").limit(1)).first() \
@@ -92,7 +112,7 @@ def hash_key(conn: Connection, demo: bool = False) -> bytes:
         return key
     if not (demo or is_demo_database(conn)):
         raise HashKeyMissing(KEY_MISSING)
-    value = conn.execute(select(app_settings.c.value).where(app_settings.c.key == _KEY_NAME)).scalar()
+    value = stored_key(conn)
     if value is None:
         value = secrets.token_hex(32)
         conn.execute(app_settings.insert().values(key=_KEY_NAME, value=value))

@@ -123,3 +123,18 @@ def test_migration_0016_re_masks_stored_phones(engine):
         raw = json.loads(conn.execute(select(rejected_rows.c.raw)).scalar())
     assert masks == {"M1": "1*********8", "M2": "*" * 11, "M3": "****"}
     assert raw == {"来电号码": "1*********8", "联系电话": "1*********8", "工单编号": "M9"}
+
+
+def test_a_key_kept_in_the_database_is_moved_to_a_file(sqlite_engine, tmp_path, capsys, monkeypatch, no_key):
+    with sqlite_engine.begin() as conn:
+        conn.execute(app_settings.insert().values(key="caller_hash_key", value="ab" * 32))
+    target = tmp_path / "caller.key"
+    assert main(["caller-key", "--move-to", str(target), "--db", str(sqlite_engine.url)]) == 0
+    assert target.read_text() == "ab" * 32 + "\n" and target.stat().st_mode & 0o777 == 0o600
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(select(app_settings.c.key)).all() == []
+    monkeypatch.setenv("CALLER_HASH_KEY_FILE", str(target))
+    with sqlite_engine.begin() as conn:
+        assert hash_key(conn) == ("ab" * 32).encode()      # earlier callers still match
+    assert main(["caller-key", "--move-to", str(target), "--db", str(sqlite_engine.url)]) == 2
+    assert "no caller hash key is stored" in capsys.readouterr().err
