@@ -29,7 +29,7 @@ def _plain_bools(frame: pd.DataFrame) -> pd.DataFrame:
 
 def xlsx_bytes(frame: pd.DataFrame, columns: list[str], sheet: str = "数据") -> bytes:
     """An Excel sheet: Chinese headers, values at full precision shown as "98.25%" / "96.41"."""
-    headers = export_headers(columns)
+    table, headers = _plain_bools(frame[columns]), export_headers(columns)
     wb = Workbook()
     ws = wb.active
     ws.title = sheet[:31]
@@ -37,7 +37,7 @@ def xlsx_bytes(frame: pd.DataFrame, columns: list[str], sheet: str = "数据") -
         set_cell(ws, 1, i, header).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(i)].width = max(10, 2 * len(header) + 2)
         number_format = NUMBER_FORMATS.get(entry(key).fmt)
-        for r, value in enumerate(_plain_bools(frame[[key]])[key], start=2):
+        for r, value in enumerate(table[key], start=2):
             cell = set_cell(ws, r, i, value)
             if number_format and not isinstance(cell.value, str):
                 cell.number_format = number_format
