@@ -146,6 +146,9 @@ def from_trusted_proxy(peer: str, headers, trusted: list | None, secret: str) ->
 
 
 def _header_name() -> str:
+    name = _clean(request_headers().get(header_name()))
+    if not name:
+        _refuse(LOGIN_NOTICE)
     try:
         trusted = _trusted_networks()
     except ValueError:
@@ -154,9 +157,6 @@ def _header_name() -> str:
     if not from_trusted_proxy(request_peer(), request_headers(), trusted, os.environ.get("AUTH_PROXY_SECRET", "")):
         log.warning("identity header refused: request not from the trusted login proxy")
         _refuse(UNTRUSTED_NOTICE)
-    name = _clean(request_headers().get(header_name()))
-    if not name:
-        _refuse(LOGIN_NOTICE)
     return name
 
 
