@@ -107,7 +107,7 @@ def _build(engine: Engine, url: str, cases_total: int, seed: int, log) -> dict:
         for table in ("stat_unit_day", "stat_unit_day_resp", "stat_unit_day_close", "batch_changes", "cases",
                       "score_adjustments", "meeting_items", "meetings", "rejected_rows", "import_batches", "units"):
             conn.execute(text(f"TRUNCATE {table} RESTART IDENTITY CASCADE"))
-        key = privacy.hash_key(conn)
+        key = privacy.hash_key(conn, demo=True)  # a demo-source build
         unit_ids = _add_units(conn)
         batch_id = conn.execute(import_batches.insert().values(
             file_name="城市规模基准数据", checksum=f"bench-city-{seed}-{cases_total}", source="demo",

@@ -1,7 +1,8 @@
 """What every command shares: the engine, user errors, and table / csv / json output."""
-import csv
+import getpass
 import json
 import math
+import os
 import sys
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -9,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import OperationalError
 
 from data_access.engine import make_engine
+from data_access.export_cells import csv_rows
 from data_access.migrate import is_current
 from metrics.periods import PeriodError
 from metrics.rules import RulesError
@@ -19,6 +21,16 @@ class CliError(Exception):
 
 
 USER_ERRORS = (CliError, PeriodError, RulesError, OperationalError, FileNotFoundError, UnicodeDecodeError)
+
+
+def operator_name() -> str:
+    """Who runs the command, for the audit log and the batch: never empty, even with $USER unset (cron, a
+    container)."""
+    try:
+        name = os.environ.get("USER") or getpass.getuser()
+    except (OSError, KeyError):  # no LOGNAME/USER and no passwd entry for the uid
+        name = ""
+    return "cli:" + (name.strip() or "unknown")
 
 
 def one_line(exc: Exception) -> str:
@@ -68,9 +80,7 @@ def emit(rows, columns: list[str], fmt: str, out=None) -> None:
         json.dump(recs, out, ensure_ascii=False, indent=1)
         out.write("\n")
     elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in r.items()} for r in recs)
+        csv_rows(out, columns, ([r[c] for c in columns] for r in recs), lineterminator="\n")
     else:
         out.write(table_text(recs, columns))
 

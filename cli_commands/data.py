@@ -1,15 +1,16 @@
 """Data commands: init-db, import (one file as one batch) and rejects (the rows an import refused)."""
-import os
 import sys
 from pathlib import Path
 
-from cli_commands.common import CliError, emit, engine_for
+from cli_commands.common import CliError, emit, engine_for, operator_name
+from data_access import audit
 from data_access.batches import get_batch
 from data_access.case_fields import ImportRefused
 from data_access.coords import CRS_NAMES
 from data_access.engine import make_engine, resolve_url
 from data_access.importer import ImportResult, import_file
 from data_access.migrate import upgrade
+from data_access.privacy import HashKeyMissing, move_stored_key
 from data_access.rejects import latest_import_batch, list_rejects, rejects_csv
 from data_access.saved_mappings import resolve_mapping
 
@@ -29,6 +30,11 @@ def register(sub, shared) -> None:
     p.add_argument("--batch", type=int, help="batch id (default: the latest import)")
     p.add_argument("--out", help="write the rows as CSV with the original columns, to correct and import again")
     p.set_defaults(handler=show_rejects)
+
+    p = sub.add_parser("caller-key", parents=[shared],
+                       help="move a caller hash key kept in the database to a file (then set CALLER_HASH_KEY_FILE)")
+    p.add_argument("--move-to", required=True, help="the new key file (created with mode 600; must not exist)")
+    p.set_defaults(handler=move_caller_key)
 
 
 def init_db(args) -> int:
@@ -52,13 +58,26 @@ def import_cases(args) -> int:
         with engine.connect() as conn:
             mapping = resolve_mapping(conn, args.mapping)
         result = import_file(engine, args.file, mapping=mapping, crs=args.crs,
-                             user=os.environ.get("USER", ""), progress=_progress if show_progress else None)
+                             user=operator_name(), progress=_progress if show_progress else None)
     except ImportRefused as exc:
         raise CliError(str(exc)) from exc
     finally:
         if show_progress:
             print(file=sys.stderr)
     print(_summary(result))
+    return 0
+
+
+def move_caller_key(args) -> int:
+    engine = engine_for(args)
+    try:
+        with engine.begin() as conn:
+            move_stored_key(conn, Path(args.move_to))
+            audit.record(conn, operator_name(), "caller_key_moved", {"file": str(args.move_to)})
+    except HashKeyMissing as exc:
+        raise CliError(str(exc)) from exc
+    print(f"密钥已移至 {args.move_to}，请设置 CALLER_HASH_KEY_FILE={args.move_to} "
+          f"(key moved: set CALLER_HASH_KEY_FILE={args.move_to})")
     return 0
 
 
@@ -94,6 +113,8 @@ def show_rejects(args) -> int:
         rows = list_rejects(conn, batch)
     if args.out:
         Path(args.out).write_bytes(rejects_csv(rows))
+        with engine.begin() as conn:  # an export of raw rows, audited as the web's download is
+            audit.record(conn, operator_name(), "export", {"file": Path(args.out).name, "batch": batch}, len(rows))
         print(f"批次 {batch} 的 {len(rows)} 行拒收行已写入 {args.out} "
               f"(batch {batch}: {len(rows)} rejected rows written to {args.out})")
         return 0

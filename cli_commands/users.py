@@ -4,10 +4,9 @@ Passwords are never taken as arguments (they would land in the shell history): `
 or reads one line from standard input when it is not a terminal (for scripts). Every change is audited.
 """
 import getpass
-import os
 import sys
 
-from cli_commands.common import CliError, add_format, emit, engine_for
+from cli_commands.common import CliError, add_format, emit, engine_for, operator_name
 from data_access import audit
 from data_access.users import ROLES, UserError, add_user, list_users, reset_password, set_active
 
@@ -48,10 +47,6 @@ def register(sub, shared) -> None:
     au.set_defaults(handler=show_audit)
 
 
-def _operator() -> str:
-    return "cli:" + (os.environ.get("USER") or getpass.getuser())
-
-
 def _password() -> str:
     if sys.stdin.isatty():
         first, second = getpass.getpass("密码 (password): "), getpass.getpass("再输一次 (again): ")
@@ -66,7 +61,7 @@ def _run(args, change, action: str, detail: dict) -> int:
     try:
         with engine.begin() as conn:
             change(conn)
-            audit.record(conn, _operator(), action, detail)
+            audit.record(conn, operator_name(), action, detail)
     except UserError as exc:
         raise CliError(str(exc)) from exc
     finally:

@@ -5,6 +5,7 @@ wrong in Chinese and English; the row parser adds the column's name and the text
 """
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -149,6 +150,26 @@ def parse_tags(text: str) -> str | None:
     return _TAGS_TEXT(f";{';'.join(tags)};") if tags else None
 
 
+def normalise_case_no(text: str) -> str:
+    """The one rule for case numbers (README, DATA_FORMAT): NFKC (full-width digits and letters become ASCII), then
+    every whitespace and invisible character (Unicode format characters, Cf: zero-width space and joiners, BOM,
+    soft hyphen, word joiner …) removed, so `Ｈ１２３`, `H 123` and `H1\u200b23` are one case."""
+    if text.isascii() and text.isprintable() and " " not in text:
+        return text  # the usual case, unchanged by the rule
+    return "".join(c for c in unicodedata.normalize("NFKC", text)
+                   if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
+_CASE_NO_TEXT = _column_text(cases, "case_no")
+
+
+def _case_no(text: str) -> str:
+    case_no = normalise_case_no(text)
+    if not case_no:
+        raise FieldError("只有空白或不可见字符", "only blank or invisible characters")
+    return _CASE_NO_TEXT(case_no)
+
+
 def _as_is(text: str) -> str:
     return text
 
@@ -156,7 +177,7 @@ def _as_is(text: str) -> str:
 MARIADB_TEXT_BYTES = 65535
 
 FIELDS = (
-    Field("case_no", "工单编号", _column_text(cases, "case_no"), required=True),
+    Field("case_no", "工单编号", _case_no, required=True),
     Field("received_at", "受理时间", parse_datetime, required=True),
     Field("unit", "承办单位", _column_text(units, "name"), required=True),
     Field("unit_type", "单位类型", choice(*UNIT_TYPES)),

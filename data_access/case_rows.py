@@ -7,7 +7,7 @@ from operator import itemgetter
 
 from data_access.case_fields import FIELD_BY_KEY, FIELDS, FieldError, ImportRefused, parse_datetime
 from data_access.column_mappings import Mapping
-from data_access.coords import to_wgs84
+from data_access.coords import OutOfRange, to_wgs84
 from data_access.privacy import caller_key, mask_phone
 
 REQUIRED = tuple(f.key for f in FIELDS if f.required)
@@ -86,7 +86,10 @@ class RowParser:
         reasons += self._cross_checks(values, failed)
         if reasons:
             return None, reasons
-        return self._clean(values), []
+        try:
+            return self._clean(values), []
+        except OutOfRange as exc:
+            return None, [f"{self.labels['lon']}/{self.labels['lat']}: {exc}"]
 
     @staticmethod
     def _split_category(values: dict) -> None:

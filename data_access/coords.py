@@ -15,14 +15,29 @@ _TOLERANCE = 1e-9                  # degrees
 _MAX_ROUNDS = 20
 
 
+class OutOfRange(ValueError):
+    """A converted point outside the valid degrees (the input was checked, but BD-09's offset can push it out)."""
+
+    def __init__(self, lon: float, lat: float):
+        super().__init__(f"换算后的坐标 ({lon:.6f}, {lat:.6f}) 超出经度 ±180、纬度 ±90 的范围 "
+                         f"(the converted point ({lon:.6f}, {lat:.6f}) is outside ±180 / ±90 degrees)")
+
+
 def to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """WGS-84 degrees of a point given in `crs`; raises OutOfRange when the result is not valid degrees."""
     if crs == "wgs84":
         return lon, lat
     if crs == "gcj02":
-        return gcj02_to_wgs84(lon, lat)
+        return _checked(*gcj02_to_wgs84(lon, lat))
     if crs == "bd09":
-        return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+        return _checked(*gcj02_to_wgs84(*bd09_to_gcj02(lon, lat)))
     raise ValueError(f"未知坐标系 {crs!r}，应为 {' / '.join(CRS_NAMES)} (unknown coordinate system {crs!r})")
+
+
+def _checked(lon: float, lat: float) -> tuple[float, float]:
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise OutOfRange(lon, lat)
+    return lon, lat
 
 
 def _out_of_china(lon: float, lat: float) -> bool:

@@ -31,8 +31,7 @@ class DemoRefused(ValueError):
 
 def is_demo(engine: Engine) -> bool:
     with engine.connect() as conn:
-        return conn.execute(select(import_batches.c.id).where(import_batches.c.source == "demo").limit(1)).first() \
-            is not None
+        return privacy.is_demo_database(conn)
 
 
 def demo_months(end: str | date | None, months: int, today: date) -> tuple[list[date], date]:
@@ -74,7 +73,7 @@ def seed_demo(engine: Engine, months: int = 13, end: str | date | None = None, s
         _refuse_real_cases(conn)
         replaced = _clear_demo(conn)
         unit_ids = _ensure_units(conn)
-        key = privacy.hash_key(conn)
+        key = privacy.hash_key(conn, demo=True)
     rng = random.Random(seed)
     world = build_world(rng, month_starts, last_day, scale)
     maker = CaseMaker(rng, world, unit_ids, lambda phone: (privacy.caller_key(phone, key), privacy.mask_phone(phone)),

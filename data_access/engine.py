@@ -44,6 +44,8 @@ def make_engine(url: str | None = None, query_timeout: float | None = None, **kw
 
 
 def _create(url: str, **kwargs) -> Engine:
+    # A failing statement's message must not carry its parameters: an import's would print case text to the log.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

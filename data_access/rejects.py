@@ -3,14 +3,14 @@
 The CSV has the original file's headers, so once corrected it imports again with the same column mapping; the
 two leading note columns (原行号, 拒收原因) are not fields and are ignored on import.
 """
-import csv
-import io
 import json
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from data_access.case_fields import MARIADB_TEXT_BYTES, ImportRefused
+from data_access.export_cells import csv_bytes
+from data_access.privacy import mask_row
 from data_access.schema import import_batches, rejected_rows
 
 ROW_HEADER = "原行号"
@@ -18,10 +18,10 @@ REASON_HEADER = "拒收原因"
 
 
 def store_rejects(conn: Connection, batch_id: int, rejects: list[tuple[int, str, dict]]) -> None:
-    """rejects: (row number, reason, raw values header -> text)."""
+    """rejects: (row number, reason, raw values header -> text); every phone-like value is masked first."""
     if rejects:
         conn.execute(rejected_rows.insert(), [
-            {"batch_id": batch_id, "row_number": n, "reason": reason, "raw": _raw_text(n, raw)}
+            {"batch_id": batch_id, "row_number": n, "reason": reason, "raw": _raw_text(n, mask_row(raw))}
             for n, reason, raw in rejects])
 
 
@@ -50,8 +50,5 @@ def rejects_csv(rows: list[dict]) -> bytes:
     """Rows from list_rejects as CSV: 原行号, 拒收原因, then the file's own columns; UTF-8 with a BOM so that
     Excel shows the Chinese correctly."""
     headers = list(dict.fromkeys(h for r in rows for h in r["raw"]))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([ROW_HEADER, REASON_HEADER, *headers])
-    writer.writerows([r["row_number"], r["reason"], *(r["raw"].get(h, "") for h in headers)] for r in rows)
-    return out.getvalue().encode("utf-8-sig")
+    return csv_bytes([ROW_HEADER, REASON_HEADER, *headers],
+                     ([r["row_number"], r["reason"], *(r["raw"].get(h, "") for h in headers)] for r in rows))

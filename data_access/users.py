@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from data_access.schema import units, users
 
@@ -19,6 +19,8 @@ ROLE_TEXT = {"leader": "领导", "staff": "中心工作人员", "unit": "承办�
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD = 10
+REFUSED = (f"用户名或密码错误；连续输错 {MAX_FAILURES} 次后账号将锁定 {LOCK_MINUTES} 分钟 "
+           f"(wrong user name or password; {MAX_FAILURES} failures lock an account for {LOCK_MINUTES} minutes)")
 _hasher = PasswordHasher()
 # Verified against when the name is unknown, so that a wrong name costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("unknown-user")
@@ -113,27 +115,44 @@ def list_users(conn: Connection) -> list[dict]:
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def check_password(conn: Connection, name: str, password: str, now: datetime | None = None) -> tuple[Account | None, str]:
-    """(account, "") when the name and password are right; else (None, a Chinese reason). Counts failures and
-    locks the account for LOCK_MINUTES after MAX_FAILURES in a row; a locked account refuses even the right
-    password until the time is up. The reason never tells a wrong name from a wrong password."""
+def check_password(engine: Engine, name: str, password: str, now: datetime | None = None) -> tuple[Account | None, str]:
+    """(account, "") when the name and password are right; else (None, REFUSED). At most MAX_FAILURES passwords
+    are checked per account and lock window: after that many failures in a row the account is locked for
+    LOCK_MINUTES, and a locked account refuses even the right password until the time is up. One answer for a
+    wrong name, a wrong password and a lock, each after one password hash, so nothing tells whether a name exists.
+
+    Race-free on every backend: an attempt first claims one of the window's checks in a single UPDATE that tests
+    the lock and the count and raises the count, committed before the (slow) hash is checked; only then is the
+    outcome written. Parallel attempts cannot lose a count (a read-check-write let 75 checks through one window),
+    and no row or database lock is held while a hash is computed."""
     now = now or _now()
-    row = conn.execute(select(users).where(users.c.name == name)).first()
-    if row is None or row.password_hash is None or not row.active:
+    with engine.begin() as conn:
+        row = _claim_check(conn, name, now)
+    if row is None:
         _verify(_DUMMY_HASH, password)
-        return None, "用户名或密码错误 (wrong user name or password)"
-    if row.locked_until is not None and row.locked_until > now:
-        return None, f"连续输错密码次数过多，账号已锁定至 {row.locked_until:%H:%M} (account locked)"
-    if not _verify(row.password_hash, password):
-        failures = (0 if row.locked_until is not None else row.failed_logins) + 1
-        locked = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-        conn.execute(update(users).where(users.c.id == row.id).values(failed_logins=failures, locked_until=locked))
-        if locked:
-            return None, f"连续 {MAX_FAILURES} 次输错密码，账号锁定 {LOCK_MINUTES} 分钟 (account locked)"
-        return None, "用户名或密码错误 (wrong user name or password)"
-    conn.execute(update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=None,
-                                                                   last_login_at=now))
-    return _account(row), ""
+        return None, REFUSED
+    right = _verify(row.password_hash, password)
+    with engine.begin() as conn:
+        if right:
+            conn.execute(update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=None,
+                                                                           last_login_at=now))
+        elif row.failed_logins >= MAX_FAILURES:
+            conn.execute(update(users).where(users.c.id == row.id)
+                         .values(locked_until=now + timedelta(minutes=LOCK_MINUTES)))
+    return (_account(row), "") if right else (None, REFUSED)
+
+
+def _claim_check(conn: Connection, name: str, now: datetime):
+    """The user's row with its raised count when one more check is allowed; None when the name is unknown,
+    disabled, without a password, or locked. Both statements write first (SQLite: the write lock is taken before
+    anything is read, so no stale snapshot can fail to upgrade)."""
+    usable = (users.c.name == name, users.c.active.is_(True), users.c.password_hash.is_not(None))
+    # A lock that has run out starts a new window.
+    conn.execute(update(users).where(*usable, users.c.locked_until <= now).values(failed_logins=0, locked_until=None))
+    claimed = conn.execute(update(users).where(*usable, users.c.locked_until.is_(None),
+                                               users.c.failed_logins < MAX_FAILURES)
+                           .values(failed_logins=users.c.failed_logins + 1)).rowcount == 1
+    return conn.execute(select(users).where(users.c.name == name)).first() if claimed else None
 
 
 def _verify(password_hash: str, password: str) -> bool:

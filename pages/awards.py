@@ -10,14 +10,15 @@ from ui import cache, filters
 from ui.auth import current_user
 from ui.export import download_buttons
 from ui.panel import guarded
+from ui.plain import plain
 
 HISTORY_PERIODS = 12
 EXPORT_COLUMNS = ["group", "award", "unit_name", "rank", "adjusted_score", "rank_gain"]
 
 
 def award_line(row) -> str:
-    """One winner on the printable list: name, score and rank (and the places gained for 进步奖)."""
-    text = (f"{row['unit_name']}（{label('adjusted_score')} {format_value('adjusted_score', row['adjusted_score'])}，"
+    """One winner on the printable list (markdown): name, score and rank (and the places gained for 进步奖)."""
+    text = (f"{plain(row['unit_name'])}（{label('adjusted_score')} {format_value('adjusted_score', row['adjusted_score'])}，"
             f"第 {row['rank']} 名")
     if row["award"] == PROGRESS:
         text += f"，名次提升 {row['rank_gain']} 位"
@@ -75,5 +76,5 @@ with guarded("红旗历史"):
         st.dataframe(holders.rename_axis(index=label("period_label"), columns=None), placeholder="—")
         current = history[(history["period"] == f.period.key) & (history["streak"] > 1)]
         if not current.empty:
-            st.success("连续获旗：" + "；".join(f"{n} 连续 {s} 期" for n, s in
+            st.success("连续获旗：" + "；".join(f"{plain(n)} 连续 {s} 期" for n, s in
                                              zip(current["unit_name"], current["streak"])))

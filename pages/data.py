@@ -14,8 +14,8 @@ from data_access.unit_directory import UnitError
 from ui import cache, data_admin, mapping_editor
 from ui import format as fmt
 from ui.auth import current_user
-from ui.plain import plain as fmt_plain
 from ui.panel import guarded
+from ui.plain import plain
 
 BATCH_TEXTS = {"id": "批次", "file_name": "文件名", "source": "来源", "imported_by": "导入人", "started_at": "导入时间",
                "status": "状态", "n_rows": "行数", "n_new": "新增", "n_updated": "更新", "n_unchanged": "未变",
@@ -38,7 +38,7 @@ def directory_change(change, message) -> None:
     try:
         result = change()
     except (UnitError, ImportRefused) as exc:
-        st.error(fmt_plain(str(exc)))
+        st.error(plain(str(exc)))
     else:
         done(message(result))
 
@@ -71,10 +71,10 @@ with imports:
             st.session_state["imp_message"] = data_admin.import_message(result)
         except ImportRefused as exc:
             st.session_state["imp_message"] = None
-            st.error("文件无法导入，未做任何改动：" + fmt_plain(str(exc)))
+            st.error(f"文件无法导入，未做任何改动：{plain(str(exc))}")
         bar.empty()
     if st.session_state.get("imp_message"):
-        st.success(fmt_plain(st.session_state["imp_message"]))   # holds unit names and headers from the file
+        st.success(plain(st.session_state["imp_message"]))   # holds unit names and headers from the file
 
 # --- batch history, rejected rows of a batch, undo ---
 with batches, guarded("导入批次"):
@@ -86,7 +86,7 @@ with batches, guarded("导入批次"):
     if event.selection.rows:
         batch = history.iloc[event.selection.rows[0]]
         batch_id = int(batch["id"])
-        st.subheader(f"批次 {batch_id}：{batch['file_name']}")
+        st.subheader(f"批次 {batch_id}：{plain(batch['file_name'])}")
         if batch["n_rejected"]:
             rejects = data_admin.rejects_table(batch_id)
             st.markdown(f"**拒收行**（共 {batch['n_rejected']} 行，以下最多显示 {data_admin.REJECTS_SHOWN} 行）")
@@ -101,7 +101,7 @@ with batches, guarded("导入批次"):
                 try:
                     n = data_admin.undo(batch_id, user.name)
                 except UndoRefused as exc:
-                    st.error(f"无法撤销：{exc}")
+                    st.error(f"无法撤销：{plain(str(exc))}")
                 else:
                     done(f"批次 {batch_id} 已撤销，恢复了 {n} 件工单。")
 
@@ -120,14 +120,14 @@ with adjustments, guarded("加减分"):
             try:
                 add_adjustment(cache.engine(), unit_id, period_key, points, reason, user.name)
             except (AdjustmentError, PeriodError) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 cache.clear()
-                done(f"已为{unit_names[unit_id]}记录 {points:+.2f} 分（{period_key}）。")
+                done(f"已为{plain(unit_names[unit_id])}记录 {points:+.2f} 分（{period_key}）。")
     try:
         period = parse_period(period_key)
     except PeriodError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
     else:
         listed = cache.list_adjustments(period.key)
         st.markdown(f"**{period.label} 的加减分**")
@@ -156,8 +156,8 @@ with units, guarded("单位与人口"):
         new_name = st.text_input("新名称", key="rename_name")
         if st.form_submit_button("改名"):
             directory_change(lambda: data_admin.rename(renamed, new_name, user.name),
-                             lambda old: f"已将「{fmt_plain(old)}」改名为「{fmt_plain(new_name.strip())}」；"
-                                         f"文件中仍写「{fmt_plain(old)}」的工单会归入此单位。")
+                             lambda old: f"已将「{plain(old)}」改名为「{plain(new_name.strip())}」；"
+                                         f"文件中仍写「{plain(old)}」的工单会归入此单位。")
     with merge_col.form("merge_form"):
         st.markdown("**合并两个单位**（工单、加减分、议程事项随之移入）")
         source = st.selectbox("并入的单位（合并后删除）", list(unit_names), format_func=unit_names.get,
@@ -169,7 +169,7 @@ with units, guarded("单位与人口"):
                 st.error("请先勾选确认。")
             else:
                 directory_change(lambda: data_admin.merge(source, target, user.name),
-                                 lambda m: f"已将「{fmt_plain(m['source'])}」并入「{fmt_plain(m['target'])}」，"
+                                 lambda m: f"已将「{plain(m['source'])}」并入「{plain(m['target'])}」，"
                                            f"移入工单 {m['cases']} 件。")
     left, right = st.columns(2)
     units_upload = left.file_uploader("导入单位目录 CSV（code,name,unit_type,street,population）", type=["csv"],
@@ -190,6 +190,6 @@ with units, guarded("单位与人口"):
             try:
                 data_admin.new_unit(name, unit_type, code, population, user.name)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
-                done(f"已新增单位：{name.strip()}")
+                done(f"已新增单位：{plain(name.strip())}")

@@ -12,6 +12,7 @@ from ui.agenda import add_to_agenda_button
 from ui.auth import current_user
 from ui.cases import PAGE_SIZE, current_page, show_page
 from ui.panel import guarded
+from ui.plain import plain
 
 WATCH_COLUMNS = ["group", "unit_name", "rank", "adjusted_score", "lagging_periods", "watchlist"]
 LOST_COLUMNS = ["case_no", "cost", "on_time", "solved", "satisfaction", "cat_l1", "cat_l2", "community",
@@ -58,7 +59,7 @@ else:
 unit_name = names.get(unit, "")
 
 # --- score, 差几件 to a target (default: the lowest red-flag score of the group); onto the agenda ---
-st.header(f"{unit_name} · 失分分析")
+st.header(f"{plain(unit_name)} · 失分分析")
 watched = lagging[lagging["unit_id"] == unit]
 add_to_agenda_button("unit", unit, unit_name, key=f"lag_agenda_{unit}", owner_unit_id=unit,
                      reason=f"连续后进 {watched['lagging_periods'].iloc[0]} 期" if len(watched) else "后进会诊")

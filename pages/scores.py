@@ -9,6 +9,7 @@ from ui.auth import current_user
 from ui.cases import show_cases
 from ui.export import download_buttons
 from ui.panel import guarded
+from ui.plain import plain
 
 RANKED_COLUMNS = ["rank", "unit_name", "volume", "assessed", "response_rate", "resolution_rate",
                   "satisfaction_rate", "raw_score", "adjustment", "adjusted_score", "tier", "prev_score",
@@ -50,7 +51,7 @@ with guarded("成绩表"):
                          selection_mode="single-row", key=f"scores_{group}")
         if event.selection.rows:
             unit = members.iloc[event.selection.rows[0]]
-            st.markdown(f"**{unit['unit_name']}** · {f.period.label} 参评工单 {unit['assessed']} 件")
+            st.markdown(f"**{plain(unit['unit_name'])}** · {f.period.label} 参评工单 {unit['assessed']} 件")
             show_cases(filters.case_filter(f, unit_id=int(unit["unit_id"]), excluded=False), key=f"cases_{group}")
 
     # --- units not ranked, with the reason ---

@@ -1,5 +1,6 @@
 """The briefing's tables as an Excel workbook (openpyxl): one sheet each, Chinese headers from the registry, values
-at full precision with number formats ("98.25%", "96.41"), so that staff can sort and recompute."""
+at full precision with number formats ("98.25%", "96.41"), so that staff can sort and recompute. Every cell is
+written by data_access.export_cells (no imported text becomes a formula)."""
 import io
 from datetime import date
 
@@ -7,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from data_access.export_cells import set_cell
 from metrics.registry import BOOL_TEXT, entry, export_headers, is_missing
 from reports.briefing_data import Briefing, Table
 
@@ -36,13 +38,13 @@ def _number_format(key: str, value) -> str | None:
 def _write_table(ws, table: Table, first_row: int) -> None:
     headers = export_headers(table.columns)
     for col, header in enumerate(headers, start=1):
-        cell = ws.cell(first_row, col, header)
+        cell = set_cell(ws, first_row, col, header)
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for r, row in enumerate(table.frame.to_dict("records"), start=first_row + 1):
         for col, key in enumerate(table.columns, start=1):
             value = _value(row[key])
-            cell = ws.cell(r, col, value)
+            cell = set_cell(ws, r, col, value)
             shown_as = row[table.row_key] if table.row_key and key in ("current", "previous") else key
             number_format = _number_format(shown_as, value) if value is not None else None
             if number_format and not isinstance(value, str):
@@ -56,10 +58,10 @@ def _write_table(ws, table: Table, first_row: int) -> None:
 
 def _overview(ws, b: Briefing) -> None:
     """The title, scope and summary above the key figures, so the first sheet reads like the first page."""
-    ws.cell(1, 1, b.title).font = Font(bold=True, size=14)
+    set_cell(ws, 1, 1, b.title).font = Font(bold=True, size=14)
     lines = [b.subtitle, b.scope, *b.sentences]
     for r, text in enumerate(lines, start=2):
-        ws.cell(r, 1, text)
+        set_cell(ws, r, 1, text)
     _write_table(ws, b.tables["key_figures"], len(lines) + 3)
 
 

@@ -1,7 +1,13 @@
 """Shared fixtures. `engine` runs a test on SQLite, PostgreSQL and MariaDB; `sqlite_engine` on SQLite only."""
+import os
+
 import pytest
 
 from tests.dbs import BACKENDS, drop_server_database, empty_all_tables, migrated_engine, server_database
+
+# A deployment keeps the caller hash key outside the database (data_access.privacy); tests that need it missing
+# remove it with monkeypatch.
+os.environ.setdefault("CALLER_HASH_KEY", "test-caller-hash-key-outside-the-db")
 
 
 @pytest.fixture(scope="session")

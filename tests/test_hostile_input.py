@@ -50,6 +50,7 @@ def run(monkeypatch, url, page, mode="", headers=None, **params) -> AppTest:
     monkeypatch.setenv("AUTH_MODE", mode)
     monkeypatch.delenv("SCORING_RULES", raising=False)
     monkeypatch.setattr("ui.auth.request_headers", lambda: headers or {})
+    monkeypatch.setattr("ui.auth.request_peer", lambda: "127.0.0.1")  # as from the login proxy on the loopback
     at = AppTest.from_file(app_fixture.APP, default_timeout=60)
     at.query_params.update(params)
     if page:

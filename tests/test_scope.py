@@ -69,6 +69,7 @@ def as_user(monkeypatch, url, name, page=None, **params) -> AppTest:
     monkeypatch.setenv("AUTH_MODE", "header")
     monkeypatch.delenv("SCORING_RULES", raising=False)
     monkeypatch.setattr("ui.auth.request_headers", lambda: {"X-Remote-User": name})
+    monkeypatch.setattr("ui.auth.request_peer", lambda: "127.0.0.1")  # the login proxy on the loopback
     at = AppTest.from_file(app_fixture.APP, default_timeout=60)
     at.query_params.update(params)
     if page:

@@ -7,12 +7,15 @@ A name that is not there, or disabled, sees nothing.
 - unset or `none`: only on the demo database — a demo user (role staff) under a visible banner; any other database
   shows a login notice and no data.
 - `header`: a trusted header (AUTH_HEADER, default X-Remote-User) set by the intranet's login proxy. The proxy
-  must strip any copy the browser sends and Streamlit must listen on 127.0.0.1 only (README: nginx). The header
-  is read in this mode only.
+  must replace any copy the browser sends, and the header counts only on a request from a trusted proxy address
+  (AUTH_TRUSTED_PROXIES, default the loopback) carrying the shared secret when one is set (AUTH_PROXY_SECRET);
+  Streamlit listens on 127.0.0.1 (.streamlit/config.toml; README: nginx). The header is read in this mode only.
 - `oidc`: Streamlit's st.login with the OIDC provider in .streamlit/secrets.toml ([auth]); the user's e-mail
   (AUTH_OIDC_CLAIM, default email) is the name.
 - `local`: the app's own accounts — a login form; argon2 password hashes; locked after repeated failures.
 """
+import hmac
+import ipaddress
 import logging
 import os
 from dataclasses import dataclass
@@ -30,6 +33,8 @@ DEMO_USER_NAME = "演示用户"
 MODES = ("header", "oidc", "local")
 LOCAL_KEY = "_auth_local_user"  # session state: the local account signed in (never bound to a widget or the URL)
 MAX_NAME = 128
+UNTRUSTED_NOTICE = ("请求未经过单位的登录代理，无法确认身份，已拒绝。请通过单位内网门户访问本系统。"
+                    "(Refused: the request did not come through the trusted login proxy.)")
 LOGIN_NOTICE = ("请先登录：本系统只对已登录的用户显示数据。请通过单位内网门户登录后再访问，"
                 "或请管理员配置登录方式（AUTH_MODE）。(Please sign in to see the data.)")
 
@@ -106,10 +111,52 @@ def request_headers():
     return st.context.headers
 
 
+def request_peer() -> str:
+    """The address the request came from: Streamlit's ip_address (the TCP peer; uvicorn replaces it with
+    X-Forwarded-For only when that peer is itself 127.0.0.1), None for loopback; anything else (no runtime) is no
+    address at all."""
+    peer = st.context.ip_address
+    return "127.0.0.1" if peer is None else peer if isinstance(peer, str) else ""
+
+
+def _trusted_networks() -> list | None:
+    """AUTH_TRUSTED_PROXIES: addresses or networks, comma-separated (default the loopback); "*" = any peer."""
+    text = os.environ.get("AUTH_TRUSTED_PROXIES", "127.0.0.1,::1").strip()
+    if text == "*":
+        return None
+    return [ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()]
+
+
+def from_trusted_proxy(peer: str, headers, trusted: list | None, secret: str) -> bool:
+    """Whether a request may name its user by header: it comes from a trusted proxy address (`trusted` None: any)
+    and, when a shared secret is configured, carries it in AUTH_PROXY_SECRET_HEADER (compared in constant time).
+    "*" without a secret trusts no one: the identity header alone proves nothing."""
+    if trusted is None and not secret:
+        return False
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    if trusted is not None and not any(address in network for network in trusted):
+        return False
+    if secret:
+        sent = headers.get(os.environ.get("AUTH_PROXY_SECRET_HEADER", "X-Proxy-Secret")) or ""
+        return hmac.compare_digest(sent.encode(), secret.encode())
+    return True
+
+
 def _header_name() -> str:
     name = _clean(request_headers().get(header_name()))
     if not name:
         _refuse(LOGIN_NOTICE)
+    try:
+        trusted = _trusted_networks()
+    except ValueError:
+        _refuse("登录配置无效：AUTH_TRUSTED_PROXIES 应为逗号分隔的 IP 地址或网段。请联系管理员。"
+                "(invalid AUTH_TRUSTED_PROXIES)")
+    if not from_trusted_proxy(request_peer(), request_headers(), trusted, os.environ.get("AUTH_PROXY_SECRET", "")):
+        log.warning("identity header refused: request not from the trusted login proxy")
+        _refuse(UNTRUSTED_NOTICE)
     return name
 
 
@@ -162,10 +209,10 @@ def _login_form() -> None:
 
 
 def _check(name: str, password: str):
-    """Verify the password (with the lockout) and write the attempt to the audit log, in one transaction."""
+    """Verify the password (with the lockout, data_access.users) and write the attempt to the audit log."""
     try:
+        account, reason = users.check_password(cache.engine(), name, password)
         with cache.engine().begin() as conn:
-            account, reason = users.check_password(conn, name, password)
             audit.record(conn, name[:64], "login" if account else "login_failed", {"mode": "local"})
         return account, reason
     except SQLAlchemyError:

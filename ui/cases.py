@@ -35,7 +35,7 @@ def drill_button(label_text: str, case_filter: CaseFilter, key: str, title: str 
 
 @st.dialog("工单明细", width="large")
 def _cases_dialog(case_filter: CaseFilter, key: str, title: str) -> None:
-    st.markdown(f"**{title}**")
+    st.markdown(f"**{plain(title)}**")
     show_cases(case_filter, f"{key}_dlg")
 
 
@@ -118,9 +118,9 @@ def show_case(case_no: str, user: User) -> None:
     with guarded("工单详情"):
         case = case_detail(cache.engine(), case_no, unit_ids=scope_of(user))
         if case is None:
-            st.info(f"找不到工单 {case_no}，或无权查看。")
+            st.info(f"找不到工单 {plain(case_no)}，或无权查看。")
             return
-        st.subheader(f"工单 {case_no}")
+        st.subheader(f"工单 {plain(case_no)}")
         facts, steps = st.columns(2)
         facts.markdown("\n".join(f"- **{label(k)}**：{plain(case.get(k) or '—')}" for k in DETAIL_FIELDS))
         steps.dataframe(timeline(case), hide_index=True)
@@ -143,5 +143,5 @@ def callback_summary(case: dict) -> str:
              f"{label('satisfaction')}：{case.get('satisfaction') or '未评价'}",
              f"派单次数：{case.get('dispatch_count') or 1}"]
     if case.get("excluded"):
-        parts.append(f"{label('excluded')}：{case.get('exclusion_reason') or '是'}")
+        parts.append(f"{label('excluded')}：{plain(case.get('exclusion_reason') or '是')}")
     return "**回访结果** · " + " · ".join(parts)

@@ -18,6 +18,7 @@ from data_access.rejects import list_rejects, rejects_csv
 from data_access.unit_directory import import_units_csv, merge_units, rename_unit, units_csv
 from data_access.units import add_unit, set_population
 from ui import cache
+from ui.plain import plain
 
 CRS_LABELS = {"wgs84": "WGS-84（GPS、天地图）", "gcj02": "GCJ-02（高德、腾讯）", "bd09": "BD-09（百度）"}
 REJECTS_SHOWN = 200
@@ -56,14 +57,15 @@ def save_mapping(name: str, toml_text: str, user: str) -> None:
 
 
 def import_message(result: ImportResult) -> str:
+    """The summary shown after an import (markdown: the file's own names escaped)."""
     if result.duplicate_of is not None:
-        return f"文件「{result.file_name}」已由批次 {result.duplicate_of} 按同样方式导入过，本次未做任何改动。"
+        return f"文件「{plain(result.file_name)}」已由批次 {result.duplicate_of} 按同样方式导入过，本次未做任何改动。"
     text = (f"批次 {result.batch_id}：共 {result.rows} 行，新增 {result.new} 件，更新 {result.updated} 件，"
             f"未变 {result.unchanged} 件，拒收 {result.rejected} 行。")
     if result.new_units:
-        text += f" 新建单位：{'、'.join(result.new_units)}。"
+        text += f" 新建单位：{'、'.join(map(plain, result.new_units))}。"
     if result.ignored_columns:
-        text += f" 未使用的列：{'、'.join(result.ignored_columns)}。"
+        text += f" 未使用的列：{'、'.join(map(plain, result.ignored_columns))}。"
     return text
 
 

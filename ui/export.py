@@ -1,4 +1,5 @@
 """Download buttons for a table: .xlsx and .csv with the registry's Chinese headers; every export is audited.
+Cells are written by data_access.export_cells, so no imported text becomes a live formula.
 
 The file is built only when the button is clicked (a deferred download), and that is when the audit entry is
 written, with who, what and how many rows.
@@ -8,9 +9,12 @@ from functools import partial
 
 import pandas as pd
 import streamlit as st
+from openpyxl import Workbook
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from data_access import audit
+from data_access import audit, export_cells
+from data_access.export_cells import set_cell
 from metrics.registry import BOOL_TEXT, entry, export_headers
 from ui import cache
 
@@ -25,27 +29,29 @@ def _plain_bools(frame: pd.DataFrame) -> pd.DataFrame:
 
 def xlsx_bytes(frame: pd.DataFrame, columns: list[str], sheet: str = "数据") -> bytes:
     """An Excel sheet: Chinese headers, values at full precision shown as "98.25%" / "96.41"."""
-    table = _plain_bools(frame[columns]).set_axis(export_headers(columns), axis=1)
+    table, headers = _plain_bools(frame[columns]), export_headers(columns)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+    for i, (key, header) in enumerate(zip(columns, headers), start=1):
+        set_cell(ws, 1, i, header).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(i)].width = max(10, 2 * len(header) + 2)
+        number_format = NUMBER_FORMATS.get(entry(key).fmt)
+        for r, value in enumerate(table[key], start=2):
+            cell = set_cell(ws, r, i, value)
+            if number_format and not isinstance(cell.value, str):
+                cell.number_format = number_format
+    ws.freeze_panes = "A2"
     out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name=sheet[:31], index=False)
-        ws = writer.sheets[sheet[:31]]
-        for i, key in enumerate(columns, start=1):
-            letter = get_column_letter(i)
-            ws.column_dimensions[letter].width = max(10, 2 * len(table.columns[i - 1]) + 2)
-            number_format = NUMBER_FORMATS.get(entry(key).fmt)
-            if number_format:
-                for cell in ws[letter][1:]:
-                    cell.number_format = number_format
-        ws.freeze_panes = "A2"
+    wb.save(out)
     return out.getvalue()
 
 
 def csv_bytes(frame: pd.DataFrame, columns: list[str]) -> bytes:
     """CSV with Chinese headers and full-precision values (rates as fractions, as the command line prints them);
     UTF-8 with BOM so that Excel opens it correctly."""
-    table = _plain_bools(frame[columns]).set_axis(export_headers(columns), axis=1)
-    return table.to_csv(index=False).encode("utf-8-sig")
+    table = _plain_bools(frame[columns])
+    return export_cells.csv_bytes(export_headers(columns), table.itertuples(index=False, name=None))
 
 
 def audited(build, user_name: str, file_name: str, n_rows: int) -> bytes:

@@ -7,6 +7,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.migrate import current_revision, is_current, upgrade
+from data_access.privacy import KEY_MISSING, HashKeyMissing, configured_key
 from ui import cache
 from ui.auth import auth_mode
 
@@ -23,6 +24,7 @@ def gate() -> None:
     if version and version[1][0]:  # at least one import batch: a database in use
         if not is_current(cache.engine()):  # code newer than the schema: panels would fail one by one
             _stop("数据库版本较旧，请先运行 python cli.py init-db 升级后再刷新页面。")
+        _hash_key_outside()
         return
     try:
         revision = current_revision(cache.engine())
@@ -36,6 +38,15 @@ def gate() -> None:
         return  # empty but ready: staff import real data on the 数据管理 page
     offer_demo()
     st.stop()
+
+
+def _hash_key_outside() -> None:
+    """A database in use that is not the demo starts only with its caller hash key kept outside it."""
+    try:
+        if configured_key() is None and not cache.is_demo():
+            _stop(KEY_MISSING)
+    except HashKeyMissing as exc:
+        _stop(str(exc))
 
 
 def _stop(message: str) -> None:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from metrics.rules import Rules, RulesError, list_presets, load_rules
 from ui import bound, cache
+from ui.plain import plain
 
 KEY = "rules"
 # One Chinese line per shipped preset; a preset without one is shown by its weights.
@@ -48,7 +49,7 @@ def choose() -> Rules:
     try:
         rules = rules_for(source)
     except RulesError as exc:
-        st.error(f"评分规则无法使用：{exc}")
+        st.error(f"评分规则无法使用：{plain(str(exc))}")
         st.stop()
     st.sidebar.caption(describe(rules))
     return rules

@@ -1,0 +1,68 @@
+"""Parallel login attempts on one account cannot beat the lockout: 30 threads, each its own connection and
+transaction as the app's sessions have, check at most MAX_FAILURES passwords in one lock window, and the right
+password is refused while the lock holds (the hostile-input probe saw 75 checks inside one window)."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from data_access import users
+from data_access.schema import users as users_table
+from data_access.users import LOCK_MINUTES, MAX_FAILURES, REFUSED, add_user, check_password
+
+PASSWORD = "correct-horse-1"
+T0 = datetime(2025, 3, 1, 9, 0, 0)
+ATTEMPTS = 30
+
+
+def _counting_verify(monkeypatch) -> list:
+    """Count the checks against the account's real hash (the dummy one for unknown or locked names is not)."""
+    real, dummy, checked, lock = users._verify, users._DUMMY_HASH, [], threading.Lock()
+
+    def verify(password_hash, password):
+        if password_hash != dummy:
+            with lock:
+                checked.append(password)
+        return real(password_hash, password)
+    monkeypatch.setattr(users, "_verify", verify)
+    return checked
+
+
+def _attempt(engine, password: str, now: datetime):
+    return check_password(engine, "zhang", password, now=now)
+
+
+def test_parallel_wrong_passwords_check_at_most_five_and_then_lock(engine, monkeypatch):
+    engine.dispose()
+    with engine.begin() as conn:
+        add_user(conn, "zhang", "staff", password=PASSWORD)
+    checked = _counting_verify(monkeypatch)
+    with ThreadPoolExecutor(ATTEMPTS) as pool:
+        answers = list(pool.map(lambda i: _attempt(engine, f"wrong-{i}", T0), range(ATTEMPTS)))
+    assert answers == [(None, REFUSED)] * ATTEMPTS
+    assert len(checked) == MAX_FAILURES
+    with engine.connect() as conn:
+        row = conn.execute(select(users_table.c.failed_logins, users_table.c.locked_until)).one()
+    assert (row.failed_logins, row.locked_until) == (MAX_FAILURES, T0 + timedelta(minutes=LOCK_MINUTES))
+    # the right password during the lock: refused without a check; after it, accepted
+    assert _attempt(engine, PASSWORD, T0 + timedelta(minutes=LOCK_MINUTES - 1)) == (None, REFUSED)
+    assert len(checked) == MAX_FAILURES
+    assert _attempt(engine, PASSWORD, T0 + timedelta(minutes=LOCK_MINUTES))[0].name == "zhang"
+
+
+def test_a_burst_with_the_right_password_among_wrong_ones_opens_at_most_one_more_window(engine, monkeypatch):
+    engine.dispose()
+    with engine.begin() as conn:
+        add_user(conn, "zhang", "staff", password=PASSWORD)
+    checked = _counting_verify(monkeypatch)
+    passwords = [f"wrong-{i}" for i in range(15)] + [PASSWORD]
+    with ThreadPoolExecutor(len(passwords)) as pool:
+        answers = list(pool.map(lambda p: _attempt(engine, p, T0), passwords))
+    # One window allows MAX_FAILURES checks; only the right password's success can open a second one (the old
+    # read-check-write checked all 16 and counted the 15 failures as 2).
+    assert len(checked) <= 2 * MAX_FAILURES
+    assert answers[:-1] == [(None, REFUSED)] * 15
+    assert answers[-1][0] is not None if PASSWORD in checked else answers[-1] == (None, REFUSED)
+    with engine.connect() as conn:
+        assert conn.execute(select(users_table.c.failed_logins)).scalar() <= MAX_FAILURES
