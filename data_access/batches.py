@@ -1,4 +1,5 @@
 """Import batches: one per imported file (or demo build), with its counts; history for the data page."""
+import json
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,10 +17,16 @@ def start_batch(conn: Connection, file_name: str, checksum: str, *, mapping: str
 
 
 def finish_batch(conn: Connection, batch_id: int, *, n_rows: int, n_new: int, n_updated: int, n_unchanged: int,
-                 n_rejected: int) -> None:
+                 n_rejected: int, warnings: dict[str, int] | None = None) -> None:
     conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(
         finished_at=datetime.now().replace(microsecond=0), n_rows=n_rows, n_new=n_new, n_updated=n_updated,
-        n_unchanged=n_unchanged, n_rejected=n_rejected))
+        n_unchanged=n_unchanged, n_rejected=n_rejected,
+        warnings=json.dumps(warnings, sort_keys=True) if warnings else None))
+
+
+def batch_warnings(batch: dict) -> dict[str, int]:
+    """The counted leniencies of a batch (get_batch / list_batches row), {} when there were none."""
+    return json.loads(batch.get("warnings") or "{}")
 
 
 def find_done_batch(conn: Connection, checksum: str, *, mapping: str | None = None,

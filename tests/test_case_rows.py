@@ -25,7 +25,7 @@ def test_both_date_formats_and_optional_seconds_parse_to_the_same_instant():
     assert row["closed_at"] == datetime(2025, 3, 2, 9, 0, 30)
 
 
-@pytest.mark.parametrize("bad", ["2025-13-01 08:00", "2025-03-01", "明天上午", "1899-12-31 08:00", "03/01/2025 08:00"])
+@pytest.mark.parametrize("bad", ["2025-13-01 08:00", "2025-03-01 8", "明天上午", "1899-12-31 08:00", "03/01/2025 08:00"])
 def test_unparseable_received_at_rejects_the_row_naming_the_column(bad):
     row, reasons = parse(受理时间=bad)
     assert row is None
