@@ -7,8 +7,9 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
 from data_access import audit
+from data_access.batches import batch_warnings
 from data_access.case_store import undo_batch
-from data_access.importer import ImportResult, import_bytes
+from data_access.importer import ImportResult, import_uploads, note_lines
 from data_access.rejects import list_rejects, rejects_csv
 from data_access.units import add_unit, set_population
 from ui import cache
@@ -17,10 +18,17 @@ CRS_LABELS = {"wgs84": "WGS-84（GPS、天地图）", "gcj02": "GCJ-02（高德�
 REJECTS_SHOWN = 200
 
 
-def run_import(data: bytes, file_name: str, mapping: str, crs: str, user: str, progress=None) -> ImportResult:
-    result = import_bytes(cache.engine(), data, file_name, mapping=mapping, crs=crs, user=user, progress=progress)
+def run_import(files: list[tuple[str, bytes]], mapping: str, crs: str, user: str, progress=None) -> ImportResult:
+    """Uploaded (name, bytes) files — a zip among them stands for its CSV and XLSX files — as one batch."""
+    result = import_uploads(cache.engine(), files, mapping=mapping, crs=crs, user=user, progress=progress)
     cache.clear()
     return result
+
+
+def progress_text(rows: int, fraction: float) -> str:
+    """Rows done of the batch's total, estimated from the share of its bytes read."""
+    total = f" / 约 {rows / fraction:,.0f}" if 0 < fraction < 1 else ""
+    return f"正在导入… 已读取 {rows:,}{total} 行"
 
 
 def import_message(result: ImportResult) -> str:
@@ -32,7 +40,14 @@ def import_message(result: ImportResult) -> str:
         text += f" 新建单位：{'、'.join(result.new_units)}。"
     if result.ignored_columns:
         text += f" 未使用的列：{'、'.join(result.ignored_columns)}。"
+    text += "".join(f" 注意：{line}。" for line in note_lines(result.notes, english=False))
     return text
+
+
+def warnings_text(stored: str | None) -> str:
+    """A batch's stored leniency counts, in words (the batch history's 注意 column)."""
+    return "；".join(note_lines(batch_warnings({"warnings": stored if isinstance(stored, str) else None}),
+                               english=False))
 
 
 def rejects_table(batch_id: int, limit: int = REJECTS_SHOWN) -> pd.DataFrame:
