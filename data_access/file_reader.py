@@ -140,15 +140,15 @@ def _checked_batch(sources: list[Source], limits: Limits) -> list[Source]:
         _check_size(source.name, source.size, limits)
     total = sum(s.size for s in sources)
     if total > limits.batch_bytes:
-        _refuse(f"这批文件共 {total / MB:.0f} MB，超过上限 {limits.batch_bytes // MB} MB",
-                f"the batch is {total / MB:.0f} MB, over the limit of {limits.batch_bytes // MB} MB")
+        _refuse(f"这批文件共 {total / MB:.1f} MB，超过上限 {limits.batch_bytes // MB} MB",
+                f"the batch is {total / MB:.1f} MB, over the limit of {limits.batch_bytes // MB} MB")
     return sources
 
 
 def _check_size(name: str, size: int, limits: Limits) -> None:
     if size > limits.file_bytes:
-        _refuse(f"{name} 有 {size / MB:.0f} MB，超过单个文件上限 {limits.file_bytes // MB} MB",
-                f"{name} is {size / MB:.0f} MB, over the limit of {limits.file_bytes // MB} MB per file")
+        _refuse(f"{name} 有 {size / MB:.1f} MB，超过单个文件上限 {limits.file_bytes // MB} MB",
+                f"{name} is {size / MB:.1f} MB, over the limit of {limits.file_bytes // MB} MB per file")
 
 
 def _opened(source: Source) -> BinaryIO:
