@@ -29,16 +29,14 @@ def batch_warnings(batch: dict) -> dict[str, int]:
     return json.loads(batch.get("warnings") or "{}")
 
 
-def find_done_batch(conn: Connection, checksum: str, *, mapping: str | None = None,
-                    crs: str | None = None) -> int | None:
-    """A batch still in force that imported a file with this checksum (importing it again changes nothing).
+def find_done_batch(conn: Connection, checksum: str, *, crs: str | None = None) -> int | None:
+    """A batch still in force that imported files with this checksum (importing them again changes nothing).
 
-    With mapping / crs, only a batch that read the file the same way counts (another reading gives other values).
+    The importer's checksum covers the files and the mapping's content; with crs, only a batch that read the
+    coordinates the same way counts (another reading gives other values).
     """
     query = select(import_batches.c.id).where(import_batches.c.checksum == checksum,
                                               import_batches.c.status == "done")
-    if mapping is not None:
-        query = query.where(import_batches.c.mapping == mapping)
     if crs is not None:
         query = query.where(import_batches.c.crs == crs)
     return conn.execute(query.order_by(import_batches.c.id.desc())).scalar()

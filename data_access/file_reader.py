@@ -407,7 +407,9 @@ def _xlsx(source: Source, limits: Limits) -> Table:
         _refuse(f"{source.name} 中没有工作表", f"{source.name} has no worksheet")
     sheet = book.worksheets[0]
     notes = +Counter(formula_no_value=formulas.get(getattr(sheet, "_worksheet_path", ""), 0))
-    total = max(sheet.max_row or 1, 1)
+    total = max(sheet.max_row or 1, 1)  # from the sheet's <dimension>: for progress only
+    # openpyxl would cut every row to that <dimension>, which exporters often leave wrong: read what is there.
+    sheet.reset_dimensions()
     values = sheet.iter_rows(values_only=True)
     headers = _xlsx_cells(next(values, ()), 1, source.name, limits)
     done = [1]

@@ -104,6 +104,13 @@ def test_hostile_xlsx_is_refused_with_a_reason(data, message):
         list(read_table(data, "x.xlsx").rows)
 
 
+def test_a_sheet_whose_dimension_is_wrong_is_read_whole():
+    data = crafted.rewrite(crafted.xlsx_bytes([row("G1"), row("G2")]), crafted.SHEET,
+                           lambda b: re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1"/>', b))
+    got, _ = rows_of(data, "g.xlsx")
+    assert got == [(2, row("G1")), (3, row("G2"))]
+
+
 def test_openpyxl_parses_through_defusedxml():
     assert openpyxl.DEFUSEDXML is True  # the second guard: entity declarations are refused by the parser too
 
