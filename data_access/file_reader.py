@@ -343,7 +343,7 @@ class _CsvRecords:
 def _rows_inside(cells: list[str], width: int) -> int:
     """Lines inside multi-line cells that carry as many commas as a whole row of this file: rows swallowed by an
     opening quote that was never closed (a real multi-line text rarely has that many commas on one line)."""
-    needed = max(width - 1, 2)
+    needed = max(width - 1, 4)
     return sum(1 for cell in cells if "\n" in cell or "\r" in cell
                for inner in cell.splitlines()[1:] if inner.count(",") >= needed)
 
