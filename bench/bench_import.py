@@ -102,7 +102,8 @@ def timed(label: str, engine, path: Path) -> float:
     t0, c0 = time.perf_counter(), time.process_time()
     r = import_paths(engine, [path])
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(f"  {label:<28} wall {wall:6.2f} s {r.rows / wall:8,.0f} rows/s | cpu {cpu:6.2f} s {r.rows / cpu:8,.0f} rows/s"
+    print(f"  {label:<28} wall {wall:6.2f} s {r.rows / wall:8,.0f} rows/s | "
+          f"cpu {cpu:6.2f} s {r.rows / cpu:8,.0f} rows/s"
           f" | new {r.new:,} updated {r.updated:,} unchanged {r.unchanged:,} rejected {r.rejected:,}"
           + (f" (already batch {r.duplicate_of})" if r.duplicate_of else ""), flush=True)
     return wall

@@ -44,14 +44,16 @@ def rewrite(data: bytes, part: str, change) -> bytes:
 
 
 def xlsx_without_sheet() -> bytes:
-    return rewrite(xlsx_bytes([row("X1")]), "xl/workbook.xml", lambda b: re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", b))
+    return rewrite(xlsx_bytes([row("X1")]), "xl/workbook.xml",
+                   lambda b: re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", b))
 
 
 def xlsx_with_dtd(entity: bool) -> bytes:
     dtd = (b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' if entity
            else b'<!DOCTYPE worksheet [<!ELEMENT worksheet ANY>]>')
+    cell = b"<t>&e;</t>" if entity else b"<t>x</t>"
     return rewrite(xlsx_bytes([row("X1", content="x")]), SHEET,
-                   lambda b: b'<?xml version="1.0"?>' + dtd + b.replace(b"<t>x</t>", b"<t>&e;</t>" if entity else b"<t>x</t>"))
+                   lambda b: b'<?xml version="1.0"?>' + dtd + b.replace(b"<t>x</t>", cell))
 
 
 def _sheet_data(body: bytes, rows: bytes, dimension: str) -> bytes:

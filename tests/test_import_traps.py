@@ -72,7 +72,8 @@ def test_a_huge_field_rejects_its_row_only(quoted):
 def test_a_huge_quoted_field_over_several_lines_resumes_after_its_closing_quote():
     data = csv_bytes([row("H1", content=("长" * 20_000 + "\n") * 3), row("H2")])
     got, _ = rows_of(data)
-    assert got[0][1].startswith("有单元格超过 32768 个字符") and "该行占 4 个物理行" in got[0][1]  # three lines of text, the quote on a fourth
+    # three lines of text, the closing quote on a fourth
+    assert got[0][1].startswith("有单元格超过 32768 个字符") and "该行占 4 个物理行" in got[0][1]
     assert got[1] == (3, row("H2"))
 
 
@@ -97,7 +98,8 @@ def test_a_row_with_more_cells_than_the_limit_is_rejected():
     (crafted.xlsx_with_dtd(entity=False), "x.xlsx 含有 DTD 或实体声明"),
     (crafted.xlsx_wide(20), "x.xlsx 第 1 行有超过 256 个非空单元格，超过列数上限"),
     (crafted.rewrite(crafted.xlsx_bytes([row("B1", content="x")]), crafted.SHEET,
-                     lambda b: b.replace(b"<t>x</t>", b"<t>" + b"y" * 300_000 + b"</t>")), "x.xlsx 中有单元格或文本超过 32768 个字符"),
+                     lambda b: b.replace(b"<t>x</t>", b"<t>" + b"y" * 300_000 + b"</t>")),
+     "x.xlsx 中有单元格或文本超过 32768 个字符"),
 ], ids=["no-sheet", "external-entity", "dtd", "wide", "huge-cell"])
 def test_hostile_xlsx_is_refused_with_a_reason(data, message):
     with pytest.raises(ImportRefused, match="^" + re.escape(message)):
