@@ -413,7 +413,7 @@ def _xlsx(source: Source, limits: Limits) -> Table:
     total = max(sheet.max_row or 1, 1)  # from the sheet's <dimension>: for progress only
     # openpyxl would cut every row to that <dimension>, which exporters often leave wrong: read what is there.
     sheet.reset_dimensions()
-    values = sheet.iter_rows(values_only=True)
+    values = _parsed(sheet.iter_rows(values_only=True), source.name)
     headers = _xlsx_cells(next(values, ()), 1, source.name, limits)
     done = [1]
 
@@ -440,6 +440,18 @@ def _xlsx(source: Source, limits: Limits) -> Table:
             book.close()
 
     return Table(headers, rows(), lambda: min(done[0] / total, 1.0), notes)
+
+
+def _parsed(values: Iterator[tuple], name: str) -> Iterator[tuple]:
+    """openpyxl parses a sheet while it is read: broken XML further down surfaces here, as a reason."""
+    while True:
+        try:
+            cells = next(values)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 — any parse failure of the sheet means: unreadable
+            _unreadable_xlsx(name, exc)
+        yield cells
 
 
 def _unreadable_xlsx(name: str, exc: Exception):

@@ -113,6 +113,15 @@ def test_a_sheet_whose_dimension_is_wrong_is_read_whole():
     assert got == [(2, row("G1")), (3, row("G2"))]
 
 
+def test_a_sheet_broken_half_way_is_refused_and_nothing_is_written(sqlite_engine):
+    data = crafted.rewrite(crafted.xlsx_bytes([row(f"T{i}") for i in range(20)]), crafted.SHEET,
+                           lambda b: b[:b.index(b'<row r="15"')] + b'<row r="15"><c r="A15" t="inlineStr"><is><t>')
+    with pytest.raises(ImportRefused, match=r"^t.xlsx 不是可读取的 xlsx 文件 \(t.xlsx is not a readable xlsx file: "):
+        import_bytes(sqlite_engine, data, "t.xlsx")
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(cases)).scalar() == 0
+
+
 def test_openpyxl_parses_through_defusedxml():
     assert openpyxl.DEFUSEDXML is True  # the second guard: entity declarations are refused by the parser too
 
