@@ -187,7 +187,8 @@ def parse_tags(text: str) -> str | None:
     try:
         return _TAGS_TEXT(f";{';'.join(tags)};")
     except TooLong as exc:  # cut at a whole tag, so that no half tag is stored
-        raise TooLong(exc.zh, exc.en, exc.fitted[:exc.fitted.rindex(";") + 1] or None) from None
+        whole = exc.fitted[:exc.fitted.rindex(";") + 1]
+        raise TooLong(exc.zh, exc.en, whole if len(whole) > 1 else None) from None
 
 
 def _as_is(text: str) -> str:
