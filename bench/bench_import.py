@@ -1,15 +1,22 @@
-"""Import speed (DESIGN.md budget: ≥ 20,000 validated rows/s into SQLite or PostgreSQL, summaries included).
+"""Import speed and memory (DESIGN.md budget; issue 17: within 5x of a plain bulk load; issue 12: a 200,000-row
+import peaks under 600 MB), with two anchors timed in the same run on the same file.
 
-    .venv/bin/python bench/bench_import.py [--rows 100000] [--backends sqlite,postgresql,mariadb]
+    .venv/bin/python bench/bench_import.py [--rows 200000] [--backends sqlite,postgresql,mariadb]
 
-Prints wall and CPU rows/s. Generates a month's canonical CSV with every column filled (and 1 % bad rows), then times, on a fresh database
-per backend: the first import (all new), the same file again (refused by checksum), and a second export of the
-same cases with every tenth one changed (updates and unchanged rows).
+Writes a month's canonical CSV with every column filled (and 1 % bad rows) to a temporary folder, then per backend,
+in a fresh child process and database (so that its peak RSS is the import's own): the first import from the file
+on disk (all new; `cli.py import`'s path, streamed), the same file again (refused by checksum), and a second export
+of the same cases with every tenth one changed (updates and unchanged rows). Prints wall and CPU rows/s and the
+child's peak RSS after the first import. Anchors: DuckDB `read_csv` of the file into a table (bad rows set aside)
+and PostgreSQL `COPY` of it into a text table with a unique index, and the ratios of the first import to them.
 """
 import argparse
 import csv
 import io
+import json
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from data_access.engine import make_engine  # noqa: E402
-from data_access.importer import import_bytes  # noqa: E402
+from data_access.importer import import_paths  # noqa: E402
 from data_access.migrate import upgrade  # noqa: E402
 
 SERVERS = {
@@ -89,35 +96,93 @@ def server_sql(backend: str, *statements: str) -> None:
     admin.dispose()
 
 
-def timed(label: str, engine, data: bytes, name: str) -> None:
+def timed(label: str, engine, path: Path) -> float:
     """Wall time, and this process's CPU time: on a busy machine the CPU figure shows what the code itself costs
-    (all of it for SQLite, which runs in-process; the client side only for the servers)."""
+    (all of it for SQLite, which runs in-process; the client side only for the servers). Returns the wall time."""
     t0, c0 = time.perf_counter(), time.process_time()
-    r = import_bytes(engine, data, name)
+    r = import_paths(engine, [path])
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(f"  {label:<28} wall {wall:6.2f} s {r.rows / wall:8,.0f} rows/s | cpu {cpu:6.2f} s {r.rows / cpu:8,.0f} rows/s"
+    print(f"  {label:<28} wall {wall:6.2f} s {r.rows / wall:8,.0f} rows/s | "
+          f"cpu {cpu:6.2f} s {r.rows / cpu:8,.0f} rows/s"
           f" | new {r.new:,} updated {r.updated:,} unchanged {r.unchanged:,} rejected {r.rejected:,}"
-          + (f" (already batch {r.duplicate_of})" if r.duplicate_of else ""))
+          + (f" (already batch {r.duplicate_of})" if r.duplicate_of else ""), flush=True)
+    return wall
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def child(backend: str, first: Path, second: Path) -> None:
+    """One backend in this fresh process; the last line is JSON for the parent."""
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = fresh_engine(backend, Path(tmp))
+        upgrade(engine)
+        print(backend, flush=True)
+        wall = timed("first import (all new)", engine, first)
+        peak = peak_rss_mb()
+        print(f"  peak RSS after the first import: {peak:,.0f} MB", flush=True)
+        timed("same file again", engine, first)
+        timed("next export (10 % changed)", engine, second)
+        engine.dispose()
+    if backend != "sqlite":
+        server_sql(backend, "DROP DATABASE IF EXISTS jsjb_bench_import")
+    print(json.dumps({"backend": backend, "wall": wall, "peak_mb": peak}))
+
+
+def duckdb_anchor(path: Path) -> float:
+    import duckdb
+    with tempfile.TemporaryDirectory() as tmp:
+        con = duckdb.connect(str(Path(tmp) / "anchor.duckdb"))
+        t0 = time.perf_counter()
+        con.execute("CREATE TABLE cases AS SELECT * FROM read_csv(?, header = true, store_rejects = true)",
+                    [str(path)])
+        wall = time.perf_counter() - t0
+        con.close()
+    return wall
+
+
+def copy_anchor(path: Path) -> float:
+    """COPY of the file into a table of text columns with a unique case number, as a plain bulk load does."""
+    import psycopg
+    server_sql("postgresql", "DROP DATABASE IF EXISTS jsjb_bench_copy", "CREATE DATABASE jsjb_bench_copy")
+    columns = ", ".join(f"c{i} text" + (" PRIMARY KEY" if i == 0 else "") for i in range(len(HEADER)))
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/jsjb_bench_copy") as conn:
+        conn.execute(f"CREATE TABLE cases ({columns})")
+        t0 = time.perf_counter()
+        with conn.cursor().copy("COPY cases FROM STDIN (FORMAT csv, HEADER true)") as copy, path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
+        conn.commit()
+        wall = time.perf_counter() - t0
+    server_sql("postgresql", "DROP DATABASE IF EXISTS jsjb_bench_copy")
+    return wall
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--child", nargs=3, metavar=("BACKEND", "FIRST", "SECOND"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    first, second = make_csv(args.rows, 1), make_csv(args.rows, 1, changed_every=10)
-    print(f"{args.rows:,} rows, {len(first) / 1e6:.1f} MB CSV, {len(HEADER)} columns")
-    for backend in args.backends.split(","):
-        with tempfile.TemporaryDirectory() as tmp:
-            engine = fresh_engine(backend, Path(tmp))
-            upgrade(engine)
-            print(backend)
-            timed("first import (all new)", engine, first, "march.csv")
-            timed("same file again", engine, first, "march.csv")
-            timed("next export (10 % changed)", engine, second, "march-2.csv")
-            engine.dispose()
-        if backend != "sqlite":
-            server_sql(backend, "DROP DATABASE IF EXISTS jsjb_bench_import")
+    if args.child:
+        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        first, second = Path(tmp) / "march.csv", Path(tmp) / "march-2.csv"
+        first.write_bytes(make_csv(args.rows, 1))
+        second.write_bytes(make_csv(args.rows, 1, changed_every=10))
+        print(f"{args.rows:,} rows, {first.stat().st_size / 1e6:.1f} MB CSV, {len(HEADER)} columns")
+        duck, copy = duckdb_anchor(first), copy_anchor(first)
+        print(f"anchors: DuckDB read_csv {duck:.2f} s = {args.rows / duck:,.0f} rows/s; "
+              f"PostgreSQL COPY {copy:.2f} s = {args.rows / copy:,.0f} rows/s")
+        for backend in args.backends.split(","):
+            out = subprocess.run([sys.executable, __file__, "--child", backend, str(first), str(second)],
+                                 capture_output=True, text=True, check=True).stdout.splitlines()
+            print("\n".join(out[:-1]))
+            got = json.loads(out[-1])
+            print(f"  first import / DuckDB read_csv = {got['wall'] / duck:.1f}x, / PostgreSQL COPY = "
+                  f"{got['wall'] / copy:.1f}x; peak RSS {got['peak_mb']:,.0f} MB (goal < 600 MB)", flush=True)
 
 
 if __name__ == "__main__":

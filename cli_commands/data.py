@@ -1,4 +1,4 @@
-"""Data commands: init-db, import (one file as one batch) and rejects (the rows an import refused)."""
+"""Data commands: init-db, import (files, folders or zips as one batch) and rejects (the rows an import refused)."""
 import sys
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from data_access.batches import get_batch
 from data_access.case_fields import ImportRefused
 from data_access.coords import CRS_NAMES
 from data_access.engine import make_engine, resolve_url
-from data_access.importer import ImportResult, import_file
+from data_access.importer import ImportResult, import_paths, note_lines
 from data_access.migrate import upgrade
 from data_access.privacy import HashKeyMissing, move_stored_key
 from data_access.rejects import latest_import_batch, list_rejects, rejects_csv
@@ -19,8 +19,9 @@ def register(sub, shared) -> None:
     p = sub.add_parser("init-db", parents=[shared], help="create or upgrade the schema (never drops data)")
     p.set_defaults(handler=init_db)
 
-    p = sub.add_parser("import", parents=[shared], help="import a work-order file (CSV or XLSX) as one batch")
-    p.add_argument("file", help="CSV (UTF-8 or GBK) or XLSX file")
+    p = sub.add_parser("import", parents=[shared], help="import work-order files (CSV or XLSX) as one batch")
+    p.add_argument("files", nargs="+", metavar="FILE|DIR|ZIP",
+                   help="CSV (UTF-8 or GBK) or XLSX files, folders of them, or .zip files of them")
     p.add_argument("--mapping", help="column mapping: canonical (default), 12345, open311, a name saved in the "
                                      "database or in data/mappings/, or a TOML path")
     p.add_argument("--crs", choices=CRS_NAMES, default="wgs84", help="coordinate system of 经度/纬度 in the file")
@@ -50,15 +51,16 @@ def _safe_url(url: str) -> str:
 
 
 def import_cases(args) -> int:
-    if not Path(args.file).is_file():
-        raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
+    missing = [f for f in args.files if not Path(f).exists()]
+    if missing:
+        raise CliError(f"找不到文件 {missing[0]} (file not found: {missing[0]})")
     engine = engine_for(args)
     show_progress = sys.stderr.isatty()
     try:
         with engine.connect() as conn:
             mapping = resolve_mapping(conn, args.mapping)
-        result = import_file(engine, args.file, mapping=mapping, crs=args.crs,
-                             user=operator_name(), progress=_progress if show_progress else None)
+        result = import_paths(engine, args.files, mapping=mapping, crs=args.crs, user=operator_name(),
+                              progress=_progress if show_progress else None)
     except ImportRefused as exc:
         raise CliError(str(exc)) from exc
     finally:
@@ -82,7 +84,8 @@ def move_caller_key(args) -> int:
 
 
 def _progress(rows: int, fraction: float) -> None:
-    print(f"\r已读 {rows} 行 ({fraction:.0%})", end="", file=sys.stderr, flush=True)
+    total = f" / 约 {rows / fraction:,.0f}" if 0 < fraction < 1 else ""
+    print(f"\r已读 {rows:,}{total} 行 ({fraction:.0%}) (rows read)", end="", file=sys.stderr, flush=True)
 
 
 def _summary(r: ImportResult) -> str:
@@ -94,8 +97,11 @@ def _summary(r: ImportResult) -> str:
              f"{r.unchanged} unchanged, {r.rejected} rejected)"]
     if r.new_units:
         lines.append(f"新建承办单位 (new units): {'、'.join(r.new_units)}")
+    if len(r.files) > 1:
+        lines.append(f"文件 (files): {'、'.join(r.files)}")
     if r.ignored_columns:
         lines.append(f"未使用的列 (columns not imported): {'、'.join(r.ignored_columns)}")
+    lines += [f"注意 (note): {line}" for line in note_lines(r.notes)]
     if r.rejected:
         lines.append(f"导出拒收行以修改后重新导入 (to correct the rejected rows): "
                      f"python cli.py rejects --batch {r.batch_id} --out rejects.csv")

@@ -10,6 +10,7 @@ from data_access import audit
 from data_access.case_fields import FIELD_BY_KEY, ImportRefused
 from data_access.mapping_suggest import Suggestion, suggest_file
 from data_access.saved_mappings import all_mappings, mapping_toml, save_mapping
+from data_access.file_reader import decode
 from data_access.unit_directory import UnitError, import_units_csv, merge_units, rename_unit, units_csv
 from data_access.units import unit_index
 
@@ -134,7 +135,7 @@ def units_import(args) -> int:
         raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
     with open_engine(args) as engine, engine.begin() as conn:
         try:
-            counts = import_units_csv(conn, path.read_bytes().decode("utf-8-sig"))
+            counts = import_units_csv(conn, decode(path.read_bytes(), path.name))
         except UnitError as exc:
             raise CliError(str(exc)) from exc
         audit.record(conn, _user(), "units_import", {"file": path.name, **counts},

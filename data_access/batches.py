@@ -1,4 +1,5 @@
 """Import batches: one per imported file (or demo build), with its counts; history for the data page."""
+import json
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,22 +17,26 @@ def start_batch(conn: Connection, file_name: str, checksum: str, *, mapping: str
 
 
 def finish_batch(conn: Connection, batch_id: int, *, n_rows: int, n_new: int, n_updated: int, n_unchanged: int,
-                 n_rejected: int) -> None:
+                 n_rejected: int, warnings: dict[str, int] | None = None) -> None:
     conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(
         finished_at=datetime.now().replace(microsecond=0), n_rows=n_rows, n_new=n_new, n_updated=n_updated,
-        n_unchanged=n_unchanged, n_rejected=n_rejected))
+        n_unchanged=n_unchanged, n_rejected=n_rejected,
+        warnings=json.dumps(warnings, sort_keys=True) if warnings else None))
 
 
-def find_done_batch(conn: Connection, checksum: str, *, mapping: str | None = None,
-                    crs: str | None = None) -> int | None:
-    """A batch still in force that imported a file with this checksum (importing it again changes nothing).
+def batch_warnings(batch: dict) -> dict[str, int]:
+    """The counted leniencies of a batch (get_batch / list_batches row), {} when there were none."""
+    return json.loads(batch.get("warnings") or "{}")
 
-    With mapping / crs, only a batch that read the file the same way counts (another reading gives other values).
+
+def find_done_batch(conn: Connection, checksum: str, *, crs: str | None = None) -> int | None:
+    """A batch still in force that imported files with this checksum (importing them again changes nothing).
+
+    The importer's checksum covers the files and the mapping's content; with crs, only a batch that read the
+    coordinates the same way counts (another reading gives other values).
     """
     query = select(import_batches.c.id).where(import_batches.c.checksum == checksum,
                                               import_batches.c.status == "done")
-    if mapping is not None:
-        query = query.where(import_batches.c.mapping == mapping)
     if crs is not None:
         query = query.where(import_batches.c.crs == crs)
     return conn.execute(query.order_by(import_batches.c.id.desc())).scalar()

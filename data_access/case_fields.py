@@ -7,9 +7,11 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Callable
 
+from data_access.import_limits import limits_from_env
 from data_access.schema import cases, units
 from data_access.units import UNIT_TYPES
 
@@ -26,6 +28,14 @@ class FieldError(ValueError):
         self.zh, self.en = zh, en
 
 
+class TooLong(FieldError):
+    """Text longer than its column: a required field rejects its row, an optional one keeps `fitted` (cut to fit)."""
+
+    def __init__(self, zh: str, en: str, fitted):
+        super().__init__(zh, en)
+        self.fitted = fitted
+
+
 @dataclass(frozen=True)
 class Field:
     key: str
@@ -39,7 +49,7 @@ class Field:
 def _text(max_chars: int | None, max_bytes: int | None = None) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if max_chars and len(text) > max_chars:
-            raise FieldError(f"超过 {max_chars} 个字符", f"longer than {max_chars} characters")
+            raise TooLong(f"超过 {max_chars} 个字符", f"longer than {max_chars} characters", text[:max_chars])
         # A TEXT column holds 65,535 bytes on MariaDB; a longer value would abort the whole batch there.
         if max_bytes and len(text.encode()) > max_bytes:
             raise FieldError(f"超过 {max_bytes} 字节", f"longer than {max_bytes} bytes")
@@ -62,13 +72,16 @@ def choice(*values: str) -> Callable[[str], str]:
     return parse
 
 
-_DATETIME = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d*)?)?")
+_DATETIME = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d*)?)?)?")
 # Before the hotline existed: a typo, and MariaDB cannot store years before 1000 at all.
 EARLIEST_YEAR = 1900
 
 
-def parse_datetime(text: str, formats: tuple[str, ...] = ()) -> datetime:
-    """`YYYY-MM-DD HH:MM[:SS]` or `YYYY/MM/DD HH:MM[:SS]`; then a mapping's own strptime formats, if any.
+def parse_datetime(text: str, formats: tuple[str, ...] = (),
+                   window: tuple[datetime, datetime] | None = None) -> datetime:
+    """`YYYY-MM-DD HH:MM[:SS]` or `YYYY/MM/DD HH:MM[:SS]`, or the date alone (00:00); then a mapping's own strptime
+    formats, if any. Within `window` (default: the IMPORT_DATE_* settings), so that a typo such as 9999-12 or 2299
+    can neither overflow a date sum nor stretch every period list to that year.
 
     A time-zone offset from another system's export is dropped: times are kept as the wall clock shows them.
     """
@@ -86,7 +99,21 @@ def parse_datetime(text: str, formats: tuple[str, ...] = ()) -> datetime:
                          "not a valid datetime, expected YYYY-MM-DD HH:MM[:SS]")
     if value.year < EARLIEST_YEAR:
         raise FieldError(f"年份早于 {EARLIEST_YEAR}", f"year before {EARLIEST_YEAR}")
-    return value.replace(tzinfo=None, microsecond=0) if value.tzinfo or value.microsecond else value
+    value = value.replace(tzinfo=None, microsecond=0) if value.tzinfo or value.microsecond else value
+    first, last = window or default_date_window()
+    if not first <= value <= last:
+        raise FieldError(f"不在允许的日期范围 {first:%Y-%m-%d} 至 {last:%Y-%m-%d} 内",
+                         f"outside the accepted dates {first:%Y-%m-%d} to {last:%Y-%m-%d}")
+    return value
+
+
+def default_date_window() -> tuple[datetime, datetime]:
+    return _window_of(date.today())
+
+
+@lru_cache(maxsize=4)
+def _window_of(today: date) -> tuple[datetime, datetime]:
+    return limits_from_env().date_window()
 
 
 def _strptime_any(text: str, formats: tuple[str, ...]) -> datetime | None:
@@ -132,10 +159,19 @@ def parse_category_path(text: str) -> tuple[str, str | None, str | None]:
     parts = [p.strip() for p in text.split(CATEGORY_SEPARATOR)]
     if not parts[0]:
         raise FieldError("缺少一级分类", "the first level is empty")
-    levels = (parts[0], parts[1] if len(parts) > 1 else "", CATEGORY_SEPARATOR.join(parts[2:]))
-    for level, parse in zip(levels, _LEVEL_TEXT):
-        parse(level)
-    return levels[0], levels[1] or None, levels[2] or None
+    levels = [parts[0], parts[1] if len(parts) > 1 else "", CATEGORY_SEPARATOR.join(parts[2:])]
+    cut = None
+    for i, parse in enumerate(_LEVEL_TEXT):
+        try:
+            parse(levels[i])
+        except TooLong as exc:
+            if i == 0:  # the first level is required: it rejects the row
+                raise FieldError(exc.zh, exc.en) from None
+            levels[i], cut = exc.fitted, exc
+    fitted = levels[0], levels[1] or None, levels[2] or None
+    if cut:
+        raise TooLong(cut.zh, cut.en, fitted)
+    return fitted
 
 
 _TAG_SPLIT = re.compile(r"[;；]")
@@ -147,7 +183,13 @@ _TAGS_TEXT = _column_text(cases, "tags")
 def parse_tags(text: str) -> str | None:
     """Stored as `;a;b;` so that one tag is found with LIKE '%;a;%'."""
     tags = [t.strip() for t in _TAG_SPLIT.split(text) if t.strip()]
-    return _TAGS_TEXT(f";{';'.join(tags)};") if tags else None
+    if not tags:
+        return None
+    try:
+        return _TAGS_TEXT(f";{';'.join(tags)};")
+    except TooLong as exc:  # cut at a whole tag, so that no half tag is stored
+        whole = exc.fitted[:exc.fitted.rindex(";") + 1]
+        raise TooLong(exc.zh, exc.en, whole if len(whole) > 1 else None) from None
 
 
 def normalise_case_no(text: str) -> str:

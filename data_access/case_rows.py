@@ -3,19 +3,28 @@
 No database here: the importer resolves the unit afterwards (and may create it). All of a row's problems are
 reported together, each naming the column as the file calls it, so one correction pass fixes the row.
 """
+from datetime import datetime, time, timedelta
 from operator import itemgetter
 
-from data_access.case_fields import FIELD_BY_KEY, FIELDS, FieldError, ImportRefused, parse_datetime
+from data_access.case_fields import FIELD_BY_KEY, FIELDS, FieldError, ImportRefused, TooLong, parse_datetime
 from data_access.column_mappings import Mapping
 from data_access.coords import OutOfRange, to_wgs84
 from data_access.privacy import caller_key, mask_phone
 
 REQUIRED = tuple(f.key for f in FIELDS if f.required)
 _ECHO_CHARS = 30
+DATE_KEYS = frozenset(f.key for f in FIELDS if f.parse is parse_datetime)
+_CUT_NEVER = frozenset(REQUIRED + ("cat_l1",))  # only a required field can reject a row for its length
+_SKEWED = ("closed_at", "responded_at", "callback_at")
+MIDNIGHT = time()
 
 
 class RowParser:
-    def __init__(self, mapping: Mapping, headers: list[str], crs: str, phone_key: bytes):
+    """Also notes, per accepted row, the leniencies it needed (`notes`: date_only, clock_skew, cut_to_fit), for the
+    import summary: DATA_FORMAT.md §1 allows them only when counted."""
+
+    def __init__(self, mapping: Mapping, headers: list[str], crs: str, phone_key: bytes,
+                 window: tuple[datetime, datetime] | None = None):
         located = mapping.locate(headers)
         self.headers = headers
         self.crs = crs
@@ -40,14 +49,17 @@ class RowParser:
         used = [f for f in FIELDS if f.key in present]
         self.width = len(headers) + 1
         self.pick = itemgetter(*(located.get(f.key, len(headers)) for f in used))
-        self.plan = [(f.key, self._parser(f, mapping), mapping.values.get(f.key), mapping.defaults.get(f.key, ""),
+        self.plan = [(f.key, self._parser(f, mapping, window), mapping.values.get(f.key),
+                      mapping.defaults.get(f.key, ""),
                       mapping.extract[f.key][1] if f.key in mapping.extract and f.key in located else None)
                      for f in used]
+        self.skew = timedelta(seconds=mapping.clock_skew_seconds)
+        self.notes: set[str] = set()
 
     @staticmethod
-    def _parser(field, mapping: Mapping):
-        if field.parse is parse_datetime and mapping.datetime_formats:
-            return lambda text: parse_datetime(text, mapping.datetime_formats)
+    def _parser(field, mapping: Mapping, window):
+        if field.parse is parse_datetime:
+            return lambda text: parse_datetime(text, mapping.datetime_formats, window)
         return field.parse
 
     def raw(self, cells: list[str]) -> dict[str, str]:
@@ -61,6 +73,7 @@ class RowParser:
     def parse(self, cells: list[str]) -> tuple[dict | None, list[str]]:
         """(clean row with `unit` / `unit_type` still as text, []) or (None, reasons)."""
         values, reasons, failed = {}, [], set()
+        self.notes = notes = set()
         if len(cells) < self.width:
             cells = cells + [""] * (self.width - len(cells))
         for (key, parse, translate, default, extract), text in zip(self.plan, self.pick(cells)):
@@ -76,10 +89,20 @@ class RowParser:
                 text = default
             try:
                 values[key] = parse(text)
+            except TooLong as exc:
+                if key in _CUT_NEVER:
+                    failed.add(key)
+                    reasons.append(self._reason(key, text, exc))
+                else:
+                    values[key] = exc.fitted
+                    notes.add("cut_to_fit")
+                continue
             except FieldError as exc:
                 failed.add(key)
-                shown = text if len(text) <= _ECHO_CHARS else text[:_ECHO_CHARS] + "…"
-                reasons.append(f"{self.labels[key]}「{shown}」{exc.zh} ({key}: {exc.en})")
+                reasons.append(self._reason(key, text, exc))
+                continue
+            if key in DATE_KEYS and ":" not in text and values[key].time() == MIDNIGHT:
+                notes.add("date_only")
         self._split_category(values)
         reasons += [f"缺少{self.labels[k]} ({k} is missing)" for k in REQUIRED + ("cat_l1",)
                     if k not in values and k not in failed and not (k == "cat_l1" and "category" in failed)]
@@ -91,6 +114,10 @@ class RowParser:
         except OutOfRange as exc:
             return None, [f"{self.labels['lon']}/{self.labels['lat']}: {exc}"]
 
+    def _reason(self, key: str, text: str, exc: FieldError) -> str:
+        shown = text if len(text) <= _ECHO_CHARS else text[:_ECHO_CHARS] + "…"
+        return f"{self.labels[key]}「{shown}」{exc.zh} ({key}: {exc.en})"
+
     @staticmethod
     def _split_category(values: dict) -> None:
         """Separate level columns win; the one-column path `一级->二级->三级` fills in when they are empty."""
@@ -100,10 +127,17 @@ class RowParser:
 
     def _cross_checks(self, values: dict, failed: set) -> list[str]:
         reasons = []
-        received, closed = values.get("received_at"), values.get("closed_at")
-        if received and closed and closed < received:
-            reasons.append(f"{self.labels['closed_at']}早于{self.labels['received_at']} "
-                           f"(closed_at is before received_at)")
+        received = values.get("received_at")
+        for key in _SKEWED if received else ():
+            value = values.get(key)
+            if value is None or value >= received:
+                continue
+            if received - value <= self.skew:  # clock skew between two systems, not a case closed before it came
+                values[key] = received
+                self.notes.add("clock_skew")
+            elif key == "closed_at":
+                reasons.append(f"{self.labels['closed_at']}早于{self.labels['received_at']} "
+                               f"(closed_at is before received_at)")
         if ("lon" in values) != ("lat" in values) and not failed & {"lon", "lat"}:
             reasons.append(f"{self.labels['lon']}和{self.labels['lat']}须同时填写 (lon and lat must be given together)")
         return reasons

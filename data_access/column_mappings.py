@@ -5,6 +5,7 @@ saved mapping, a TOML file that names only what differs from the canonical file:
 
     label = "某系统导出"
     datetime_formats = ["%Y年%m月%d日 %H:%M"]       # strptime formats tried after the standard ones
+    clock_skew_seconds = 300                        # closed/responded/callback this much before received: skew
     [columns]                                       # field key = header, or a list of headers (first found wins)
     case_no = "工单号"
     received_at = ["来电时间", "受理时间"]
@@ -30,7 +31,8 @@ from data_access.engine import ROOT
 CANONICAL = "canonical"
 SHIPPED_DIR = Path(__file__).resolve().parent / "mappings"
 USER_DIR = ROOT / "data" / "mappings"
-_SECTIONS = {"label", "datetime_formats", "columns", "values", "defaults", "extract"}
+_SECTIONS = {"label", "datetime_formats", "clock_skew_seconds", "columns", "values", "defaults", "extract"}
+DEFAULT_CLOCK_SKEW_S = 300
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Mapping:
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
     datetime_formats: tuple[str, ...] = ()
+    clock_skew_seconds: int = DEFAULT_CLOCK_SKEW_S
     extract: dict[str, tuple[str, re.Pattern]] = field(default_factory=dict)   # field key -> (from header, pattern)
     spec: dict = field(default_factory=dict, compare=False)                     # the TOML it was read from
 
@@ -130,8 +133,11 @@ def _from_spec(name: str, spec: dict) -> Mapping:
     formats = spec.get("datetime_formats", [])
     if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
         _refuse(name, "datetime_formats 应为字符串列表", "datetime_formats must be a list of strings")
+    skew = spec.get("clock_skew_seconds", DEFAULT_CLOCK_SKEW_S)
+    if not isinstance(skew, int) or isinstance(skew, bool) or not 0 <= skew <= 86_400:
+        _refuse(name, "clock_skew_seconds 应为 0 到 86400 的整数", "clock_skew_seconds must be a whole number 0-86400")
     extract = {_known(name, key): _pattern(name, key, rule) for key, rule in _section(name, spec, "extract").items()}
-    return Mapping(name, str(spec.get("label", name)), headers, values, defaults, tuple(formats), extract, spec)
+    return Mapping(name, str(spec.get("label", name)), headers, values, defaults, tuple(formats), skew, extract, spec)
 
 
 def _pattern(name: str, key: str, rule) -> tuple[str, re.Pattern]:

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 
 from data_access.case_rows import RowParser
 from data_access.column_mappings import Mapping
-from data_access.file_reader import read_table
+from data_access.file_reader import RowProblem, read_table
+from data_access.import_limits import limits_from_env
 from data_access.importer import REASON_SEPARATOR, ImportResult, _Run
 
 PREVIEW_ROWS = 20
@@ -49,13 +50,18 @@ class _DryRun(_Run):
 def preview_import(engine: Engine, data: bytes, file_name: str, mapping: Mapping, crs: str = "wgs84",
                    shown: int = PREVIEW_ROWS, checked: int = CHECKED_ROWS) -> Preview:
     """Raises ImportRefused as the import would (an unreadable file, a mapping that finds no required column)."""
-    table = read_table(data, file_name)
-    parser = RowParser(mapping, table.headers, crs, _PREVIEW_KEY)
+    limits = limits_from_env()
+    table = read_table(data, file_name, limits)
+    parser = RowParser(mapping, table.headers, crs, _PREVIEW_KEY, limits.date_window())
     out = Preview(ignored_columns=parser.ignored)
     with engine.connect() as conn:
-        run = _DryRun(conn, None, parser, ImportResult(file_name))
+        run = _DryRun(conn, None, ImportResult(file_name))
+        run.start_file(parser, None)
         for number, cells in islice(table.rows, checked):
             out.checked += 1
+            if type(cells) is RowProblem:   # a row the reader itself rejects (a broken quote, a huge cell)
+                _count_reject(out, number, [cells.reason])
+                continue
             row, reasons = parser.parse(cells)
             if row is not None:
                 reasons = run._accept(row, number)

@@ -60,6 +60,7 @@ import_batches = Table(
     Column("n_updated", Integer, nullable=False, default=0),
     Column("n_unchanged", Integer, nullable=False, default=0),
     Column("n_rejected", Integer, nullable=False, default=0),
+    Column("warnings", Text),  # JSON {kind: count} of the leniencies the import counted (DATA_FORMAT.md §1)
 )
 
 cases = Table(

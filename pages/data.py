@@ -19,7 +19,7 @@ from ui.plain import plain
 
 BATCH_TEXTS = {"id": "批次", "file_name": "文件名", "source": "来源", "imported_by": "导入人", "started_at": "导入时间",
                "status": "状态", "n_rows": "行数", "n_new": "新增", "n_updated": "更新", "n_unchanged": "未变",
-               "n_rejected": "拒收"}
+               "n_rejected": "拒收", "warnings": "注意"}
 STATUS_TEXT = {"done": "有效", "undone": "已撤销"}
 SOURCE_TEXT = {"import": "文件导入", "demo": "演示数据"}
 ADJUSTMENT_COLUMNS = ["unit_name", "points", "reason", "created_by", "created_at"]
@@ -54,19 +54,26 @@ imports, batches, adjustments, units = st.tabs(["导入工单", "导入批次与
 
 # --- import a file, with a progress bar ---
 with imports:
-    st.caption("12345 平台或其他系统导出的工单文件（CSV 或 Excel）。上传后先看建议的列映射和预览，确认无误再导入。"
-               "同一文件再次导入不会重复；同一工单编号再次导入会更新该工单。")
-    upload = st.file_uploader("工单文件", type=["csv", "xlsx"], key="imp_file")
+    st.caption("12345 平台或其他系统导出的工单文件（CSV 或 Excel，可多选，或一个 zip 压缩包），一次导入为一个批次。"
+               "上传后先看建议的列映射和预览，确认无误再导入。"
+               "同样的文件按同样的列映射再次导入不会重复；同一工单编号再次导入会更新该工单。")
+    uploads = st.file_uploader("工单文件", type=["csv", "xlsx", "zip"], accept_multiple_files=True, key="imp_file")
     crs = st.selectbox("坐标系", CRS_NAMES, format_func=data_admin.CRS_LABELS.get, key="imp_crs", width=320)
-    mapping = mapping_editor.render(upload.getvalue(), upload.name, crs, user.name) if upload else None
+    files = [(u.name, u.getvalue()) for u in uploads or []]
+    try:   # the mapping is made on the batch's first file
+        sample = data_admin.first_data_file(files) if files else None
+    except ImportRefused as exc:
+        sample = None
+        st.error(f"文件无法读取：{plain(str(exc))}")
+    mapping = mapping_editor.render(*sample, crs, user.name) if sample else None
     if st.button("开始导入", type="primary", disabled=mapping is None, key="imp_go"):
         bar = st.progress(0.0, text="正在导入…")
 
         def progress(rows: int, fraction: float) -> None:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=f"正在导入… 已读取 {rows} 行")
+            bar.progress(min(max(fraction, 0.0), 1.0), text=data_admin.progress_text(rows, fraction))
 
         try:
-            result = data_admin.run_import(upload.getvalue(), upload.name, mapping, crs, user.name, progress)
+            result = data_admin.run_import(files, mapping, crs, user.name, progress)
             mapping_editor.forget_preview()
             st.session_state["imp_message"] = data_admin.import_message(result)
         except ImportRefused as exc:
@@ -79,7 +86,8 @@ with imports:
 # --- batch history, rejected rows of a batch, undo ---
 with batches, guarded("导入批次"):
     history = pd.DataFrame(cache.list_batches(), columns=list(BATCH_TEXTS))
-    shown = history.assign(status=history["status"].map(STATUS_TEXT), source=history["source"].map(SOURCE_TEXT))
+    shown = history.assign(status=history["status"].map(STATUS_TEXT), source=history["source"].map(SOURCE_TEXT),
+                           warnings=history["warnings"].map(data_admin.warnings_text))
     st.caption("点选一个批次，查看它的拒收行或撤销它。")
     event = st.dataframe(shown.rename(columns=BATCH_TEXTS), hide_index=True, on_select="rerun",
                          selection_mode="single-row", key="batch_table")

@@ -25,7 +25,7 @@ def test_both_date_formats_and_optional_seconds_parse_to_the_same_instant():
     assert row["closed_at"] == datetime(2025, 3, 2, 9, 0, 30)
 
 
-@pytest.mark.parametrize("bad", ["2025-13-01 08:00", "2025-03-01", "明天上午", "1899-12-31 08:00", "03/01/2025 08:00"])
+@pytest.mark.parametrize("bad", ["2025-13-01 08:00", "2025-03-01 8", "明天上午", "1899-12-31 08:00", "03/01/2025 08:00"])
 def test_unparseable_received_at_rejects_the_row_naming_the_column(bad):
     row, reasons = parse(受理时间=bad)
     assert row is None
@@ -96,3 +96,30 @@ def test_a_mapping_renames_columns_translates_values_and_names_its_own_headers_i
         ("G1", datetime(2025, 3, 1, 8, 5), "物业", "解决")
     _, reasons = parser.parse(["G2", "昨天", "景山街道", "住房", ""])
     assert reasons[0].startswith("来电时间「昨天」")
+
+
+def parsed_with_notes(**cells):
+    parser = RowParser(canonical(), HEADERS, "wgs84", b"k")
+    by_header = {"工单编号": "A1", "受理时间": "2025-03-01 08:00", "承办单位": "东华门街道", "一级分类": "市容环卫", **cells}
+    row, reasons = parser.parse([by_header.get(h, "") for h in HEADERS])
+    return row, reasons, parser.notes
+
+
+def test_optional_text_is_cut_to_fit_and_noted_tags_at_a_whole_tag():
+    # 52 tags fill 1 + 10 × 4 + 42 × 5 = 251 characters of 255; the 53rd (5 more) no longer fits
+    row, reasons, notes = parsed_with_notes(标签=";".join(f"挂账{i}" for i in range(60)))
+    assert (reasons, notes, len(row["tags"]), row["tags"].count(";")) == ([], {"cut_to_fit"}, 251, 53)
+    assert row["tags"].endswith(";挂账51;")
+    row, _, notes = parsed_with_notes(标签="长" * 300)  # one tag longer than the column: no tag kept
+    assert (row.get("tags"), notes) == (None, {"cut_to_fit"})
+    row, _, notes = parsed_with_notes(一级分类="", 问题分类="城建->" + "二" * 70 + "->三")
+    assert (row["cat_l1"], row["cat_l2"], row["cat_l3"], notes) == ("城建", "二" * 64, "三", {"cut_to_fit"})
+    _, reasons, _ = parsed_with_notes(一级分类="", 问题分类="一" * 70 + "->二")
+    assert reasons == [f"问题分类「{'一' * 30}…」超过 64 个字符 (category: longer than 64 characters)"]
+
+
+def test_a_date_alone_is_midnight_and_noted():
+    parser = RowParser(canonical(), HEADERS, "wgs84", b"k")
+    cells = {"工单编号": "A1", "受理时间": "2018/4/24", "承办单位": "东华门街道", "一级分类": "市容环卫"}
+    row, reasons = parser.parse([cells.get(h, "") for h in HEADERS])
+    assert (reasons, row["received_at"], parser.notes) == ([], datetime(2018, 4, 24), {"date_only"})

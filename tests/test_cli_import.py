@@ -53,3 +53,39 @@ def test_bad_input_exits_2_with_a_one_line_reason(sqlite_engine, tmp_path, capsy
     assert code == 2 and err.startswith("error: 找不到列映射「nosuch」")
     code, _, err = run(capsys, "rejects", "--batch", "7", "--db", db)
     assert (code, err) == (2, "error: 批次 7 不存在 (batch 7 does not exist)\n")
+
+
+def test_import_a_folder_a_zip_and_files_as_one_batch_with_counted_leniencies(sqlite_engine, tmp_path, capsys):
+    from tests.crafted import HEADER, csv_bytes, row, zip_of
+    db = str(sqlite_engine.url)
+    folder = tmp_path / "feb"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(csv_bytes([row("K1", "2025/2/3")]))
+    (folder / "b.csv").write_bytes(csv_bytes([row("K2", "2025-02-04 08:00")]))
+    (tmp_path / "m.zip").write_bytes(zip_of({"c.csv": csv_bytes([row("K3", "bad")]),
+                                             "d.csv": csv_bytes([row("K4") + ["街" * 40]], HEADER + ["所属街道"])}))
+    code, out, err = run(capsys, "import", str(folder), str(tmp_path / "m.zip"), "--db", db)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[:5] == [
+        "批次 1（a.csv 等 4 个文件）: 共 4 行，新增 3，更新 0，未变 0，拒收 1 "
+        "(batch 1: 4 rows, 3 new, 0 updated, 0 unchanged, 1 rejected)",
+        "新建承办单位 (new units): 东四街道",
+        "文件 (files): a.csv、b.csv、m.zip/c.csv、m.zip/d.csv",
+        "注意 (note): 1 件工单的日期没有时刻，按当日 00:00 计 (1 cases had a date without a time of day: read as 00:00)",
+        "注意 (note): 1 件工单有可选文本超过列长度，已截断保存 (1 cases had optional text longer than its column: "
+        "cut to fit)"]
+
+
+def test_a_crafted_file_exits_2_with_one_line_and_no_traceback(sqlite_engine, tmp_path, capsys):
+    from tests.crafted import csv_bytes, row, xlsx_with_dtd
+    db = str(sqlite_engine.url)
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(csv_bytes([row("N1", unit="东\x00")]))
+    code, out, err = run(capsys, "import", str(nul), "--db", db)
+    assert (code, out) == (2, "") and err == (
+        "error: nul.csv 第 2 行含有 NUL 字节（\\x00），文件已损坏或不是文本 "
+        "(nul.csv has a NUL byte on line 2: the file is damaged or not text)\n")
+    xxe = tmp_path / "x.xlsx"
+    xxe.write_bytes(xlsx_with_dtd(entity=True))
+    code, _, err = run(capsys, "import", str(xxe), "--db", db)
+    assert code == 2 and err.startswith("error: x.xlsx 含有 DTD 或实体声明") and err.count("\n") == 1

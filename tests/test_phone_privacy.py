@@ -5,6 +5,7 @@ import re
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -107,8 +108,7 @@ def test_mask_row_keeps_identifiers_and_dates():
 
 
 def test_migration_0016_re_masks_stored_phones(engine):
-    with engine.begin() as conn:
-        command.downgrade(_config(conn), "0012")
+    """Masks cut the old way (stored before 0016) are re-cut when 0016 runs again from the revision before it."""
     ids = units(engine, ("东华门街道", "街道"))
     batch = write(engine, [case_row("M1", ids["东华门街道"], "2025-03-01 08:00:00", caller_masked="138****5678"),
                            case_row("M2", ids["东华门街道"], "2025-03-01 08:00:00", caller_masked="651****3456"),
@@ -117,7 +117,9 @@ def test_migration_0016_re_masks_stored_phones(engine):
     with engine.begin() as conn:
         conn.execute(rejected_rows.insert().values(batch_id=batch, row_number=2, reason="x",
                                                    raw=json.dumps(old, ensure_ascii=False)))
-        command.upgrade(_config(conn), "head")
+        config = _config(conn)
+        command.downgrade(config, ScriptDirectory.from_config(config).get_revision("0016").down_revision)
+        command.upgrade(config, "head")
     with engine.connect() as conn:
         masks = dict(conn.execute(select(cases.c.case_no, cases.c.caller_masked)).all())
         raw = json.loads(conn.execute(select(rejected_rows.c.raw)).scalar())

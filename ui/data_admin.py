@@ -7,11 +7,13 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
 from data_access import audit, saved_mappings
+from data_access.batches import batch_warnings
 from data_access.case_store import undo_batch
 from data_access.column_mappings import Mapping
-from data_access.file_reader import decode
+from data_access.file_reader import decode, sources_from_uploads
+from data_access.import_limits import limits_from_env
 from data_access.import_preview import Preview, preview_import
-from data_access.importer import ImportResult, import_bytes
+from data_access.importer import ImportResult, import_uploads, note_lines
 from data_access.mapping_suggest import Suggestion, suggest_file
 from data_access.saved_mappings import all_mappings, resolve_mapping
 from data_access.rejects import list_rejects, rejects_csv
@@ -24,9 +26,10 @@ CRS_LABELS = {"wgs84": "WGS-84（GPS、天地图）", "gcj02": "GCJ-02（高德�
 REJECTS_SHOWN = 200
 
 
-def run_import(data: bytes, file_name: str, mapping: str | Mapping, crs: str, user: str,
+def run_import(files: list[tuple[str, bytes]], mapping: str | Mapping, crs: str, user: str,
                progress=None) -> ImportResult:
-    result = import_bytes(cache.engine(), data, file_name, mapping=mapping, crs=crs, user=user, progress=progress)
+    """Uploaded (name, bytes) files — a zip among them stands for its CSV and XLSX files — as one batch."""
+    result = import_uploads(cache.engine(), files, mapping=mapping, crs=crs, user=user, progress=progress)
     cache.clear()
     return result
 
@@ -56,6 +59,19 @@ def save_mapping(name: str, toml_text: str, user: str) -> None:
         saved_mappings.save_mapping(conn, name, toml_text, user)
 
 
+def first_data_file(files: list[tuple[str, bytes]]) -> tuple[bytes, str] | None:
+    """(bytes, name) of the batch's first CSV or XLSX file (inside a zip too): the file the mapping is made on."""
+    sources = sources_from_uploads(files, limits_from_env())
+    with sources[0].open() as stream:
+        return stream.read(), sources[0].name
+
+
+def progress_text(rows: int, fraction: float) -> str:
+    """Rows done of the batch's total, estimated from the share of its bytes read."""
+    total = f" / 约 {rows / fraction:,.0f}" if 0 < fraction < 1 else ""
+    return f"正在导入… 已读取 {rows:,}{total} 行"
+
+
 def import_message(result: ImportResult) -> str:
     """The summary shown after an import (markdown: the file's own names escaped)."""
     if result.duplicate_of is not None:
@@ -63,10 +79,17 @@ def import_message(result: ImportResult) -> str:
     text = (f"批次 {result.batch_id}：共 {result.rows} 行，新增 {result.new} 件，更新 {result.updated} 件，"
             f"未变 {result.unchanged} 件，拒收 {result.rejected} 行。")
     if result.new_units:
-        text += f" 新建单位：{'、'.join(map(plain, result.new_units))}。"
+        text += f" 新建单位：{'、'.join(result.new_units)}。"
     if result.ignored_columns:
-        text += f" 未使用的列：{'、'.join(map(plain, result.ignored_columns))}。"
+        text += f" 未使用的列：{'、'.join(result.ignored_columns)}。"
+    text += "".join(f" 注意：{line}。" for line in note_lines(result.notes, english=False))
     return text
+
+
+def warnings_text(stored: str | None) -> str:
+    """A batch's stored leniency counts, in words (the batch history's 注意 column)."""
+    return "；".join(note_lines(batch_warnings({"warnings": stored if isinstance(stored, str) else None}),
+                               english=False))
 
 
 def rejects_table(batch_id: int, limit: int = REJECTS_SHOWN) -> pd.DataFrame:

@@ -17,7 +17,7 @@ from alembic import op
 from data_access.privacy import mask_row
 
 revision = '0016'
-down_revision = '0012'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
