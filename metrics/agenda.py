@@ -339,24 +339,45 @@ def new_meeting(engine: Engine, kind: str, meeting_date: date, rules: Rules, per
                 title: str = "", user: str = "") -> int:
     """Create a meeting; without a period, the one it reviews by default (`meeting_period`)."""
     with engine.begin() as conn:
-        if period is None:
-            days = data_days(conn, rules.basis)
-            period = meeting_period(kind, meeting_date, days[1] if days else None)
+        period = period or _default_period(conn, kind, meeting_date, rules)
         return store.create_meeting(conn, meeting_date, kind, period.key, title, user)
 
 
-def add_to_next_meeting(engine: Engine, kind: str, ref: str, label_text: str, rules: Rules, today: date,
-                        user: str = "", owner_unit_id: int | None = None, reason: str = "") -> tuple[dict, int]:
-    """Put a unit or a place on the next meeting's agenda (a 周调度会 next Monday is created when none is
-    planned), with its figures in that meeting's period as baseline. Returns (meeting, item id)."""
-    with engine.connect() as conn:
-        meeting = store.next_meeting(conn, today)
-    if meeting is None:
-        created = new_meeting(engine, "周调度会", next_monday(today), rules, user=user)
-        with engine.connect() as conn:
-            meeting = store.get_meeting(conn, created)
-    baseline = Figures(engine, parse_period(meeting["period"]), rules).measure(kind, ref)
+def _default_period(conn, kind: str, meeting_date: date, rules: Rules) -> Period:
+    days = data_days(conn, rules.basis)
+    return meeting_period(kind, meeting_date, days[1] if days else None)
+
+
+def add_note(engine: Engine, meeting_id: int, text: str, user: str = "") -> int:
+    """A free item (其他事项) at the end of this meeting's agenda."""
     with engine.begin() as conn:
-        item = store.add_item(conn, meeting["id"], kind, ref, label_text, reason=reason, baseline=baseline,
+        return store.add_item(conn, meeting_id, "note", "", text, user=user)
+
+
+def save_agenda(engine: Engine, meeting_id: int, rows: list[dict], user: str = "") -> None:
+    """The agenda of this meeting as edited (data_access.meetings.save_agenda), in one transaction."""
+    with engine.begin() as conn:
+        store.save_agenda(conn, meeting_id, rows, user=user)
+
+
+def add_to_meeting(engine: Engine, meeting_id: int | None, kind: str, ref: str, label_text: str, rules: Rules,
+                   today: date, user: str = "", owner_unit_id: int | None = None,
+                   reason: str = "") -> tuple[dict, int]:
+    """Put a unit or a place on the agenda of the meeting the user chose, with its figures in that meeting's
+    period as baseline; `meeting_id` None is the user's explicit choice of a new 周调度会 next Monday, created
+    in the same transaction as the item. Returns (meeting, item id)."""
+    with engine.connect() as conn:
+        if meeting_id is None:
+            period = _default_period(conn, "周调度会", next_monday(today), rules)
+        else:
+            meeting = store.get_meeting(conn, meeting_id)
+            if meeting is None:
+                raise store.MeetingError(f"会议 {meeting_id} 不存在 (meeting {meeting_id} not found)")
+            period = parse_period(meeting["period"])
+    baseline = Figures(engine, period, rules).measure(kind, ref)
+    with engine.begin() as conn:
+        if meeting_id is None:
+            meeting_id = store.create_meeting(conn, next_monday(today), "周调度会", period.key, user=user)
+        item = store.add_item(conn, meeting_id, kind, ref, label_text, reason=reason, baseline=baseline,
                               owner_unit_id=owner_unit_id, source="manual", user=user)
-    return meeting, item
+        return store.get_meeting(conn, meeting_id), item

@@ -47,7 +47,7 @@ if editable:
                     created = agenda.new_meeting(cache.engine(), kind, day, rules, period=period, title=title,
                                                  user=user.name)
                     st.session_state["meeting"] = created
-                    agenda_ui.after_change(f"已创建 {day:%Y-%m-%d} {kind}（{period.label}）。")
+                    agenda_ui.after_change(f"已创建 {plain(agenda_ui.meeting_label(agenda_ui.meeting_of(created)))}。")
 
 # --- which meeting ---
 meetings = []
@@ -77,8 +77,7 @@ with guarded("会议议程"):
         edited = agenda_ui.agenda_editor(items, names, key=f"agenda_{meeting['id']}_{revision}")
         if st.button("保存议程", type="primary", key="agenda_save"):
             try:
-                with cache.engine().begin() as conn:
-                    store.save_agenda(conn, meeting["id"], agenda_ui.saved_rows(edited), user=user.name)
+                agenda.save_agenda(cache.engine(), meeting["id"], agenda_ui.saved_rows(edited), user=user.name)
             except store.MeetingError as exc:
                 st.error(f"议程未保存：{plain(str(exc))}")
             else:
@@ -94,8 +93,7 @@ with guarded("会议议程"):
         note = note_col.text_input("其他事项", key=f"agenda_note_{revision}", max_chars=255,
                                    placeholder="例如：汛期积水点排查部署")
         if button_col.button("添加事项", key="agenda_add_note") and note.strip():
-            with cache.engine().begin() as conn:
-                store.add_item(conn, meeting["id"], "note", "", note.strip(), user=user.name)
+            agenda.add_note(cache.engine(), meeting["id"], note.strip(), user=user.name)
             agenda_ui.after_change(f"已添加：{plain(note.strip())}")
 
 # --- proposals from the data, not yet on the agenda ---

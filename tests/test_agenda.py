@@ -113,25 +113,30 @@ def test_pending_leaves_out_what_is_on_the_agenda(engine):
                                    "每月一题：供暖"]
 
 
-def test_add_to_next_meeting_creates_one_when_none_is_planned(engine):
+def test_add_to_meeting_creates_one_only_when_asked_and_writes_to_the_chosen_one(engine):
     ids = fx.build(engine)
     rules = fx.rules()
     p1 = agenda.propose(engine, parse_period("2025-03"), rules, as_of=fx.AS_OF).iloc[1]
-    # Wednesday 2 April: the next meeting is Monday 7 April; its week (W14) has no data yet (last day 20 March),
-    # so it reviews the week of 20 March (W12: 17–23 March), when P1 had a1, a2 and c1.
-    meeting, item = agenda.add_to_next_meeting(engine, "hotspot", p1["ref"], p1["label"], rules, date(2025, 4, 2),
-                                               user="李四")
-    again, same = agenda.add_to_next_meeting(engine, "hotspot", p1["ref"], p1["label"], rules, date(2025, 4, 3))
-    unit_meeting, unit_item = agenda.add_to_next_meeting(engine, "unit", str(ids["东华门街道"]), "东华门街道", rules,
-                                                         date(2025, 4, 3), owner_unit_id=ids["东华门街道"])
-    assert (meeting["meeting_date"], meeting["kind"], meeting["period"]) == (date(2025, 4, 7), "周调度会", "2025-W12")
+    # Wednesday 2 April, "new meeting" chosen: a 周调度会 on Monday 7 April; its week (W14) has no data yet (last
+    # day 20 March), so it reviews the week of 20 March (W12: 17–23 March), when P1 had a1, a2 and c1.
+    meeting, item = agenda.add_to_meeting(engine, None, "hotspot", p1["ref"], p1["label"], rules, date(2025, 4, 2),
+                                          user="李四")
+    again, same = agenda.add_to_meeting(engine, meeting["id"], "hotspot", p1["ref"], p1["label"], rules,
+                                        date(2025, 4, 3))
+    second = agenda.new_meeting(engine, "周调度会", date(2025, 4, 7), rules)  # same day and kind
+    unit_meeting, unit_item = agenda.add_to_meeting(engine, second, "unit", str(ids["东华门街道"]), "东华门街道",
+                                                    rules, date(2025, 4, 3), owner_unit_id=ids["东华门街道"])
+    assert (meeting["meeting_date"], meeting["kind"], meeting["period"], meeting["number"]) == (
+        date(2025, 4, 7), "周调度会", "2025-W12", 1)
     assert (again["id"], same) == (meeting["id"], item)
+    assert (unit_meeting["id"], unit_meeting["number"]) == (second, 2)
     with engine.connect() as conn:
-        items = store.list_items(conn, meeting["id"])
-    assert [(i["kind"], i["baseline"]) for i in items] == [
-        ("hotspot", {"period": "2025-W12", "volume": 3}),
-        # a week's unit score is its month to date: 1–23 March, which holds all of 东华门's March cases
-        ("unit", {"period": "2025-03-01..2025-03-23", "adjusted_score": pytest.approx(77.5), "rank": 3,
-                  "group": "街乡镇"}),
-    ]
-    assert unit_meeting["id"] == meeting["id"] and items[1]["id"] == unit_item
+        first_items, second_items = store.list_items(conn, meeting["id"]), store.list_items(conn, second)
+    assert [(i["kind"], i["baseline"]) for i in first_items] == [("hotspot", {"period": "2025-W12", "volume": 3})]
+    # a week's unit score is its month to date: 1–23 March, which holds all of 东华门's March cases
+    assert [(i["id"], i["kind"], i["baseline"]) for i in second_items] == [
+        (unit_item, "unit", {"period": "2025-03-01..2025-03-23", "adjusted_score": pytest.approx(77.5), "rank": 3,
+                             "group": "街乡镇"})]
+    with pytest.raises(store.MeetingError, match="不存在"):
+        agenda.add_to_meeting(engine, second + 99, "unit", str(ids["东华门街道"]), "东华门街道", rules,
+                              date(2025, 4, 3))
