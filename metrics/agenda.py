@@ -7,7 +7,8 @@ whose volume rose. Each item carries a baseline — the figure it was put on the
 score rise, did the place's volume fall, are the overdue cases closed.
 
 Scores of a weekly meeting are those of the month containing the week's last day, month to date
-(`score_period`); volumes (hotspots, cases, topics) are those of the meeting's own period.
+(`score_period`) — or, in the first days of a month when no unit is ranked yet, of the last complete month
+(`Figures.score_period`); volumes (hotspots, cases, topics) are those of the meeting's own period.
 """
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -23,7 +24,7 @@ from data_access.units import list_units
 from metrics.hotspots import hotspot_case_filter, hotspots
 from metrics.indicators import category_mix, repeats
 from metrics.lagging import lagging
-from metrics.periods import Period, parse_period, period_of, range_period, shift
+from metrics.periods import Period, last_complete, parse_period, period_of, range_period, shift
 from metrics.registry import format_value, label, metric
 from metrics.rules import Rules
 from metrics.scores import unit_scores
@@ -45,9 +46,10 @@ TOPIC_TAG = "每月一题"
 # --- periods ---
 
 def score_period(period: Period) -> Period:
-    """The period whose scores a meeting on `period` shows: the period itself, except for a week: the month that
-    contains the week's last day, month to date (the whole month when the week ends on its last day)."""
-    if period.kind != "week":
+    """The period whose scores a meeting on `period` shows: the period itself, except for a week (whole or cut at
+    the data's last day): the month that contains the week's last day, month to date (the whole month when the
+    week ends on its last day)."""
+    if "week" not in (period.kind, period.part_of):
         return period
     last = period.end - timedelta(days=1)
     month = period_of(last, "month")
@@ -55,13 +57,18 @@ def score_period(period: Period) -> Period:
 
 
 def meeting_period(kind: str, meeting_date: date, last_day: date | None = None) -> Period:
-    """The period a meeting reviews: the week (周调度会) or month before the meeting's own, but never one that
-    starts after the last day with data (then the period holding that day)."""
+    """The period a meeting reviews: the week (周调度会) or month before the meeting's own, but never one the data
+    do not cover to its end (then the last complete one: a meeting compares whole weeks or months)."""
     period_kind = MEETING_PERIOD_KIND[kind]
     period = shift(period_of(meeting_date, period_kind), -1)
-    if last_day is not None and period.start > last_day:
-        period = period_of(last_day, period_kind)
+    if last_day is not None and period.end - timedelta(days=1) > last_day:
+        period = last_complete(period_kind, last_day)
     return period
+
+
+def scores_period(engine: Engine, period: Period, rules: Rules) -> Period:
+    """The period whose unit scores a meeting on `period` shows (Figures.score_period)."""
+    return Figures(engine, period, rules).score_period
 
 
 def next_monday(today: date) -> date:
@@ -78,14 +85,29 @@ class Figures:
         self.as_of = as_of or datetime.now().replace(microsecond=0)
 
     @cached_property
+    def _scored(self) -> tuple[Period, pd.DataFrame]:
+        period = score_period(self.period)
+        scores = unit_scores(self.engine, period, self.rules)
+        to_date = period != self.period or self.period.part_of == "month"  # a month to date, not a chosen range
+        if to_date and period.start.day == 1 and not scores["ranked"].any():
+            period = period_of(period.start - timedelta(days=1), "month")  # the month has just begun
+            scores = unit_scores(self.engine, period, self.rules)
+        return period, scores
+
+    @property
+    def score_period(self) -> Period:
+        """`score_period`, except a month to date in which no unit is ranked yet: the last complete month."""
+        return self._scored[0]
+
+    @property
     def scores(self) -> pd.DataFrame:
         """metrics.scores.unit_scores of the score period."""
-        return unit_scores(self.engine, score_period(self.period), self.rules)
+        return self._scored[1]
 
     @cached_property
     def lagging(self) -> pd.DataFrame:
         """metrics.lagging.lagging of the score period."""
-        return lagging(self.engine, score_period(self.period), self.rules)
+        return lagging(self.engine, self.score_period, self.rules)
 
     @cached_property
     def hotspots(self) -> pd.DataFrame:
@@ -114,7 +136,7 @@ class Figures:
             return count_cases(conn, f)
 
     def _unit(self, unit_id: int) -> dict:
-        period = score_period(self.period).key
+        period = self.score_period.key
         found = self.scores[self.scores["unit_id"] == unit_id]
         if found.empty:
             return {"period": period, "adjusted_score": None, "rank": None, "group": None}

@@ -62,8 +62,13 @@ if st.session_state.get("meeting") not in by_id:
 chosen = st.selectbox("会议", list(by_id), key="meeting", format_func=lambda i: agenda_ui.meeting_label(by_id[i]))
 meeting = by_id[chosen]
 period = parse_period(meeting["period"])
-score_period = agenda.score_period(period)
-st.caption(f"考核期：{period.label}" + ("" if score_period == period else f"；单位成绩按 {score_period.label}（月初至本周末）"))
+score_period = cache.scores_period(period, rules)
+if score_period == period:
+    st.caption(f"考核期：{period.label}")
+elif score_period == agenda.score_period(period):
+    st.caption(f"考核期：{period.label}；单位成绩按 {score_period.label}（月初至本周末）")
+else:
+    st.caption(f"考核期：{period.label}；本月尚无参与排名的单位，单位成绩按上一个完整月份 {score_period.label}")
 names = agenda_ui.unit_names()
 
 # --- the agenda ---

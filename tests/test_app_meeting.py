@@ -64,7 +64,9 @@ def test_staff_create_a_meeting_and_accept_the_proposed_agenda(db):
     assert "还没有安排会议。请在上方“新建会议”中创建本周的调度会。" in [i.value for i in at.info]
     at.selectbox(key="new_kind").set_value("月度点评会")
     at.date_input(key="new_day").set_value(date(2025, 4, 7)).run()
-    assert at.text_input(key="new_period_月度点评会_2025-04-07").value == "2025-03"  # the month before
+    # the month before, but the data end on 20 March: the last complete month; staff may type another
+    assert at.text_input(key="new_period_月度点评会_2025-04-07").value == "2025-02"
+    at.text_input(key="new_period_月度点评会_2025-04-07").set_value("2025-03")
     at.button(key="new_create").click().run()
     assert_clean(at)
     assert r"已创建 2025\-04\-07 月度点评会（2025年3月）。" in [s.value for s in at.success]  # markdown-escaped
@@ -111,10 +113,10 @@ def test_two_edits_in_the_agenda_table_are_saved(db):
 
 
 def _march_then_april(engine, ids) -> tuple[int, int]:
-    march = agenda.new_meeting(engine, "月度点评会", date(2025, 4, 7), fx.rules())
+    march = agenda.new_meeting(engine, "月度点评会", date(2025, 4, 7), fx.rules(), period=parse_period("2025-03"))
     agenda.accept(engine, march, agenda.propose(engine, parse_period("2025-03"), fx.rules(), as_of=fx.AS_OF))
     fx.add_april(engine, ids)
-    return march, agenda.new_meeting(engine, "月度点评会", date(2025, 5, 6), fx.rules())
+    return march, agenda.new_meeting(engine, "月度点评会", date(2025, 5, 6), fx.rules(), period=parse_period("2025-04"))
 
 
 def test_the_next_meeting_follows_up_every_item_and_carries_over_what_did_not_improve(db):
@@ -183,18 +185,18 @@ def test_the_add_to_agenda_button_creates_a_meeting_only_when_the_user_picks_new
         meeting = store.list_meetings(conn)[0]
         items = store.list_items(conn, meeting["id"])
     assert (meeting["kind"], meeting["meeting_date"]) == ("周调度会", monday)
-    # the data end on 20 March 2025, so the meeting reviews that week (W12), when the place had 3 cases
-    assert meeting["period"] == "2025-W12"
+    # the data end on Thursday 20 March 2025, so the meeting reviews the last complete week (W11): no case there
+    assert meeting["period"] == "2025-W11"
     assert [(i["label"], i["baseline"]) for i in items] == [
-        ("东城区北新桥三条8号", {"period": "2025-W12", "volume": 3})]
+        ("东城区北新桥三条8号", {"period": "2025-W11", "volume": 0})]
     assert any("已将“东城区北新桥三条8号”加入" in s.value for s in at.success)
 
 
 def test_the_add_to_agenda_button_writes_to_the_meeting_chosen(db):
     engine, ids = db
     day = date.today() + timedelta(days=3)
-    first = agenda.new_meeting(engine, "周调度会", day, fx.rules())
-    second = agenda.new_meeting(engine, "周调度会", day, fx.rules())
+    first = agenda.new_meeting(engine, "周调度会", day, fx.rules(), period=parse_period("2025-W12"))
+    second = agenda.new_meeting(engine, "周调度会", day, fx.rules(), period=parse_period("2025-W12"))
     at = AppTest.from_function(_button_page, args=("unit", str(ids["景山街道"]), "景山街道"), default_timeout=60)
     at.run()
     chooser = at.selectbox(key="to_agenda_meeting")

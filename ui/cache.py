@@ -117,4 +117,5 @@ hotspots = _own_unit_only("metrics.hotspots.hotspots")
 
 # Meeting agenda (additive, by MEETING): proposals for a period, follow-up of the last meeting's items.
 propose = _cached("metrics.agenda.propose")
+scores_period = _cached("metrics.agenda.scores_period")
 follow_up = _cached("metrics.agenda.follow_up")
