@@ -27,6 +27,7 @@ from metrics.periods import Period, period_of, to_date, trailing
 from metrics.registry import entry, format_value, label
 from metrics.rules import Rules
 from metrics.scores import district_summary, group_order, score_trend
+from metrics.street_areas import street_areas
 from reports import charts_png
 from ui import charts
 
@@ -263,7 +264,7 @@ def _charts(engine: Engine, period: Period, score_period: Period, rules: Rules, 
         made["topics"] = charts_png.png(charts.volume_trend(tagged))
     drawable = spots[~spots["placeholder"] & spots["lat"].notna() & spots["lon"].notna()]
     if not drawable.empty:
-        made["map"] = charts_png.png(charts_png.hotspot_map(drawable))
+        made["map"] = charts_png.png(charts_png.hotspot_map(drawable, areas=street_areas(engine, rules.basis)))
     return made
 
 

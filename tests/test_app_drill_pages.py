@@ -156,7 +156,9 @@ def test_hotspot_table_map_and_the_cases_of_a_chosen_place(app):
     assert list(spots["诉求量"]) == [3, 2] and list(spots["上期诉求量"]) == [1, 2]
     assert list(spots["诉求量变化"]) == [2, 0] and list(spots["点位状态"]) == ["突增", "高频"]
     deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
-    points, labels = deck["layers"]
+    areas, outline, points, labels = deck["layers"]  # street areas and the district outline under the spots
+    assert (areas["@@type"], outline["@@type"]) == ("PolygonLayer", "PathLayer")
+    assert {a["name"] for a in areas["data"]} == {"东华门街道", "景山街道"} and outline["data"]
     assert [p["volume"] for p in points["data"]] == [3, 2]
     assert labels["characterSet"] == "auto" and {d["name"] for d in labels["data"]} == {"东华门街道", "景山街道"}
     select_rows(at, hs_table=0)
@@ -171,7 +173,7 @@ def test_hotspots_by_h3_cell_draw_hexagons(app):
     assert_clean(at)
     spots = table(at, "hs_table")
     assert list(spots["诉求量"]) == [3, 2] and list(spots["点位状态"]) == ["突增", "高频"]
-    cells, _ = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]
+    _, _, cells, _ = json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]
     assert cells["@@type"] == "H3HexagonLayer"
     assert [c["key"] for c in cells["data"]] == [h3.latlng_to_cell(39.9151, 116.4031, 9),
                                                  h3.latlng_to_cell(39.9242, 116.3975, 9)]
