@@ -15,6 +15,7 @@ from ui import cache, data_admin
 from ui import format as fmt
 from ui.auth import current_user
 from ui.panel import guarded
+from ui.plain import chinese
 
 BATCH_TEXTS = {"id": "批次", "file_name": "文件名", "source": "来源", "imported_by": "导入人", "started_at": "导入时间",
                "status": "状态", "n_rows": "行数", "n_new": "新增", "n_updated": "更新", "n_unchanged": "未变",
@@ -44,7 +45,10 @@ imports, batches, adjustments, units = st.tabs(["导入工单", "导入批次与
 # --- import a file, with a progress bar ---
 with imports:
     st.caption("12345 平台导出的工单文件（CSV 或 Excel）。同一文件再次导入不会重复；同一工单编号再次导入会更新该工单。")
-    upload = st.file_uploader("工单文件", type=["csv", "xlsx"], key="imp_file")
+    # The drop zone's own words ("Drag and drop", "Upload", "… per file") are Streamlit's and cannot be set in
+    # 1.64 without injecting HTML: the label and this help say the same in Chinese.
+    upload = st.file_uploader("工单文件（点击按钮选择文件，或把文件拖入下方框内）", type=["csv", "xlsx"], key="imp_file",
+                              help=f"支持 CSV 和 Excel（.xlsx），单个文件不超过 {st.get_option('server.maxUploadSize')} MB。")
     mappings = dict(list_mappings())
     left, right = st.columns(2)
     mapping = left.selectbox("列映射", list(mappings), format_func=mappings.get, key="imp_mapping")
@@ -60,7 +64,7 @@ with imports:
             st.session_state["imp_message"] = data_admin.import_message(result)
         except ImportRefused as exc:
             st.session_state["imp_message"] = None
-            st.error(f"文件无法导入，未做任何改动：{exc}")
+            st.error(f"文件无法导入，未做任何改动：{chinese(str(exc))}")
         bar.empty()
     if st.session_state.get("imp_message"):
         st.success(st.session_state["imp_message"])
@@ -90,7 +94,7 @@ with batches, guarded("导入批次"):
                 try:
                     n = data_admin.undo(batch_id, user.name)
                 except UndoRefused as exc:
-                    st.error(f"无法撤销：{exc}")
+                    st.error(f"无法撤销：{chinese(str(exc))}")
                 else:
                     done(f"批次 {batch_id} 已撤销，恢复了 {n} 件工单。")
 
@@ -109,14 +113,14 @@ with adjustments, guarded("加减分"):
             try:
                 add_adjustment(cache.engine(), unit_id, period_key, points, reason, user.name)
             except (AdjustmentError, PeriodError) as exc:
-                st.error(str(exc))
+                st.error(chinese(str(exc)))
             else:
                 cache.clear()
                 done(f"已为{unit_names[unit_id]}记录 {points:+.2f} 分（{period_key}）。")
     try:
         period = parse_period(period_key)
     except PeriodError as exc:
-        st.error(str(exc))
+        st.error(chinese(str(exc)))
     else:
         listed = cache.list_adjustments(period.key)
         st.markdown(f"**{period.label} 的加减分**")
@@ -148,6 +152,6 @@ with units, guarded("单位与人口"):
             try:
                 data_admin.new_unit(name, unit_type, code, population, user.name)
             except ValueError as exc:
-                st.error(str(exc))
+                st.error(chinese(str(exc)))
             else:
                 done(f"已新增单位：{name.strip()}")

@@ -13,7 +13,7 @@ from ui import format as fmt
 from ui.agenda import DOCX_MIME, XLSX_MIME
 from ui.auth import current_user
 from ui.panel import guarded
-from ui.plain import plain
+from ui.plain import chinese, plain
 
 FOLLOW_UP_COLUMNS = ["item_kind", "item", "verdict", "detail", "owner_unit", "decision", "due_date"]
 VERDICT_COLOURS = {agenda.IMPROVED: "#d7f0dc", agenda.WORSE: "#f8d7d7", agenda.SAME: "#fcefd2"}
@@ -41,7 +41,7 @@ if editable:
             try:
                 period = parse_period(period_key)
             except PeriodError as exc:
-                st.error(plain(str(exc)))
+                st.error(plain(chinese(str(exc))))
             else:
                 with guarded("新建会议"):
                     created = agenda.new_meeting(cache.engine(), kind, day, rules, period=period, title=title,
@@ -84,15 +84,15 @@ with guarded("会议议程"):
             try:
                 agenda.save_agenda(cache.engine(), meeting["id"], agenda_ui.saved_rows(edited), user=user.name)
             except store.MeetingError as exc:
-                st.error(f"议程未保存：{plain(str(exc))}")
+                st.error(f"议程未保存：{plain(chinese(str(exc)))}")
             else:
                 agenda_ui.after_change("议程已保存。")
     else:
-        readable = agenda_ui.agenda_table(items).assign(owner_unit=lambda d: d["owner_unit"].map(names).fillna(""),
-                                                        due_date=lambda d: d["due_date"].fillna(""))
+        readable = agenda_ui.agenda_table(items).assign(owner_unit=lambda d: d["owner_unit"].map(names),
+                                                        decision=lambda d: d["decision"].replace("", None))
         st.dataframe(fmt.table(readable,
                                ["position", "item_kind", "item", "reason", "owner_unit", "decision", "due_date"]),
-                     hide_index=True)
+                     hide_index=True, placeholder=agenda_ui.EMPTY)
     if editable:
         note_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
         note = note_col.text_input("其他事项", key=f"agenda_note_{revision}", max_chars=255,
@@ -115,7 +115,7 @@ with guarded("建议议题"):
             agenda_ui.after_change(f"已将 {len(ticked)} 项建议加入议程。")
     else:
         st.dataframe(fmt.table(agenda_ui.proposal_table(pending, names), ["item_kind", "item", "reason", "owner_unit"]),
-                     hide_index=True)
+                     hide_index=True, placeholder=agenda_ui.EMPTY)
 
 # --- follow-up of the last meeting of the same kind (督办) ---
 st.header("上次会议事项督办")
@@ -130,8 +130,8 @@ with guarded("督办"):
             st.info("上次会议没有议程事项。")
         else:
             shown = followed.assign(item_kind=followed["kind"].map(store.ITEM_KINDS), item=followed["label"],
-                                    owner_unit=followed["owner_unit_id"].map(names).fillna(""),
-                                    due_date=followed["due_date"].fillna(""))
+                                    owner_unit=followed["owner_unit_id"].map(names).fillna(agenda_ui.EMPTY),
+                                    due_date=followed["due_date"].fillna(agenda_ui.EMPTY))
             st.dataframe(fmt.table(shown, FOLLOW_UP_COLUMNS).map(
                 lambda v: f"background-color: {VERDICT_COLOURS[v]}" if v in VERDICT_COLOURS else "",
                 subset=["进展"]), hide_index=True)

@@ -26,6 +26,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REMOVE = "remove"
 ACCEPT = "accept"
 REVISION, FLASH = "agenda_rev", "agenda_flash"
+EMPTY = "—"  # a missing owner, date or decision on screen (never "None")
 
 
 def can_edit(user: auth.User) -> bool:
@@ -180,7 +181,7 @@ def agenda_editor(items: list[dict], names: dict[int, str], key: str) -> pd.Data
     table = agenda_table(items)
     column = st.column_config
     return st.data_editor(
-        table, key=key, hide_index=True, num_rows="fixed",
+        table, key=key, hide_index=True, num_rows="fixed", placeholder=EMPTY,
         column_order=["position", "item_kind", "item", "owner_unit", "decision", "due_date", "reason",
                       "item_source", REMOVE],
         disabled=["item_kind", "item_source"],
@@ -204,7 +205,7 @@ def proposal_table(proposals: pd.DataFrame, names: dict[int, str]) -> pd.DataFra
         "item_kind": [store.ITEM_KINDS[k] for k in proposals["kind"]],
         "item": list(proposals["label"]),
         "reason": list(proposals["reason"]),
-        "owner_unit": [names.get(o, "") for o in proposals["owner_unit_id"]],
+        "owner_unit": [names.get(o, EMPTY) for o in proposals["owner_unit_id"]],
     })
 
 

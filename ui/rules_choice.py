@@ -10,12 +10,13 @@ import streamlit as st
 
 from metrics.rules import Rules, RulesError, list_presets, load_rules
 from ui import bound, cache
+from ui.plain import chinese
 
 KEY = "rules"
-# One Chinese line per shipped preset; a preset without one is shown by its weights.
+# A Chinese name per shipped preset (the key stays ASCII for the URL); a rules file is shown by its file name.
 PRESET_NOTES = {
-    "default": "默认规则（METRICS.md）",
-    "beijing-2019": "2019 年口径",
+    "default": "默认规则",
+    "beijing-2019": "北京 2019 年口径",
 }
 
 
@@ -35,20 +36,25 @@ def rules_for(source: str) -> Rules:
     return load_rules(source)
 
 
+def preset_name(source: str) -> str:
+    """默认规则 / 北京 2019 年口径 / a rules file's name."""
+    return PRESET_NOTES.get(source) or Path(source).stem
+
+
 def describe(rules: Rules) -> str:
     w = rules.weights
     weights = f"响应 {w['response']:.0%} · 解决 {w['resolution']:.0%} · 满意 {w['satisfaction']:.0%}"
-    note = PRESET_NOTES.get(rules.source) or Path(rules.source).stem
-    return f"{note}：{weights}"
+    return f"{preset_name(rules.source)}：{weights}"
 
 
 def choose() -> Rules:
     """Draw the preset choice in the sidebar and return the rules it selects."""
-    source = bound.select(st.sidebar, "评分规则方案", options(), KEY, help="换一套规则，全部成绩、排名和红旗随之重算。")
+    source = bound.select(st.sidebar, "评分规则方案", options(), KEY, format_func=preset_name,
+                          help="换一套规则，全部成绩、排名和红旗随之重算。")
     try:
         rules = rules_for(source)
     except RulesError as exc:
-        st.error(f"评分规则无法使用：{exc}")
+        st.error(f"评分规则无法使用：{chinese(str(exc))}")
         st.stop()
     st.sidebar.caption(describe(rules))
     return rules

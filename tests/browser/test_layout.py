@@ -4,9 +4,11 @@ A district of 26 streets and 4 departments (more units in a group than a grid sh
 February and March 2025, default rules except min_assessed = 1: unit k has 40 cases in March, k % 4 answered late,
 k % 5 不满意, k % 3 部分解决, so rates read like 96.25 % and scores have decimals. The test fails when a KPI value
 or delta is cut (its text wider than its box: scrollWidth > clientWidth), when a score or rank table scrolls
-inside itself (its last rows hidden), or when the last-ranked unit of the group is not drawn. Screenshots of
-every page at 1366 × 768 go to test-artifacts/screenshots-1366/.
+inside itself (its last rows hidden), or when the last-ranked unit of the group is not drawn; every page at
+1366 × 768 shows no "None" and no "Page not found" (a page the role may not see answers in Chinese).
+Screenshots of every page at 1366 × 768 go to test-artifacts/screenshots-1366/.
 """
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -142,4 +144,15 @@ def test_walk_every_page_at_laptop_size(base_url, browser):
         page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
         assert page.locator('[data-testid="stException"]').count() == 0, href
         assert page.evaluate(CUT_TEXT) == [], href
+        shown = page.inner_text("body")
+        assert not re.search(r"\bNone\b|Page not found", shown), href
+    page.context.close()
+
+
+def test_a_page_the_role_may_not_see_answers_in_chinese(base_url, browser):
+    page = _open(browser, "laptop", base_url + "/audit")  # the demo user is staff; 审计日志 is for admins
+    shown = page.inner_text("body")
+    assert "无权访问此页" in shown and "Page not found" not in shown
+    assert page.locator("h1").first.inner_text() == "审计日志"
+    assert "审计日志" not in page.locator('[data-testid="stSidebarNav"]').inner_text()  # still not in the menu
     page.context.close()
