@@ -43,7 +43,7 @@ def wait_healthy(base: str, server: subprocess.Popen, seconds: float, log_hint: 
 
 @contextmanager
 def serve(db_url: str, rules_path: Path, work: Path):
-    """`streamlit run app.py` on a free port of 127.0.0.1 against `db_url`, demo mode (no login); yields the base URL."""
+    """`streamlit run app.py` on a free port of 127.0.0.1 against `db_url`, demo mode (no login); yields the URL."""
     env = {**os.environ, "CASES_DB_URL": db_url, "SCORING_RULES": str(rules_path)}
     env.pop("AUTH_MODE", None)
     port = free_port()
@@ -60,3 +60,14 @@ def serve(db_url: str, rules_path: Path, work: Path):
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def full_shot(page, path: Path) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so the window is made as tall as that block."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate('() => document.querySelector(\'[data-testid="stMain"]\').scrollHeight')
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 8000))})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, serve
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, full_shot, serve
 from tests.drill_fixture import build
 
 pytestmark = pytest.mark.browser
@@ -66,14 +66,7 @@ def open_page(page, url: str) -> None:
 
 
 def shot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so the window is made as tall as that block."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    height = page.evaluate('() => document.querySelector(\'[data-testid="stMain"]\').scrollHeight')
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 8000))})
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    page.set_viewport_size(size)
+    full_shot(page, SHOTS / f"{name}.png")
 
 
 def nav_links(page) -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 from data_access.engine import make_engine
 from data_access.migrate import upgrade
 from data_access.schema import import_batches
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, ROOT, serve
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, ROOT, full_shot, serve
 from tests.factories import case_row, units, write
 
 pytestmark = pytest.mark.browser
@@ -133,7 +133,6 @@ def test_score_and_rank_tables_show_every_unit(base_url, browser, size, path):
 
 
 def test_walk_every_page_at_laptop_size(base_url, browser):
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page = _open(browser, "laptop", base_url + "/")
     links = page.locator('[data-testid="stSidebarNav"] a')
     paths = [links.nth(i).get_attribute("href") for i in range(links.count())]
@@ -141,7 +140,7 @@ def test_walk_every_page_at_laptop_size(base_url, browser):
         page.goto(href)
         settle(page)
         name = href.rstrip("/").rsplit("/", 1)[-1] if href.rstrip("/") != base_url else "overview"
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+        full_shot(page, SHOTS / f"{name}.png")
         assert page.locator('[data-testid="stException"]').count() == 0, href
         assert page.evaluate(CUT_TEXT) == [], href
         shown = page.inner_text("body")
