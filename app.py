@@ -32,8 +32,8 @@ def refused(title: str, url: str):
     """What a page the user may not see shows when opened by its URL: a Chinese notice, not Streamlit's
     English "Page not found" dialog (the page stays out of the menu)."""
     def page() -> None:
-        st.title(title)
-        st.warning(f"无权访问此页：当前账号不能查看“{title}”。请从左侧菜单选择其他页面；如需此页，请联系系统管理员。")
+        st.title("无权访问此页")
+        st.warning(f"当前账号不能查看“{title}”页。请从左侧菜单选择其他页面；如需此页，请联系系统管理员。")
     page.__name__ = f"refused_{url}"
     return page
 

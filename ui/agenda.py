@@ -35,7 +35,7 @@ def can_edit(user: auth.User) -> bool:
 
 def _active_rules() -> Rules:
     """The rules preset chosen in the sidebar (the button may sit on any page)."""
-    return rules_choice.rules_for(st.session_state.get(rules_choice.KEY) or rules_choice.default_source())
+    return rules_choice.rules_for(rules_choice.source_of(st.session_state.get(rules_choice.KEY)))
 
 
 NEW_MEETING = 0  # the choice "a new 周调度会 next Monday" beside the stored meetings (ids start at 1)

@@ -1,7 +1,8 @@
 """The active scoring rules: a preset chosen in the sidebar (URL parameter `rules`).
 
 The default is SCORING_RULES (a preset name or a file path) or the shipped default.toml; the options are the
-presets in metrics/rules/ plus that file. Preset names stay ASCII, so a URL like `?rules=beijing-2019` works.
+presets in metrics/rules/ plus that file, shown (and kept in the URL and session) by their Chinese names; a link
+with a preset's ASCII key (`?rules=beijing-2019`) still opens that preset.
 """
 import os
 from pathlib import Path
@@ -47,10 +48,28 @@ def describe(rules: Rules) -> str:
     return f"{preset_name(rules.source)}：{weights}"
 
 
+def names() -> dict[str, str]:
+    """Chinese name (what the choice shows and holds) → preset name or rules file."""
+    return {preset_name(source): source for source in options()}
+
+
+def source_of(choice: str | None) -> str:
+    """The preset or file of a choice held in the session (a Chinese name; a preset key is taken as it is)."""
+    return names().get(choice, choice) if choice else default_source()
+
+
 def choose() -> Rules:
     """Draw the preset choice in the sidebar and return the rules it selects."""
-    source = bound.select(st.sidebar, "评分规则方案", options(), KEY, format_func=preset_name,
+    named = names()
+    by_source = {source: name for name, source in named.items()}
+    asked = st.query_params.get(KEY)
+    if asked in by_source:  # an ASCII preset key from a link: held in the session, it wins over the URL
+        st.session_state[KEY] = by_source[asked]
+    elif st.session_state.get(KEY) in by_source:
+        st.session_state[KEY] = by_source[st.session_state[KEY]]
+    choice = bound.select(st.sidebar, "评分规则方案", list(named), KEY,
                           help="换一套规则，全部成绩、排名和红旗随之重算。")
+    source = named[choice]
     try:
         rules = rules_for(source)
     except RulesError as exc:
