@@ -88,8 +88,10 @@ with guarded("会议议程"):
             else:
                 agenda_ui.after_change("议程已保存。")
     else:
-        readable = agenda_ui.agenda_table(items).assign(owner_unit=lambda d: d["owner_unit"].map(names),
-                                                        decision=lambda d: d["decision"].replace("", None))
+        empty = agenda_ui.EMPTY
+        readable = agenda_ui.agenda_table(items).assign(owner_unit=lambda d: d["owner_unit"].map(names).fillna(empty),
+                                                        decision=lambda d: d["decision"].replace("", empty),
+                                                        due_date=lambda d: d["due_date"].fillna(empty))
         st.dataframe(fmt.table(readable,
                                ["position", "item_kind", "item", "reason", "owner_unit", "decision", "due_date"]),
                      hide_index=True, placeholder=agenda_ui.EMPTY)

@@ -248,3 +248,17 @@ def test_a_leader_does_not_see_the_add_button(db, monkeypatch):
     at.run()
     assert_clean(at)
     assert not at.button
+
+
+def test_missing_owner_decision_and_date_read_as_a_dash(db, monkeypatch):
+    engine, ids = db
+    march, _ = _march_then_april(engine, ids)
+    monkeypatch.setattr("ui.auth.current_user", lambda: LEADER)
+    at = open_meeting_page()
+    at.selectbox(key="meeting").set_value(march).run()
+    assert_clean(at)
+    shown = next(d.value for d in at.dataframe if "会议决定" in d.value.columns)
+    assert list(shown["议程事项"])[-1] == "每月一题：供暖"
+    assert list(shown["责任单位"])[-1] == "—"  # a topic has no owner
+    assert set(shown["会议决定"]) == {"—"} and set(shown["完成时限"]) == {"—"}
+    assert "None" not in shown.to_string()
