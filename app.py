@@ -28,13 +28,28 @@ PAGES = (
 DEFAULT_PAGE = "pages/overview.py"
 
 
+def refused(title: str, url: str):
+    """What a page the user may not see shows when opened by its URL: a Chinese notice, not Streamlit's
+    English "Page not found" dialog (the page stays out of the menu)."""
+    def page() -> None:
+        st.title("无权访问此页")
+        st.warning(f"当前账号不能查看“{title}”页。请从左侧菜单选择其他页面；如需此页，请联系系统管理员。")
+    page.__name__ = f"refused_{url}"
+    return page
+
+
 def menu(user: auth.User) -> dict[str, list[st.Page]]:
-    """The pages this user may open, by section; the default one is served at /."""
+    """The pages this user may open, by section; the default one is served at /. The others are there hidden,
+    answering their URL with `refused`."""
     sections: dict[str, list[st.Page]] = {}
     for section, path, title, url, roles in PAGES:
-        if (ROOT / path).exists() and (roles is None or user.role in roles):
+        if not (ROOT / path).exists():
+            continue
+        if roles is None or user.role in roles:
             page = st.Page(path, title=title, url_path=url, default=path == DEFAULT_PAGE)
-            sections.setdefault(section, []).append(page)
+        else:
+            page = st.Page(refused(title, url), title=title, url_path=url, visibility="hidden")
+        sections.setdefault(section, []).append(page)
     return sections
 
 

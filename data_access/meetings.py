@@ -56,41 +56,44 @@ def create_meeting(conn: Connection, meeting_date: date, kind: str, period: str,
     return meeting_id
 
 
-def get_meeting(conn: Connection, meeting_id: int) -> dict | None:
-    row = conn.execute(select(meetings).where(meetings.c.id == meeting_id)).mappings().first()
+def _numbered():
+    """Meetings with `number`: 1, 2 … among the meetings of the same date and kind, by creation (id), so that
+    date + kind + number names one meeting (two 周调度会 on one day stay apart wherever a label is shown)."""
+    same = meetings.alias("same")
+    number = (select(func.count()).select_from(same)
+              .where(same.c.meeting_date == meetings.c.meeting_date, same.c.kind == meetings.c.kind,
+                     same.c.id <= meetings.c.id)
+              .scalar_subquery().label("number"))
+    return select(meetings, number)
+
+
+def _one(conn: Connection, query) -> dict | None:
+    row = conn.execute(query.limit(1)).mappings().first()
     return dict(row) if row else None
+
+
+def get_meeting(conn: Connection, meeting_id: int) -> dict | None:
+    return _one(conn, _numbered().where(meetings.c.id == meeting_id))
 
 
 def list_meetings(conn: Connection, limit: int = 100) -> list[dict]:
     """Newest meeting first."""
-    query = select(meetings).order_by(meetings.c.meeting_date.desc(), meetings.c.id.desc()).limit(limit)
+    query = _numbered().order_by(meetings.c.meeting_date.desc(), meetings.c.id.desc()).limit(limit)
     return [dict(r) for r in conn.execute(query).mappings()]
-
-
-def next_meeting(conn: Connection, today: date) -> dict | None:
-    """The first meeting on or after `today` (where an item added from another page goes)."""
-    query = (select(meetings).where(meetings.c.meeting_date >= today)
-             .order_by(meetings.c.meeting_date, meetings.c.id).limit(1))
-    row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
 
 
 def meeting_for_period(conn: Connection, period: str) -> dict | None:
     """The latest meeting that reviews this period (the one a briefing for the period belongs to)."""
-    query = (select(meetings).where(meetings.c.period == period)
-             .order_by(meetings.c.meeting_date.desc(), meetings.c.id.desc()).limit(1))
-    row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
+    return _one(conn, _numbered().where(meetings.c.period == period)
+                .order_by(meetings.c.meeting_date.desc(), meetings.c.id.desc()))
 
 
 def previous_meeting(conn: Connection, meeting: dict) -> dict | None:
     """The meeting of the same kind held last before this one: whose items this one follows up (督办)."""
     earlier = or_(meetings.c.meeting_date < meeting["meeting_date"],
                   and_(meetings.c.meeting_date == meeting["meeting_date"], meetings.c.id < meeting["id"]))
-    query = (select(meetings).where(meetings.c.kind == meeting["kind"], earlier)
-             .order_by(meetings.c.meeting_date.desc(), meetings.c.id.desc()).limit(1))
-    row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
+    return _one(conn, _numbered().where(meetings.c.kind == meeting["kind"], earlier)
+                .order_by(meetings.c.meeting_date.desc(), meetings.c.id.desc()))
 
 
 def delete_meeting(conn: Connection, meeting_id: int, user: str = "") -> None:

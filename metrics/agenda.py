@@ -7,7 +7,8 @@ whose volume rose. Each item carries a baseline — the figure it was put on the
 score rise, did the place's volume fall, are the overdue cases closed.
 
 Scores of a weekly meeting are those of the month containing the week's last day, month to date
-(`score_period`); volumes (hotspots, cases, topics) are those of the meeting's own period.
+(`score_period`) — or, in the first days of a month when no unit is ranked yet, of the last complete month
+(`Figures.score_period`); volumes (hotspots, cases, topics) are those of the meeting's own period.
 """
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -23,7 +24,7 @@ from data_access.units import list_units
 from metrics.hotspots import hotspot_case_filter, hotspots
 from metrics.indicators import category_mix, repeats
 from metrics.lagging import lagging
-from metrics.periods import Period, parse_period, period_of, range_period, shift
+from metrics.periods import Period, last_complete, parse_period, period_of, range_period, shift
 from metrics.registry import format_value, label, metric
 from metrics.rules import Rules
 from metrics.scores import unit_scores
@@ -45,9 +46,10 @@ TOPIC_TAG = "每月一题"
 # --- periods ---
 
 def score_period(period: Period) -> Period:
-    """The period whose scores a meeting on `period` shows: the period itself, except for a week: the month that
-    contains the week's last day, month to date (the whole month when the week ends on its last day)."""
-    if period.kind != "week":
+    """The period whose scores a meeting on `period` shows: the period itself, except for a week (whole or cut at
+    the data's last day): the month that contains the week's last day, month to date (the whole month when the
+    week ends on its last day)."""
+    if "week" not in (period.kind, period.part_of):
         return period
     last = period.end - timedelta(days=1)
     month = period_of(last, "month")
@@ -55,13 +57,18 @@ def score_period(period: Period) -> Period:
 
 
 def meeting_period(kind: str, meeting_date: date, last_day: date | None = None) -> Period:
-    """The period a meeting reviews: the week (周调度会) or month before the meeting's own, but never one that
-    starts after the last day with data (then the period holding that day)."""
+    """The period a meeting reviews: the week (周调度会) or month before the meeting's own, but never one the data
+    do not cover to its end (then the last complete one: a meeting compares whole weeks or months)."""
     period_kind = MEETING_PERIOD_KIND[kind]
     period = shift(period_of(meeting_date, period_kind), -1)
-    if last_day is not None and period.start > last_day:
-        period = period_of(last_day, period_kind)
+    if last_day is not None and period.end - timedelta(days=1) > last_day:
+        period = last_complete(period_kind, last_day)
     return period
+
+
+def scores_period(engine: Engine, period: Period, rules: Rules) -> Period:
+    """The period whose unit scores a meeting on `period` shows (Figures.score_period)."""
+    return Figures(engine, period, rules).score_period
 
 
 def next_monday(today: date) -> date:
@@ -78,14 +85,29 @@ class Figures:
         self.as_of = as_of or datetime.now().replace(microsecond=0)
 
     @cached_property
+    def _scored(self) -> tuple[Period, pd.DataFrame]:
+        period = score_period(self.period)
+        scores = unit_scores(self.engine, period, self.rules)
+        to_date = period != self.period or self.period.part_of == "month"  # a month to date, not a chosen range
+        if to_date and period.start.day == 1 and not scores["ranked"].any():
+            period = period_of(period.start - timedelta(days=1), "month")  # the month has just begun
+            scores = unit_scores(self.engine, period, self.rules)
+        return period, scores
+
+    @property
+    def score_period(self) -> Period:
+        """`score_period`, except a month to date in which no unit is ranked yet: the last complete month."""
+        return self._scored[0]
+
+    @property
     def scores(self) -> pd.DataFrame:
         """metrics.scores.unit_scores of the score period."""
-        return unit_scores(self.engine, score_period(self.period), self.rules)
+        return self._scored[1]
 
     @cached_property
     def lagging(self) -> pd.DataFrame:
         """metrics.lagging.lagging of the score period."""
-        return lagging(self.engine, score_period(self.period), self.rules)
+        return lagging(self.engine, self.score_period, self.rules)
 
     @cached_property
     def hotspots(self) -> pd.DataFrame:
@@ -114,7 +136,7 @@ class Figures:
             return count_cases(conn, f)
 
     def _unit(self, unit_id: int) -> dict:
-        period = score_period(self.period).key
+        period = self.score_period.key
         found = self.scores[self.scores["unit_id"] == unit_id]
         if found.empty:
             return {"period": period, "adjusted_score": None, "rank": None, "group": None}
@@ -339,24 +361,45 @@ def new_meeting(engine: Engine, kind: str, meeting_date: date, rules: Rules, per
                 title: str = "", user: str = "") -> int:
     """Create a meeting; without a period, the one it reviews by default (`meeting_period`)."""
     with engine.begin() as conn:
-        if period is None:
-            days = data_days(conn, rules.basis)
-            period = meeting_period(kind, meeting_date, days[1] if days else None)
+        period = period or _default_period(conn, kind, meeting_date, rules)
         return store.create_meeting(conn, meeting_date, kind, period.key, title, user)
 
 
-def add_to_next_meeting(engine: Engine, kind: str, ref: str, label_text: str, rules: Rules, today: date,
-                        user: str = "", owner_unit_id: int | None = None, reason: str = "") -> tuple[dict, int]:
-    """Put a unit or a place on the next meeting's agenda (a 周调度会 next Monday is created when none is
-    planned), with its figures in that meeting's period as baseline. Returns (meeting, item id)."""
-    with engine.connect() as conn:
-        meeting = store.next_meeting(conn, today)
-    if meeting is None:
-        created = new_meeting(engine, "周调度会", next_monday(today), rules, user=user)
-        with engine.connect() as conn:
-            meeting = store.get_meeting(conn, created)
-    baseline = Figures(engine, parse_period(meeting["period"]), rules).measure(kind, ref)
+def _default_period(conn, kind: str, meeting_date: date, rules: Rules) -> Period:
+    days = data_days(conn, rules.basis)
+    return meeting_period(kind, meeting_date, days[1] if days else None)
+
+
+def add_note(engine: Engine, meeting_id: int, text: str, user: str = "") -> int:
+    """A free item (其他事项) at the end of this meeting's agenda."""
     with engine.begin() as conn:
-        item = store.add_item(conn, meeting["id"], kind, ref, label_text, reason=reason, baseline=baseline,
+        return store.add_item(conn, meeting_id, "note", "", text, user=user)
+
+
+def save_agenda(engine: Engine, meeting_id: int, rows: list[dict], user: str = "") -> None:
+    """The agenda of this meeting as edited (data_access.meetings.save_agenda), in one transaction."""
+    with engine.begin() as conn:
+        store.save_agenda(conn, meeting_id, rows, user=user)
+
+
+def add_to_meeting(engine: Engine, meeting_id: int | None, kind: str, ref: str, label_text: str, rules: Rules,
+                   today: date, user: str = "", owner_unit_id: int | None = None,
+                   reason: str = "") -> tuple[dict, int]:
+    """Put a unit or a place on the agenda of the meeting the user chose, with its figures in that meeting's
+    period as baseline; `meeting_id` None is the user's explicit choice of a new 周调度会 next Monday, created
+    in the same transaction as the item. Returns (meeting, item id)."""
+    with engine.connect() as conn:
+        if meeting_id is None:
+            period = _default_period(conn, "周调度会", next_monday(today), rules)
+        else:
+            meeting = store.get_meeting(conn, meeting_id)
+            if meeting is None:
+                raise store.MeetingError(f"会议 {meeting_id} 不存在 (meeting {meeting_id} not found)")
+            period = parse_period(meeting["period"])
+    baseline = Figures(engine, period, rules).measure(kind, ref)
+    with engine.begin() as conn:
+        if meeting_id is None:
+            meeting_id = store.create_meeting(conn, next_monday(today), "周调度会", period.key, user=user)
+        item = store.add_item(conn, meeting_id, kind, ref, label_text, reason=reason, baseline=baseline,
                               owner_unit_id=owner_unit_id, source="manual", user=user)
-    return meeting, item
+        return store.get_meeting(conn, meeting_id), item

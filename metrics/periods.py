@@ -21,9 +21,14 @@ class Period:
     key: str
     start: date
     end: date  # exclusive
+    part_of: str = ""  # a period cut at the last day with data: the kind of the whole period ("week", "month" …)
+    whole_label: str = ""
 
     @property
     def label(self) -> str:
+        if self.part_of:
+            last = self.end - timedelta(days=1)
+            return f"{self.whole_label}（截至{last.month}月{last.day}日）"
         y = self.start.year
         if self.kind == "month":
             return f"{y}年{self.start.month}月"
@@ -76,6 +81,21 @@ def _weeks_in(year: int) -> int:
 
 def _month_start(year: int, month: int) -> date:
     return date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
+
+
+def to_date(period: Period, last_day: date | None) -> Period:
+    """The period cut at `last_day` when the data end inside it ("2025年3月（截至3月2日）"): a range whose 环比 is the
+    same number of days before it, so a partial period is never compared with a whole one."""
+    if last_day is None or not period.start <= last_day < period.end - timedelta(days=1):
+        return period
+    cut = range_period(period.start, last_day)
+    return Period(cut.kind, cut.key, cut.start, cut.end, part_of=period.kind, whole_label=period.label)
+
+
+def last_complete(kind: str, last_day: date) -> Period:
+    """The last period of a kind that the data cover to its last day."""
+    period = period_of(last_day, kind)
+    return period if period.end - timedelta(days=1) <= last_day else shift(period, -1)
 
 
 def range_period(first: date, last: date) -> Period:

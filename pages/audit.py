@@ -6,6 +6,7 @@ import streamlit as st
 from data_access import audit
 from data_access.users import ROLE_TEXT, list_users
 from ui import cache
+from ui.audit_text import EMPTY, action_text, detail_text
 from ui.auth import current_user
 from ui.panel import guarded
 
@@ -26,12 +27,15 @@ with guarded("审计日志"):
     with cache.engine().connect() as conn:
         kinds = audit.actions(conn)
     left, right = st.columns(2, width=600)
-    action = left.selectbox("操作", kinds, index=None, placeholder="全部操作", key="audit_action")
+    action = left.selectbox("操作", kinds, index=None, placeholder="全部操作", key="audit_action",
+                            format_func=action_text)
     page = right.number_input("页码", min_value=1, value=1, step=1, key="audit_page")
     with cache.engine().connect() as conn:
         rows = audit.recent(conn, PAGE_SIZE, action=action, offset=(page - 1) * PAGE_SIZE)
     frame = pd.DataFrame(rows, columns=["id", *AUDIT_HEADERS])
-    st.dataframe(frame[list(AUDIT_HEADERS)].rename(columns=AUDIT_HEADERS), hide_index=True)
+    frame["detail"] = [detail_text(a, d) for a, d in zip(frame["action"], frame["detail"])]
+    frame["action"] = frame["action"].map(action_text)
+    st.dataframe(frame[list(AUDIT_HEADERS)].rename(columns=AUDIT_HEADERS), hide_index=True, placeholder=EMPTY)
     st.caption(f"第 {page} 页，每页最多 {PAGE_SIZE} 条，最新在前。")
 
 # --- users ---
@@ -41,4 +45,4 @@ with guarded("用户列表"):
     with cache.engine().connect() as conn:
         people = pd.DataFrame(list_users(conn), columns=list(USER_HEADERS))
     people["role"] = people["role"].map(lambda r: ROLE_TEXT.get(r, r))
-    st.dataframe(people.rename(columns=USER_HEADERS), hide_index=True)
+    st.dataframe(people.rename(columns=USER_HEADERS), hide_index=True, placeholder=EMPTY)

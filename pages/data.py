@@ -15,7 +15,7 @@ from ui import cache, data_admin, mapping_editor
 from ui import format as fmt
 from ui.auth import current_user
 from ui.panel import guarded
-from ui.plain import plain
+from ui.plain import chinese, plain
 
 BATCH_TEXTS = {"id": "批次", "file_name": "文件名", "source": "来源", "imported_by": "导入人", "started_at": "导入时间",
                "status": "状态", "n_rows": "行数", "n_new": "新增", "n_updated": "更新", "n_unchanged": "未变",
@@ -38,7 +38,7 @@ def directory_change(change, message) -> None:
     try:
         result = change()
     except (UnitError, ImportRefused) as exc:
-        st.error(plain(str(exc)))
+        st.error(plain(chinese(str(exc))))
     else:
         done(message(result))
 
@@ -57,14 +57,19 @@ with imports:
     st.caption("12345 平台或其他系统导出的工单文件（CSV 或 Excel，可多选，或一个 zip 压缩包），一次导入为一个批次。"
                "上传后先看建议的列映射和预览，确认无误再导入。"
                "同样的文件按同样的列映射再次导入不会重复；同一工单编号再次导入会更新该工单。")
-    uploads = st.file_uploader("工单文件", type=["csv", "xlsx", "zip"], accept_multiple_files=True, key="imp_file")
+    # The drop zone's own words ("Drag and drop", "Upload", "… per file") are Streamlit's and cannot be set in
+    # 1.64 without injecting HTML: the label and this help say the same in Chinese.
+    uploads = st.file_uploader("工单文件（点击按钮选择文件，或把文件拖入下方框内）", type=["csv", "xlsx", "zip"],
+                               accept_multiple_files=True, key="imp_file",
+                               help=f"支持 CSV、Excel（.xlsx）及其 zip 压缩包，可多选；"
+                                    f"单个文件不超过 {st.get_option('server.maxUploadSize')} MB。")
     crs = st.selectbox("坐标系", CRS_NAMES, format_func=data_admin.CRS_LABELS.get, key="imp_crs", width=320)
     files = [(u.name, u.getvalue()) for u in uploads or []]
     try:   # the mapping is made on the batch's first file
         sample = data_admin.first_data_file(files) if files else None
     except ImportRefused as exc:
         sample = None
-        st.error(f"文件无法读取：{plain(str(exc))}")
+        st.error(f"文件无法读取：{plain(chinese(str(exc)))}")
     mapping = mapping_editor.render(*sample, crs, user.name) if sample else None
     if st.button("开始导入", type="primary", disabled=mapping is None, key="imp_go"):
         bar = st.progress(0.0, text="正在导入…")
@@ -78,7 +83,7 @@ with imports:
             st.session_state["imp_message"] = data_admin.import_message(result)
         except ImportRefused as exc:
             st.session_state["imp_message"] = None
-            st.error(f"文件无法导入，未做任何改动：{plain(str(exc))}")
+            st.error(f"文件无法导入，未做任何改动：{plain(chinese(str(exc)))}")
         bar.empty()
     if st.session_state.get("imp_message"):
         st.success(plain(st.session_state["imp_message"]))   # holds unit names and headers from the file
@@ -109,7 +114,7 @@ with batches, guarded("导入批次"):
                 try:
                     n = data_admin.undo(batch_id, user.name)
                 except UndoRefused as exc:
-                    st.error(f"无法撤销：{plain(str(exc))}")
+                    st.error(f"无法撤销：{plain(chinese(str(exc)))}")
                 else:
                     done(f"批次 {batch_id} 已撤销，恢复了 {n} 件工单。")
 
@@ -128,14 +133,14 @@ with adjustments, guarded("加减分"):
             try:
                 add_adjustment(cache.engine(), unit_id, period_key, points, reason, user.name)
             except (AdjustmentError, PeriodError) as exc:
-                st.error(plain(str(exc)))
+                st.error(plain(chinese(str(exc))))
             else:
                 cache.clear()
                 done(f"已为{plain(unit_names[unit_id])}记录 {points:+.2f} 分（{period_key}）。")
     try:
         period = parse_period(period_key)
     except PeriodError as exc:
-        st.error(plain(str(exc)))
+        st.error(plain(chinese(str(exc))))
     else:
         listed = cache.list_adjustments(period.key)
         st.markdown(f"**{period.label} 的加减分**")
@@ -198,6 +203,6 @@ with units, guarded("单位与人口"):
             try:
                 data_admin.new_unit(name, unit_type, code, population, user.name)
             except ValueError as exc:
-                st.error(plain(str(exc)))
+                st.error(plain(chinese(str(exc))))
             else:
                 done(f"已新增单位：{plain(name.strip())}")

@@ -45,8 +45,9 @@ if spots.empty:
 picked = None
 with guarded("点位地图"):
     on_map, note = drawable(spots)
-    labels = street_labels(pd.DataFrame(cache.list_units()), on_map)
-    picked = show_map(on_map, labels, by, key="hs_map")
+    areas = cache.street_areas(f.rules.basis)  # street areas and the district outline, under the spots
+    labels = street_labels(pd.DataFrame(cache.list_units()), on_map, areas[0])
+    picked = show_map(on_map, labels, by, key="hs_map", areas=areas)
     if note:
         st.caption(note)
 

@@ -13,7 +13,7 @@ from ui import format as fmt
 from ui.agenda import DOCX_MIME, XLSX_MIME
 from ui.auth import current_user
 from ui.panel import guarded
-from ui.plain import plain
+from ui.plain import chinese, plain
 
 FOLLOW_UP_COLUMNS = ["item_kind", "item", "verdict", "detail", "owner_unit", "decision", "due_date"]
 VERDICT_COLOURS = {agenda.IMPROVED: "#d7f0dc", agenda.WORSE: "#f8d7d7", agenda.SAME: "#fcefd2"}
@@ -41,13 +41,13 @@ if editable:
             try:
                 period = parse_period(period_key)
             except PeriodError as exc:
-                st.error(plain(str(exc)))
+                st.error(plain(chinese(str(exc))))
             else:
                 with guarded("新建会议"):
                     created = agenda.new_meeting(cache.engine(), kind, day, rules, period=period, title=title,
                                                  user=user.name)
                     st.session_state["meeting"] = created
-                    agenda_ui.after_change(f"已创建 {day:%Y-%m-%d} {kind}（{period.label}）。")
+                    agenda_ui.after_change(f"已创建 {plain(agenda_ui.meeting_label(agenda_ui.meeting_of(created)))}。")
 
 # --- which meeting ---
 meetings = []
@@ -62,8 +62,13 @@ if st.session_state.get("meeting") not in by_id:
 chosen = st.selectbox("会议", list(by_id), key="meeting", format_func=lambda i: agenda_ui.meeting_label(by_id[i]))
 meeting = by_id[chosen]
 period = parse_period(meeting["period"])
-score_period = agenda.score_period(period)
-st.caption(f"考核期：{period.label}" + ("" if score_period == period else f"；单位成绩按 {score_period.label}（月初至本周末）"))
+score_period = cache.scores_period(period, rules)
+if score_period == period:
+    st.caption(f"考核期：{period.label}")
+elif score_period == agenda.score_period(period):
+    st.caption(f"考核期：{period.label}；单位成绩按 {score_period.label}（月初至本周末）")
+else:
+    st.caption(f"考核期：{period.label}；本月尚无参与排名的单位，单位成绩按上一个完整月份 {score_period.label}")
 names = agenda_ui.unit_names()
 
 # --- the agenda ---
@@ -77,25 +82,25 @@ with guarded("会议议程"):
         edited = agenda_ui.agenda_editor(items, names, key=f"agenda_{meeting['id']}_{revision}")
         if st.button("保存议程", type="primary", key="agenda_save"):
             try:
-                with cache.engine().begin() as conn:
-                    store.save_agenda(conn, meeting["id"], agenda_ui.saved_rows(edited), user=user.name)
+                agenda.save_agenda(cache.engine(), meeting["id"], agenda_ui.saved_rows(edited), user=user.name)
             except store.MeetingError as exc:
-                st.error(f"议程未保存：{plain(str(exc))}")
+                st.error(f"议程未保存：{plain(chinese(str(exc)))}")
             else:
                 agenda_ui.after_change("议程已保存。")
     else:
-        readable = agenda_ui.agenda_table(items).assign(owner_unit=lambda d: d["owner_unit"].map(names).fillna(""),
-                                                        due_date=lambda d: d["due_date"].fillna(""))
+        empty = agenda_ui.EMPTY
+        readable = agenda_ui.agenda_table(items).assign(owner_unit=lambda d: d["owner_unit"].map(names).fillna(empty),
+                                                        decision=lambda d: d["decision"].replace("", empty),
+                                                        due_date=lambda d: d["due_date"].fillna(empty))
         st.dataframe(fmt.table(readable,
                                ["position", "item_kind", "item", "reason", "owner_unit", "decision", "due_date"]),
-                     hide_index=True)
+                     hide_index=True, placeholder=agenda_ui.EMPTY)
     if editable:
         note_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
         note = note_col.text_input("其他事项", key=f"agenda_note_{revision}", max_chars=255,
                                    placeholder="例如：汛期积水点排查部署")
         if button_col.button("添加事项", key="agenda_add_note") and note.strip():
-            with cache.engine().begin() as conn:
-                store.add_item(conn, meeting["id"], "note", "", note.strip(), user=user.name)
+            agenda.add_note(cache.engine(), meeting["id"], note.strip(), user=user.name)
             agenda_ui.after_change(f"已添加：{plain(note.strip())}")
 
 # --- proposals from the data, not yet on the agenda ---
@@ -112,7 +117,7 @@ with guarded("建议议题"):
             agenda_ui.after_change(f"已将 {len(ticked)} 项建议加入议程。")
     else:
         st.dataframe(fmt.table(agenda_ui.proposal_table(pending, names), ["item_kind", "item", "reason", "owner_unit"]),
-                     hide_index=True)
+                     hide_index=True, placeholder=agenda_ui.EMPTY)
 
 # --- follow-up of the last meeting of the same kind (督办) ---
 st.header("上次会议事项督办")
@@ -127,8 +132,8 @@ with guarded("督办"):
             st.info("上次会议没有议程事项。")
         else:
             shown = followed.assign(item_kind=followed["kind"].map(store.ITEM_KINDS), item=followed["label"],
-                                    owner_unit=followed["owner_unit_id"].map(names).fillna(""),
-                                    due_date=followed["due_date"].fillna(""))
+                                    owner_unit=followed["owner_unit_id"].map(names).fillna(agenda_ui.EMPTY),
+                                    due_date=followed["due_date"].fillna(agenda_ui.EMPTY))
             st.dataframe(fmt.table(shown, FOLLOW_UP_COLUMNS).map(
                 lambda v: f"background-color: {VERDICT_COLOURS[v]}" if v in VERDICT_COLOURS else "",
                 subset=["进展"]), hide_index=True)

@@ -56,7 +56,7 @@ with guarded("排名表"):
     # --- the rank table, one per group ---
     for group, members in ranked.groupby("group", sort=False):
         st.subheader(group)
-        fmt.show(members, columns, texts=MOVES)
+        fmt.show(members, columns, texts=MOVES, height="content")  # the bottom ranks visible without scrolling
     if ranked.empty:
         st.info("本期没有参与排名的单位。")
 

@@ -13,7 +13,7 @@ SETTING_HEADERS = {"setting": "设置项", "value": "取值", "meaning": "含义
 
 
 def use_preset(name: str) -> None:
-    st.session_state[rules_choice.KEY] = name  # a callback: runs before the sidebar choice is drawn
+    st.session_state[rules_choice.KEY] = rules_choice.preset_name(name)  # a callback: before the sidebar choice
 
 
 current_user()
@@ -27,7 +27,7 @@ presets = rules_choice.options()
 for column, name in zip(st.columns(len(presets)), presets):
     preset = rules_choice.rules_for(name)
     with column.container(border=True):
-        st.markdown(f"**{name}**" + ("（当前）" if name == rules.source else ""))
+        st.markdown(f"**{rules_choice.preset_name(name)}**" + ("（当前）" if name == rules.source else ""))
         st.caption(rules_choice.describe(preset))
         st.button("使用此方案", key=f"use_{name}", on_click=use_preset, args=(name,), disabled=name == rules.source)
 

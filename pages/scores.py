@@ -48,7 +48,8 @@ with guarded("成绩表"):
     for group, members in ranked.groupby("group", sort=False):
         st.subheader(f"{group}（{len(members)} 个单位参与排名）")
         event = fmt.show(members, PUBLIC_RANKED if public_only else RANKED_COLUMNS, texts=MOVES, on_select="rerun",
-                         selection_mode="single-row", key=f"scores_{group}")
+                         selection_mode="single-row", key=f"scores_{group}",
+                         height="content")  # every unit of the group on the projector, no scrolling inside
         if event.selection.rows:
             unit = members.iloc[event.selection.rows[0]]
             st.markdown(f"**{plain(unit['unit_name'])}** · {f.period.label} 参评工单 {unit['assessed']} 件")
@@ -60,7 +61,7 @@ with guarded("成绩表"):
         st.subheader(f"不参与排名（{len(not_ranked)} 个单位）")
         min_assessed = f.rules.get("ranking.min_assessed")
         st.caption(f"参评量少于 {min_assessed} 件、没有参评工单或没有回访评价的单位不参与排名。")
-        fmt.show(not_ranked, PUBLIC_NOT_RANKED if public_only else NOT_RANKED_COLUMNS)
+        fmt.show(not_ranked, PUBLIC_NOT_RANKED if public_only else NOT_RANKED_COLUMNS, height="content")
     if scores.empty:
         st.info("本期没有可显示的单位。")
 

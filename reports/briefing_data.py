@@ -5,7 +5,9 @@
 keys (so both files take their headers and number formats from metrics.registry), and the charts as PNG.
 
 Volumes (诉求量, hotspots, categories, 每月一题) are those of the period; scores, ranks, awards and lagging units
-those of `metrics.agenda.score_period` (for a week: the month containing its last day, month to date).
+those of `metrics.agenda.Figures.score_period` (for a week: the month containing its last day, month to date; the
+last complete month when none is ranked yet). A period the data end inside is cut there ("截至…") and compared
+with the same number of days before it.
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,15 +17,17 @@ from sqlalchemy.engine import Engine
 
 from data_access import meetings as store
 from data_access.case_queries import CaseFilter
+from data_access.filter_options import data_days
 from data_access.units import list_units
 from metrics import agenda
 from metrics.awards import PROGRESS, RED_FLAG, awards_from_scores
 from metrics.indicators import category_mix, tag_trend
 from metrics.lost import gap_cases, lost_costs, points_lost
-from metrics.periods import Period, period_of, trailing
+from metrics.periods import Period, period_of, to_date, trailing
 from metrics.registry import entry, format_value, label
 from metrics.rules import Rules
 from metrics.scores import district_summary, group_order, score_trend
+from metrics.street_areas import street_areas
 from reports import charts_png
 from ui import charts
 
@@ -103,20 +107,29 @@ def _figure(key: str, value) -> str:
     return f"{text} 件" if entry(key).fmt == "int" and value is not None else text
 
 
+RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
+
+
+def _rate_phrase(key: str, scores: dict) -> str:
+    """"响应率 98.50%（上升 0.35 个百分点）"; a rate without data says so, with no empty brackets."""
+    if scores[key] is None:
+        return f"{label(key)}无数据"
+    change = change_phrase(key, scores[key], scores["prev_" + key], "")
+    return f"{label(key)} {format_value(key, scores[key])}" + (f"（{change}）" if change else "")
+
+
 def _summary_sentences(volumes: dict, scores: dict, period: Period, score_period: Period) -> list[str]:
-    joined = "，".join
     volume = f"{period.label}全区共受理诉求 {_figure('volume', volumes['volume'])}"
     volume_change = change_phrase("volume", volumes["volume"], volumes["prev_volume"])
-    rates = [f"{label(k)} {format_value(k, scores[k])}"
-             + (f"（{change_phrase(k, scores[k], scores['prev_' + k], '')}）" if scores["prev_" + k] is not None
-                else "")
-             for k in ("response_rate", "resolution_rate", "satisfaction_rate")]
-    score = (f"全区综合成绩 {format_value('raw_score', scores['raw_score'])} 分"
-             + (f"，{change_phrase('raw_score', scores['raw_score'], scores['prev_raw_score'])}"
-                if scores["prev_raw_score"] is not None else ""))
+    said = ["，".join(filter(None, [volume, volume_change])) + "。"]
     where = "" if score_period == period else f"按{score_period.label}统计，"
-    return [joined([volume, volume_change]).rstrip("，") + "。",
-            f"{where}{joined(rates)}；{score}。"]
+    if all(scores[k] is None for k in (*RATES, "raw_score")):
+        return [*said, f"{where}尚无参评工单，响应率、解决率、满意率和综合成绩均无数据。"]
+    score = ("全区综合成绩无数据" if scores["raw_score"] is None
+             else f"全区综合成绩 {format_value('raw_score', scores['raw_score'])} 分")
+    score_change = change_phrase("raw_score", scores["raw_score"], scores["prev_raw_score"])
+    rates = "，".join(_rate_phrase(k, scores) for k in RATES)
+    return [*said, f"{where}{rates}；" + "，".join(filter(None, [score, score_change])) + "。"]
 
 
 def _group_sentences(scores: pd.DataFrame, awards: pd.DataFrame, lagged: pd.DataFrame, rules: Rules) -> list[str]:
@@ -169,7 +182,7 @@ def red_flag_floors(awards: pd.DataFrame) -> dict:
 def _lagging_table(figures: agenda.Figures, awards: pd.DataFrame) -> pd.DataFrame:
     """Lagging units with the points each rate lost, the lost cases and 差几件 to the group's lowest red flag."""
     scores, floors = figures.scores, red_flag_floors(awards)
-    period = agenda.score_period(figures.period)
+    period = figures.score_period
     rows = []
     for r in figures.lagging.to_dict("records"):
         score_row = scores[scores["unit_id"] == r["unit_id"]].iloc[0]
@@ -251,7 +264,7 @@ def _charts(engine: Engine, period: Period, score_period: Period, rules: Rules, 
         made["topics"] = charts_png.png(charts.volume_trend(tagged))
     drawable = spots[~spots["placeholder"] & spots["lat"].notna() & spots["lon"].notna()]
     if not drawable.empty:
-        made["map"] = charts_png.png(charts_png.hotspot_map(drawable))
+        made["map"] = charts_png.png(charts_png.hotspot_map(drawable, areas=street_areas(engine, rules.basis)))
     return made
 
 
@@ -264,20 +277,35 @@ def _meetings(engine: Engine, period: Period, meeting_id: int | None) -> tuple[d
     return meeting, previous
 
 
-def _scope(period: Period, score_period: Period) -> str:
+def _scope(period: Period, score_period: Period, month_begun: bool) -> str:
+    partial = (f"数据截至{cn_date(period.end - timedelta(days=1))}，本期不完整，环比与上期同样天数"
+               f"（{period.previous().label}）相比。" if period.part_of else "")
     if score_period == period:
-        return f"本材料全部数字按{period.label}统计。"
-    return (f"诉求量、高频点位和诉求类别按{period.label}统计；单位成绩、排名、流动红旗和后进单位按"
-            f"{score_period.label}（本周最后一天所在月份的月初至本周末）统计，成绩环比与此前同样天数"
-            f"（{score_period.previous().label}）相比。")
+        return f"本材料全部数字按{period.label}统计。{partial}"
+    if month_begun:
+        why = (f"本月截至{cn_date(period.end - timedelta(days=1))}尚无参与排名的单位，"
+               f"单位成绩、排名、流动红旗和后进单位按上一个完整月份{score_period.label}统计")
+    else:
+        why = (f"单位成绩、排名、流动红旗和后进单位按{score_period.label}（本周最后一天所在月份的月初至本周末）"
+               f"统计，成绩环比与此前同样天数（{score_period.previous().label}）相比")
+    return f"{partial}诉求量、高频点位和诉求类别按{period.label}统计；{why}。"
+
+
+def _running_to_date(engine: Engine, period: Period, rules: Rules, as_of: datetime) -> Period:
+    """A period not over at as_of, cut at the last day with data ("截至…", compared with as many days before)."""
+    if period.end <= as_of.date():
+        return period
+    with engine.connect() as conn:
+        return to_date(period, (data_days(conn, rules.basis) or (None, None))[1])
 
 
 def gather(engine: Engine, period: Period, rules: Rules, meeting_id: int | None = None,
            as_of: datetime | None = None, with_charts: bool = True) -> Briefing:
     """Everything the briefing shows for `period`; the agenda is that of `meeting_id`, else of the latest meeting
     on this period, else the proposals. The follow-up is that of the meeting before it (same kind)."""
+    period = _running_to_date(engine, period, rules, as_of or datetime.now())
     figures = agenda.Figures(engine, period, rules, as_of)  # scores, lagging and hotspots, read once
-    as_of, sp = figures.as_of, agenda.score_period(period)
+    as_of, sp = figures.as_of, figures.score_period
     meeting, previous = _meetings(engine, period, meeting_id)
     names = _unit_names(engine)
     volumes = district_summary(engine, period, rules)
@@ -323,7 +351,7 @@ def gather(engine: Engine, period: Period, rules: Rules, meeting_id: int | None 
                f"（生成于 {as_of:%Y-%m-%d %H:%M}）"
     return Briefing(
         period=period, score_period=sp, title=f"接诉即办{kind}材料：{period.label}", subtitle=subtitle,
-        scope=_scope(period, sp), generated_at=as_of,
+        scope=_scope(period, sp, month_begun=sp != agenda.score_period(period)), generated_at=as_of,
         sentences=(_summary_sentences(volumes, summary, period, sp)
                    + _group_sentences(scores, awards, lagged, rules) + _hotspot_sentence(spots)),
         tables=tables, lagging_notes=[_lagging_note(r) for r in lagged.to_dict("records")],

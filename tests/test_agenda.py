@@ -20,10 +20,12 @@ def test_a_week_is_scored_by_its_month_to_date(week, expected):
     assert agenda.score_period(parse_period("2025-B2")).key == "2025-B2"
 
 
-def test_meeting_period_is_the_week_or_month_before_but_not_past_the_data():
+def test_meeting_period_is_the_week_or_month_before_but_only_a_complete_one():
     assert agenda.meeting_period("周调度会", date(2025, 3, 10)).key == "2025-W10"
-    assert agenda.meeting_period("周调度会", date(2025, 3, 12), date(2025, 3, 5)).key == "2025-W10"
-    assert agenda.meeting_period("周调度会", date(2025, 3, 10), date(2025, 2, 20)).key == "2025-W08"
+    assert agenda.meeting_period("周调度会", date(2025, 3, 10), date(2025, 3, 9)).key == "2025-W10"  # to Sunday
+    # data to Wednesday 5 March: W10 (3–9 March) is not complete, W09 is
+    assert agenda.meeting_period("周调度会", date(2025, 3, 12), date(2025, 3, 5)).key == "2025-W09"
+    assert agenda.meeting_period("周调度会", date(2025, 3, 10), date(2025, 2, 20)).key == "2025-W07"
     assert agenda.meeting_period("月度点评会", date(2025, 4, 7)).key == "2025-03"
     assert agenda.meeting_period("会诊会", date(2025, 1, 6)).key == "2024-12"
     assert agenda.next_monday(date(2025, 3, 12)) == date(2025, 3, 17)
@@ -65,14 +67,14 @@ def test_proposals_for_the_fixture_month(engine):
 def test_follow_up_shows_what_became_of_each_item(engine):
     ids = fx.build(engine)
     rules = fx.rules()
-    march = agenda.new_meeting(engine, "月度点评会", date(2025, 4, 7), rules, user="张三")
+    march = agenda.new_meeting(engine, "月度点评会", date(2025, 4, 7), rules, period=parse_period("2025-03"), user="张三")
     with engine.connect() as conn:
         assert store.get_meeting(conn, march)["period"] == "2025-03"
     agenda.accept(engine, march, agenda.propose(engine, parse_period("2025-03"), rules, as_of=fx.AS_OF), "张三")
     with engine.begin() as conn:
         store.add_item(conn, march, "note", "", "防汛准备")
     fx.add_april(engine, ids)
-    april = agenda.new_meeting(engine, "月度点评会", date(2025, 5, 6), rules)
+    april = agenda.new_meeting(engine, "月度点评会", date(2025, 5, 6), rules, period=parse_period("2025-04"))
     with engine.connect() as conn:
         meeting = store.get_meeting(conn, april)
         previous = store.previous_meeting(conn, meeting)
@@ -104,7 +106,7 @@ def test_pending_leaves_out_what_is_on_the_agenda(engine):
     fx.build(engine)
     rules = fx.rules()
     proposals = agenda.propose(engine, parse_period("2025-03"), rules, as_of=fx.AS_OF)
-    meeting = agenda.new_meeting(engine, "月度点评会", date(2025, 4, 7), rules)
+    meeting = agenda.new_meeting(engine, "月度点评会", date(2025, 4, 7), rules, period=parse_period("2025-03"))
     agenda.accept(engine, meeting, proposals.iloc[[1]])
     with engine.connect() as conn:
         items = store.list_items(conn, meeting)
@@ -113,25 +115,30 @@ def test_pending_leaves_out_what_is_on_the_agenda(engine):
                                    "每月一题：供暖"]
 
 
-def test_add_to_next_meeting_creates_one_when_none_is_planned(engine):
+def test_add_to_meeting_creates_one_only_when_asked_and_writes_to_the_chosen_one(engine):
     ids = fx.build(engine)
     rules = fx.rules()
     p1 = agenda.propose(engine, parse_period("2025-03"), rules, as_of=fx.AS_OF).iloc[1]
-    # Wednesday 2 April: the next meeting is Monday 7 April; its week (W14) has no data yet (last day 20 March),
-    # so it reviews the week of 20 March (W12: 17–23 March), when P1 had a1, a2 and c1.
-    meeting, item = agenda.add_to_next_meeting(engine, "hotspot", p1["ref"], p1["label"], rules, date(2025, 4, 2),
-                                               user="李四")
-    again, same = agenda.add_to_next_meeting(engine, "hotspot", p1["ref"], p1["label"], rules, date(2025, 4, 3))
-    unit_meeting, unit_item = agenda.add_to_next_meeting(engine, "unit", str(ids["东华门街道"]), "东华门街道", rules,
-                                                         date(2025, 4, 3), owner_unit_id=ids["东华门街道"])
-    assert (meeting["meeting_date"], meeting["kind"], meeting["period"]) == (date(2025, 4, 7), "周调度会", "2025-W12")
+    # Wednesday 2 April, "new meeting" chosen: a 周调度会 on Monday 7 April; its week (W14) has no data yet and the
+    # data end on Thursday 20 March, inside W12, so it reviews the last complete week, W11 (10–16 March): P1 had none.
+    meeting, item = agenda.add_to_meeting(engine, None, "hotspot", p1["ref"], p1["label"], rules, date(2025, 4, 2),
+                                          user="李四")
+    again, same = agenda.add_to_meeting(engine, meeting["id"], "hotspot", p1["ref"], p1["label"], rules,
+                                        date(2025, 4, 3))
+    second = agenda.new_meeting(engine, "周调度会", date(2025, 4, 7), rules, period=parse_period("2025-W12"))
+    unit_meeting, unit_item = agenda.add_to_meeting(engine, second, "unit", str(ids["东华门街道"]), "东华门街道",
+                                                    rules, date(2025, 4, 3), owner_unit_id=ids["东华门街道"])
+    assert (meeting["meeting_date"], meeting["kind"], meeting["period"], meeting["number"]) == (
+        date(2025, 4, 7), "周调度会", "2025-W11", 1)
     assert (again["id"], same) == (meeting["id"], item)
+    assert (unit_meeting["id"], unit_meeting["number"]) == (second, 2)
     with engine.connect() as conn:
-        items = store.list_items(conn, meeting["id"])
-    assert [(i["kind"], i["baseline"]) for i in items] == [
-        ("hotspot", {"period": "2025-W12", "volume": 3}),
-        # a week's unit score is its month to date: 1–23 March, which holds all of 东华门's March cases
-        ("unit", {"period": "2025-03-01..2025-03-23", "adjusted_score": pytest.approx(77.5), "rank": 3,
-                  "group": "街乡镇"}),
-    ]
-    assert unit_meeting["id"] == meeting["id"] and items[1]["id"] == unit_item
+        first_items, second_items = store.list_items(conn, meeting["id"]), store.list_items(conn, second)
+    assert [(i["kind"], i["baseline"]) for i in first_items] == [("hotspot", {"period": "2025-W11", "volume": 0})]
+    # a week's unit score is its month to date: 1–23 March, which holds all of 东华门's March cases
+    assert [(i["id"], i["kind"], i["baseline"]) for i in second_items] == [
+        (unit_item, "unit", {"period": "2025-03-01..2025-03-23", "adjusted_score": pytest.approx(77.5), "rank": 3,
+                             "group": "街乡镇"})]
+    with pytest.raises(store.MeetingError, match="不存在"):
+        agenda.add_to_meeting(engine, second + 99, "unit", str(ids["东华门街道"]), "东华门街道", rules,
+                              date(2025, 4, 3))

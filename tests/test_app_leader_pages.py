@@ -160,6 +160,6 @@ def test_rules_page_explains_every_setting_and_switches_presets(url, monkeypatch
     assert sum(len(t.value) for t in at.table) == 36
     at.button(key="use_beijing-2019").click().run()
     assert list(at.table[1].value["取值"]) == ["20%", "40%", "40%"]
-    assert at.selectbox(key="rules").value == "beijing-2019"
+    assert at.selectbox(key="rules").value == "北京 2019 年口径"  # the choice holds the preset's Chinese name
     glossary = at.dataframe[0].value
     assert glossary.loc[glossary["指标"] == "综合成绩", "方向"].item() == "越高越好"

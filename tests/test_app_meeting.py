@@ -64,10 +64,12 @@ def test_staff_create_a_meeting_and_accept_the_proposed_agenda(db):
     assert "还没有安排会议。请在上方“新建会议”中创建本周的调度会。" in [i.value for i in at.info]
     at.selectbox(key="new_kind").set_value("月度点评会")
     at.date_input(key="new_day").set_value(date(2025, 4, 7)).run()
-    assert at.text_input(key="new_period_月度点评会_2025-04-07").value == "2025-03"  # the month before
+    # the month before, but the data end on 20 March: the last complete month; staff may type another
+    assert at.text_input(key="new_period_月度点评会_2025-04-07").value == "2025-02"
+    at.text_input(key="new_period_月度点评会_2025-04-07").set_value("2025-03")
     at.button(key="new_create").click().run()
     assert_clean(at)
-    assert "已创建 2025-04-07 月度点评会（2025年3月）。" in [s.value for s in at.success]
+    assert r"已创建 2025\-04\-07 月度点评会（2025年3月）。" in [s.value for s in at.success]  # markdown-escaped
     proposals = frame(at, "proposals_")
     assert list(proposals["item"]) == ["东华门街道", "东城区北新桥三条8号", "东城区景山前街4号", "交道口街道 超期工单",
                                        "交道口街道 重复诉求", "每月一题：供暖"]
@@ -111,10 +113,10 @@ def test_two_edits_in_the_agenda_table_are_saved(db):
 
 
 def _march_then_april(engine, ids) -> tuple[int, int]:
-    march = agenda.new_meeting(engine, "月度点评会", date(2025, 4, 7), fx.rules())
+    march = agenda.new_meeting(engine, "月度点评会", date(2025, 4, 7), fx.rules(), period=parse_period("2025-03"))
     agenda.accept(engine, march, agenda.propose(engine, parse_period("2025-03"), fx.rules(), as_of=fx.AS_OF))
     fx.add_april(engine, ids)
-    return march, agenda.new_meeting(engine, "月度点评会", date(2025, 5, 6), fx.rules())
+    return march, agenda.new_meeting(engine, "月度点评会", date(2025, 5, 6), fx.rules(), period=parse_period("2025-04"))
 
 
 def test_the_next_meeting_follows_up_every_item_and_carries_over_what_did_not_improve(db):
@@ -167,24 +169,77 @@ def _button_page(kind: str, ref: str, label: str) -> None:
     add_to_agenda_button(kind, ref, label, key="to_agenda")
 
 
-def test_the_add_to_agenda_button_puts_a_place_on_the_next_meeting(db):
+def test_the_add_to_agenda_button_creates_a_meeting_only_when_the_user_picks_new(db):
     engine, ids = db
     ref = agenda.propose(engine, parse_period("2025-03"), fx.rules(), as_of=fx.AS_OF).iloc[1]["ref"]  # P1
     at = AppTest.from_function(_button_page, args=("hotspot", ref, "东城区北新桥三条8号"), default_timeout=60)
     at.run()
+    monday = agenda.next_monday(date.today())
+    chooser = at.selectbox(key="to_agenda_meeting")
+    assert chooser.options == [f"新建 {monday:%Y-%m-%d} 周调度会"] and chooser.value == 0
+    with engine.connect() as conn:
+        assert store.list_meetings(conn) == []  # drawing the button creates nothing
     at.button(key="to_agenda").click().run()
     assert_clean(at)
     with engine.connect() as conn:
         meeting = store.list_meetings(conn)[0]
         items = store.list_items(conn, meeting["id"])
-    today = date.today()
-    assert meeting["kind"] == "周调度会" and meeting["meeting_date"].weekday() == 0
-    assert today <= meeting["meeting_date"] < today + timedelta(days=7)
-    # the data end on 20 March 2025, so the meeting reviews that week (W12), when the place had 3 cases
-    assert meeting["period"] == "2025-W12"
+    assert (meeting["kind"], meeting["meeting_date"]) == ("周调度会", monday)
+    # the data end on Thursday 20 March 2025, so the meeting reviews the last complete week (W11): no case there
+    assert meeting["period"] == "2025-W11"
     assert [(i["label"], i["baseline"]) for i in items] == [
-        ("东城区北新桥三条8号", {"period": "2025-W12", "volume": 3})]
+        ("东城区北新桥三条8号", {"period": "2025-W11", "volume": 0})]
     assert any("已将“东城区北新桥三条8号”加入" in s.value for s in at.success)
+
+
+def test_the_add_to_agenda_button_writes_to_the_meeting_chosen(db):
+    engine, ids = db
+    day = date.today() + timedelta(days=3)
+    first = agenda.new_meeting(engine, "周调度会", day, fx.rules(), period=parse_period("2025-W12"))
+    second = agenda.new_meeting(engine, "周调度会", day, fx.rules(), period=parse_period("2025-W12"))
+    at = AppTest.from_function(_button_page, args=("unit", str(ids["景山街道"]), "景山街道"), default_timeout=60)
+    at.run()
+    chooser = at.selectbox(key="to_agenda_meeting")
+    assert chooser.value == first  # the nearest upcoming meeting first
+    assert chooser.options[:2] == [f"{day:%Y-%m-%d} 周调度会（2025年第12周（03.17-03.23））",
+                                   f"{day:%Y-%m-%d} 周调度会 第2场（2025年第12周（03.17-03.23））"]
+    chooser.set_value(second)
+    at.button(key="to_agenda").click().run()
+    assert_clean(at)
+    with engine.connect() as conn:
+        assert [i["label"] for i in store.list_items(conn, second)] == ["景山街道"]
+        assert store.list_items(conn, first) == []
+        assert len(store.list_meetings(conn)) == 2
+
+
+def test_two_meetings_of_one_day_stay_apart_and_every_write_goes_to_the_one_shown(db):
+    """The sequence of issue 13: a second 周调度会 on the same day, shown; proposals accepted and a note added
+    there. Before, both had the same label, the choice fell back to the first and every item was written there."""
+    engine, ids = db
+    day = date.today() + timedelta(days=3)
+    first = agenda.new_meeting(engine, "周调度会", day, fx.rules(), period=parse_period("2025-03"))
+    second = agenda.new_meeting(engine, "周调度会", day, fx.rules(), period=parse_period("2025-03"))
+    at = open_meeting_page()
+    assert at.selectbox(key="meeting").options == [f"{day:%Y-%m-%d} 周调度会 第2场（2025年3月）",
+                                                   f"{day:%Y-%m-%d} 周调度会（2025年3月）"]
+    at.selectbox(key="meeting").set_value(second).run()
+    assert at.selectbox(key="meeting").value == second
+    assert len(frame(at, f"proposals_{second}_")) == 6
+    at.button(key="proposals_accept").click().run()
+    assert_clean(at)
+    assert at.selectbox(key="meeting").value == second
+    at.text_input(key="agenda_note_1").set_value("汛期积水点排查部署")
+    at.button(key="agenda_add_note").click().run()
+    assert_clean(at)
+    with engine.connect() as conn:
+        assert store.list_items(conn, first) == []
+        shown = [i["label"] for i in store.list_items(conn, second)]
+    assert shown == ["东华门街道", "东城区北新桥三条8号", "东城区景山前街4号", "交道口街道 超期工单",
+                     "交道口街道 重复诉求", "每月一题：供暖", "汛期积水点排查部署"]
+    assert list(frame(at, f"agenda_{second}_")["item"]) == shown
+    at.selectbox(key="meeting").set_value(first).run()  # the first stays selectable
+    assert at.selectbox(key="meeting").value == first
+    assert "议程还没有事项。可采纳下方的建议议题，或添加其他事项。" in [i.value for i in at.info]
 
 
 def test_a_leader_does_not_see_the_add_button(db, monkeypatch):
@@ -193,3 +248,17 @@ def test_a_leader_does_not_see_the_add_button(db, monkeypatch):
     at.run()
     assert_clean(at)
     assert not at.button
+
+
+def test_missing_owner_decision_and_date_read_as_a_dash(db, monkeypatch):
+    engine, ids = db
+    march, _ = _march_then_april(engine, ids)
+    monkeypatch.setattr("ui.auth.current_user", lambda: LEADER)
+    at = open_meeting_page()
+    at.selectbox(key="meeting").set_value(march).run()
+    assert_clean(at)
+    shown = next(d.value for d in at.dataframe if "会议决定" in d.value.columns)
+    assert list(shown["议程事项"])[-1] == "每月一题：供暖"
+    assert list(shown["责任单位"])[-1] == "—"  # a topic has no owner
+    assert set(shown["会议决定"]) == {"—"} and set(shown["完成时限"]) == {"—"}
+    assert "None" not in shown.to_string()

@@ -39,7 +39,7 @@ def _two_meetings(engine) -> dict:
     """The fixture through April, a March meeting with the proposed agenda and decisions, an April meeting."""
     ids = fx.build(engine)
     rules = fx.rules()
-    march = agenda.new_meeting(engine, "月度点评会", date(2025, 4, 7), rules)
+    march = agenda.new_meeting(engine, "月度点评会", date(2025, 4, 7), rules, period=parse_period("2025-03"))
     agenda.accept(engine, march, agenda.propose(engine, parse_period("2025-03"), rules, as_of=fx.AS_OF))
     with engine.begin() as conn:
         first = store.list_items(conn, march)[0]
@@ -47,7 +47,7 @@ def _two_meetings(engine) -> dict:
                                          "due_date": date(2025, 4, 21)}]
                           + [{"id": i["id"]} for i in store.list_items(conn, march)[1:]])
     fx.add_april(engine, ids)
-    april = agenda.new_meeting(engine, "月度点评会", date(2025, 5, 6), rules)
+    april = agenda.new_meeting(engine, "月度点评会", date(2025, 5, 6), rules, period=parse_period("2025-04"))
     agenda.accept(engine, april, agenda.propose(engine, parse_period("2025-04"), rules, as_of=MAY_6))
     return {"ids": ids, "rules": rules, "march": march, "april": april}
 

@@ -20,9 +20,6 @@ def test_meetings_are_found_by_date_and_kind(engine):
     week2 = _meeting(engine, "2025-03-10")
     with engine.connect() as conn:
         assert [x["id"] for x in m.list_meetings(conn)] == [week2, clinic, week1]
-        assert m.next_meeting(conn, date(2025, 3, 4))["id"] == clinic
-        assert m.next_meeting(conn, date(2025, 3, 10))["id"] == week2  # the meeting day itself still counts
-        assert m.next_meeting(conn, date(2025, 3, 11)) is None
         # follow-up goes to the last meeting of the same kind, not the 会诊会 in between
         assert m.previous_meeting(conn, m.get_meeting(conn, week2))["id"] == week1
         assert m.previous_meeting(conn, m.get_meeting(conn, week1)) is None
@@ -31,6 +28,19 @@ def test_meetings_are_found_by_date_and_kind(engine):
         got = m.get_meeting(conn, week2)
     assert (got["meeting_date"], got["kind"], got["period"], got["created_by"]) == (
         date(2025, 3, 10), "周调度会", "2025-W10", "张三")
+
+
+def test_meetings_of_the_same_day_and_kind_are_numbered(engine):
+    first = _meeting(engine, "2025-03-10")
+    clinic = _meeting(engine, "2025-03-10", kind="会诊会", period="2025-02")
+    second = _meeting(engine, "2025-03-10")
+    other_day = _meeting(engine, "2025-03-17")
+    with engine.connect() as conn:
+        numbers = {x["id"]: x["number"] for x in m.list_meetings(conn)}
+        assert numbers == {first: 1, clinic: 1, second: 2, other_day: 1}
+        assert m.get_meeting(conn, second)["number"] == 2
+        assert m.previous_meeting(conn, m.get_meeting(conn, second))["id"] == first
+        assert m.meeting_for_period(conn, "2025-W10")["number"] == 1  # the latest: 17 March
 
 
 def test_bad_meeting_input_names_the_field(engine):

@@ -3,7 +3,8 @@ from datetime import date
 
 import pytest
 
-from metrics.periods import PeriodError, parse_period, period_of, shift, trailing
+from metrics.periods import (PeriodError, last_complete, parse_period, period_of, range_period, shift, to_date,
+                             trailing)
 
 
 @pytest.mark.parametrize("text, kind, start, end, label", [
@@ -64,3 +65,19 @@ def test_trailing_shift_and_period_of():
 def test_months_for_monthly_averages():
     assert [parse_period(k).months() for k in ("2025-03", "2025-B2", "2025-Q1", "2025")] == [1, 2, 3, 12]
     assert parse_period("2025-03-01..2025-03-31").months() == pytest.approx(31 / (365.25 / 12))
+
+
+def test_a_period_cut_at_the_data_compares_with_as_many_days_before():
+    cut = to_date(parse_period("2025-12"), date(2025, 12, 2))
+    assert (cut.start, cut.end, cut.label) == (date(2025, 12, 1), date(2025, 12, 3), "2025年12月（截至12月2日）")
+    assert cut.previous() == range_period(date(2025, 11, 29), date(2025, 11, 30))
+    assert to_date(parse_period("2025-11"), date(2025, 12, 2)) == parse_period("2025-11")  # covered: whole
+    assert to_date(parse_period("2025-11"), date(2025, 11, 30)) == parse_period("2025-11")  # its last day
+    assert to_date(parse_period("2025-W49"), None) == parse_period("2025-W49")
+
+
+def test_the_last_complete_period():
+    assert last_complete("week", date(2025, 12, 2)) == parse_period("2025-W48")   # a Tuesday
+    assert last_complete("week", date(2025, 11, 30)) == parse_period("2025-W48")  # a Sunday
+    assert last_complete("month", date(2025, 12, 2)) == parse_period("2025-11")
+    assert last_complete("month", date(2025, 12, 31)) == parse_period("2025-12")

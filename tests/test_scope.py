@@ -157,7 +157,7 @@ def test_the_admin_sees_the_audit_log_and_the_users(app_db, monkeypatch):
     engine.dispose()
     at = as_user(monkeypatch, url, "root", "pages/audit.py")
     log = at.dataframe[0].value
-    assert list(zip(log["用户"], log["操作"], log["行数"])) == [("boss", "export", 5), ("zhang", "import", 30)]
+    assert list(zip(log["用户"], log["操作"], log["行数"])) == [("boss", "导出", 5), ("zhang", "导入", 30)]
     at.selectbox(key="audit_action").set_value("import").run()
     assert list(at.dataframe[0].value["用户"]) == ["zhang"]
     users = at.dataframe[1].value

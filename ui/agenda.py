@@ -26,6 +26,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REMOVE = "remove"
 ACCEPT = "accept"
 REVISION, FLASH = "agenda_rev", "agenda_flash"
+EMPTY = "—"  # a missing owner, date or decision on screen (never "None")
 
 
 def can_edit(user: auth.User) -> bool:
@@ -34,22 +35,38 @@ def can_edit(user: auth.User) -> bool:
 
 def _active_rules() -> Rules:
     """The rules preset chosen in the sidebar (the button may sit on any page)."""
-    return rules_choice.rules_for(st.session_state.get(rules_choice.KEY) or rules_choice.default_source())
+    return rules_choice.rules_for(rules_choice.source_of(st.session_state.get(rules_choice.KEY)))
+
+
+NEW_MEETING = 0  # the choice "a new 周调度会 next Monday" beside the stored meetings (ids start at 1)
 
 
 def add_to_agenda_button(kind: str, ref, label: str, key: str, *, owner_unit_id: int | None = None,
                          reason: str = "") -> None:
-    """A button that puts a unit (kind "unit", ref = unit id) or a place (kind "hotspot", ref = "address:<key>"
-    or "h3:<cell>") on the next meeting's agenda; a 周调度会 next Monday is created when none is planned.
-    Only staff see it."""
+    """A meeting choice and a button that puts a unit (kind "unit", ref = unit id) or a place (kind "hotspot",
+    ref = "address:<key>" or "h3:<cell>") on that meeting's agenda. The next meeting is offered first; a new
+    周调度会 next Monday is made only when the user picks it. Only staff see it."""
     user = auth.current_user()
     if not can_edit(user):
         return
-    if not st.button("加入调度会议程", key=key, help="列入下一次调度会的议程，会上研究并在下次会议督办。"):
+    meetings = all_meetings()
+    monday = agenda.next_monday(date.today())
+    labels = {m["id"]: meeting_label(m) for m in meetings}
+    labels[NEW_MEETING] = f"新建 {agenda_date(monday)} 周调度会"
+    upcoming = [m["id"] for m in reversed(meetings) if m["meeting_date"] >= date.today()]
+    options = [*upcoming, NEW_MEETING, *(m["id"] for m in meetings if m["id"] not in upcoming)]
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = left.selectbox("列入会议", options, format_func=labels.get, key=f"{key}_meeting",
+                            help="选择列入哪一次会议的议程；没有合适的会议时可选“新建”。")
+    if not right.button("加入调度会议程", key=key, help="列入所选会议的议程，会上研究并在下次会议督办。"):
         return
     try:
-        meeting, _ = agenda.add_to_next_meeting(cache.engine(), kind, str(ref), label, _active_rules(), date.today(),
-                                                user=user.name, owner_unit_id=owner_unit_id, reason=reason)
+        meeting, _ = agenda.add_to_meeting(cache.engine(), chosen or None, kind, str(ref), label, _active_rules(),
+                                           date.today(), user=user.name, owner_unit_id=owner_unit_id,
+                                           reason=reason)
+    except store.MeetingError:
+        st.error("加入议程失败：所选会议已不存在，请重新选择。")
+        return
     except Exception:  # noqa: BLE001 — the page goes on; the user is told in Chinese
         st.error("加入议程失败：数据库暂时无法访问。请稍后重试。")
         return
@@ -59,8 +76,11 @@ def add_to_agenda_button(kind: str, ref, label: str, key: str, *, owner_unit_id:
 # --- meetings ---
 
 def meeting_label(meeting: dict) -> str:
+    """Date, kind, number (when a second meeting of the kind falls on the same day), period and title."""
     title = f" · {meeting['title']}" if meeting.get("title") else ""
-    return f"{agenda_date(meeting['meeting_date'])} {meeting['kind']}（{parse_period(meeting['period']).label}）{title}"
+    number = f" 第{meeting['number']}场" if meeting.get("number", 1) > 1 else ""
+    return (f"{agenda_date(meeting['meeting_date'])} {meeting['kind']}{number}"
+            f"（{parse_period(meeting['period']).label}）{title}")
 
 
 def agenda_date(day: date) -> str:
@@ -76,6 +96,11 @@ def default_meeting(meetings: list[dict], today: date) -> int:
     """The next meeting on or after today, else the latest one."""
     upcoming = [m for m in meetings if m["meeting_date"] >= today]
     return (upcoming[-1] if upcoming else meetings[0])["id"]  # newest first: the last upcoming is the nearest
+
+
+def meeting_of(meeting_id: int) -> dict | None:
+    with cache.engine().connect() as conn:
+        return store.get_meeting(conn, meeting_id)
 
 
 def items_of(meeting_id: int) -> list[dict]:
@@ -156,7 +181,7 @@ def agenda_editor(items: list[dict], names: dict[int, str], key: str) -> pd.Data
     table = agenda_table(items)
     column = st.column_config
     return st.data_editor(
-        table, key=key, hide_index=True, num_rows="fixed",
+        table, key=key, hide_index=True, num_rows="fixed", placeholder=EMPTY,
         column_order=["position", "item_kind", "item", "owner_unit", "decision", "due_date", "reason",
                       "item_source", REMOVE],
         disabled=["item_kind", "item_source"],
@@ -180,7 +205,7 @@ def proposal_table(proposals: pd.DataFrame, names: dict[int, str]) -> pd.DataFra
         "item_kind": [store.ITEM_KINDS[k] for k in proposals["kind"]],
         "item": list(proposals["label"]),
         "reason": list(proposals["reason"]),
-        "owner_unit": [names.get(o, "") for o in proposals["owner_unit_id"]],
+        "owner_unit": [names.get(o, EMPTY) for o in proposals["owner_unit_id"]],
     })
 
 
@@ -201,7 +226,8 @@ def briefing_files(meeting: dict, rules: Rules, user: auth.User) -> dict:
     """Both files of the meeting's briefing from one gathering of the figures; the export is audited."""
     period: Period = parse_period(meeting["period"])
     briefing = gather(cache.engine(), period, rules, meeting_id=meeting["id"])
-    stem = f"{meeting['kind']}材料_{meeting['meeting_date']:%Y%m%d}_{period.key}"
+    number = f"_{meeting['number']}" if meeting.get("number", 1) > 1 else ""
+    stem = f"{meeting['kind']}材料_{meeting['meeting_date']:%Y%m%d}{number}_{period.key}"
     files = {"docx": (build_docx(briefing), f"{stem}.docx"), "xlsx": (build_xlsx(briefing), f"{stem}.xlsx")}
     with cache.engine().begin() as conn:
         audit.record(conn, user.name, "export", {"briefing": period.key, "meeting": meeting["id"],

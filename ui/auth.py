@@ -71,7 +71,7 @@ def current_user() -> User:
             return User(DEMO_USER_NAME, "staff", demo=True)
         _refuse(LOGIN_NOTICE)
     if mode not in MODES:
-        st.error(f"登录方式配置无效：AUTH_MODE 应为 none / {' / '.join(MODES)}。请联系管理员。(invalid AUTH_MODE)")
+        st.error(f"登录方式配置无效：AUTH_MODE 应为 none / {' / '.join(MODES)}。请联系管理员。")
         st.stop()
     name = {"header": _header_name, "oidc": _oidc_name, "local": _local_name}[mode]()
     account = _account(name)

@@ -114,7 +114,9 @@ frequent_callers = _own_unit_only("metrics.indicators.frequent_callers")
 category_mix = _cached("metrics.indicators.category_mix")
 tag_trend = _cached("metrics.indicators.tag_trend")
 hotspots = _own_unit_only("metrics.hotspots.hotspots")
+street_areas = _cached("metrics.street_areas.street_areas")
 
 # Meeting agenda (additive, by MEETING): proposals for a period, follow-up of the last meeting's items.
 propose = _cached("metrics.agenda.propose")
+scores_period = _cached("metrics.agenda.scores_period")
 follow_up = _cached("metrics.agenda.follow_up")

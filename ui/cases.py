@@ -21,6 +21,7 @@ from ui.panel import guarded
 from ui.plain import plain
 
 PAGE_SIZE = 50
+MISSING = "—"
 # Roles that read case text as written; the others see phone and ID numbers in it masked (DESIGN.md, privacy).
 CASE_ACCESS_ROLES = ("staff", "unit")
 TEXT_COLUMNS = ("content",)
@@ -91,12 +92,15 @@ def show_page(frame: pd.DataFrame, total: int, columns: list[str], key: str, use
     if total == 0:
         st.info("没有符合条件的工单。")
         return
-    # Empty text fields stay blank (not "None"); the rest is formatted from the registry.
-    frame = masked(frame, user).fillna({c: "" for c in columns if frame[c].dtype == object})
+    # Empty text fields read "—" on screen (never "None") and stay blank in the export; the rest is formatted
+    # from the registry.
+    frame = masked(frame, user)
+    shown = frame.fillna({c: MISSING for c in columns if frame[c].dtype == object})
+    frame = frame.fillna({c: "" for c in columns if frame[c].dtype == object})
     pages = -(-total // page_size)
     st.caption(f"共 {total} 件，第 {min(current_page(key), pages)} / {pages} 页，每页最多 {page_size} 件。"
                "点击一行查看该工单的办理过程。")
-    event = st.dataframe(fmt.table(frame, columns), hide_index=True, on_select="rerun",
+    event = st.dataframe(fmt.table(shown, columns), hide_index=True, on_select="rerun", placeholder=MISSING,
                          selection_mode="single-row", key=f"{key}_table")
     _pager(key, pages)
     download_buttons(frame, columns, name, key, user)

@@ -1,4 +1,5 @@
-"""The hotspot map (pydeck, offline): H3 hexagons or address points sized by volume, surges in red, street labels.
+"""The hotspot map (pydeck, offline): street areas and the district outline under H3 hexagons or address points
+sized by volume, surges in red, street labels.
 
 No basemap by default (map_provider=None and no map_style: nothing is fetched from the internet; an explicit
 map_style=None would make Streamlit fall back to a Carto basemap); an intranet style.json can be set with
@@ -16,6 +17,10 @@ HOTSPOT = [31, 119, 180, 190]
 OTHER = [150, 150, 150, 150]
 COLOURS = {"突增": SURGE, "高频": HOTSPOT, "": OTHER}
 LABEL = [40, 40, 40, 255]
+# Pale fills taking turns street by street, so that neighbours read apart; outlines in grey, the district darker.
+AREA_FILLS = [[237, 233, 220, 150], [222, 232, 240, 150], [232, 240, 224, 150], [244, 230, 230, 150]]
+AREA_LINE = [120, 120, 120, 200]
+OUTLINE = [60, 60, 60, 255]
 PIXELS_PER_ROOT_CASE = 3.5
 MAX_ZOOM = 15
 MIN_SPAN = 0.005  # degrees (~500 m): one lone spot still opens at street level
@@ -62,10 +67,14 @@ def statuses(spots: pd.DataFrame) -> list[str]:
     return ["突增" if s else "高频" if h else "" for s, h in zip(surge, hot)]
 
 
-def street_labels(units: pd.DataFrame, spots: pd.DataFrame) -> pd.DataFrame:
-    """One label per street: the unit's own coordinates, else the volume-weighted centre of its hotspots."""
+def street_labels(units: pd.DataFrame, spots: pd.DataFrame, areas: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One label per street: the unit's own coordinates, else a point inside its area (metrics.street_areas), else
+    the volume-weighted centre of its hotspots."""
     own = units[units["unit_type"].isin(("街道", "乡镇")) & units["lat"].notna() & units["lon"].notna()]
     labels = own[["name", "lat", "lon"]]
+    if areas is not None and not areas.empty:
+        labels = pd.concat([labels, areas.loc[~areas["name"].isin(labels["name"]), ["name", "lat", "lon"]]],
+                           ignore_index=True)
     rest = spots[~spots["street"].isin(labels["name"]) & spots["street"].notna()]
     if rest.empty:
         return labels.reset_index(drop=True)
@@ -75,8 +84,24 @@ def street_labels(units: pd.DataFrame, spots: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([labels, centre], ignore_index=True) if not labels.empty else centre
 
 
+def area_layers(areas: pd.DataFrame, outline: list) -> list[pdk.Layer]:
+    """Street areas (pale fills, grey edges, one row per ring) and the district's outline, drawn under the spots."""
+    rings = [{"name": name, "ring": ring, "fill": AREA_FILLS[i % len(AREA_FILLS)]}
+             for i, (name, street_rings) in enumerate(zip(areas["name"], areas["rings"])) for ring in street_rings]
+    return [pdk.Layer("PolygonLayer", rings, id="streets_area", get_polygon="ring", get_fill_color="fill",
+                      get_line_color=AREA_LINE, line_width_min_pixels=1, stroked=True, filled=True, pickable=False),
+            pdk.Layer("PathLayer", [{"path": ring} for ring in outline], id="district", get_path="path",
+                      get_color=OUTLINE, width_min_pixels=3, pickable=False)]
+
+
+def extent(spots: pd.DataFrame, outline: list) -> pd.DataFrame:
+    """lat, lon of what the view must hold: the spots and the district outline."""
+    points = pd.DataFrame([(lat, lon) for ring in outline for lon, lat in ring], columns=["lat", "lon"])
+    return pd.concat([spots[["lat", "lon"]], points], ignore_index=True)
+
+
 def view_of(spots: pd.DataFrame) -> pdk.ViewState:
-    """A view whose zoom fits the spots' extent into the map's size (Web Mercator), not closer than street level."""
+    """A view whose zoom fits the points' extent into the map's size (Web Mercator), not closer than street level."""
     if spots.empty:  # Beijing's centre, so an empty map still opens somewhere sensible
         return pdk.ViewState(latitude=39.9042, longitude=116.4074, zoom=11)
     lat, lon = spots["lat"].astype(float), spots["lon"].astype(float)
@@ -91,8 +116,10 @@ def view_of(spots: pd.DataFrame) -> pdk.ViewState:
     return pdk.ViewState(latitude=centre_lat, longitude=(lon.min() + lon.max()) / 2, zoom=round(zoom, 2))
 
 
-def hotspot_deck(spots: pd.DataFrame, labels: pd.DataFrame, by: str, style_url: str | None = None) -> pdk.Deck:
-    """The deck for drawable spots (see `drawable`); `by` is 'h3' (hexagons) or 'address' (points)."""
+def hotspot_deck(spots: pd.DataFrame, labels: pd.DataFrame, by: str, style_url: str | None = None,
+                 areas: tuple[pd.DataFrame, list] | None = None) -> pdk.Deck:
+    """The deck for drawable spots (see `drawable`); `by` is 'h3' (hexagons) or 'address' (points); `areas` the
+    street areas and district outline of metrics.street_areas."""
     data = styled(spots)
     if by == "h3":
         spots_layer = pdk.Layer("H3HexagonLayer", data, id="hotspots", get_hexagon="key", get_fill_color="color",
@@ -113,13 +140,16 @@ def hotspot_deck(spots: pd.DataFrame, labels: pd.DataFrame, by: str, style_url: 
     # map_style=None would make Streamlit pick an internet (Carto) basemap; left unset, pydeck sends its
     # "no style" marker and nothing is fetched.
     basemap = {"map_style": style_url} if style_url else {}
-    return pdk.Deck(layers=[spots_layer, text_layer], initial_view_state=view_of(spots), map_provider=None,
-                    tooltip={"html": TOOLTIP_HTML, "style": TOOLTIP_STYLE}, **basemap)
+    street_areas, outline = areas if areas is not None else (pd.DataFrame(columns=["name", "rings"]), [])
+    under = area_layers(street_areas, outline) if len(street_areas) else []
+    return pdk.Deck(layers=[*under, spots_layer, text_layer], initial_view_state=view_of(extent(spots, outline)),
+                    map_provider=None, tooltip={"html": TOOLTIP_HTML, "style": TOOLTIP_STYLE}, **basemap)
 
 
-def show_map(spots: pd.DataFrame, labels: pd.DataFrame, by: str, key: str) -> str | None:
+def show_map(spots: pd.DataFrame, labels: pd.DataFrame, by: str, key: str,
+             areas: tuple[pd.DataFrame, list] | None = None) -> str | None:
     """Draws the map; returns the key of a hotspot clicked on it, if any."""
-    deck = hotspot_deck(spots, labels, by, os.environ.get("MAP_STYLE_URL") or None)
+    deck = hotspot_deck(spots, labels, by, os.environ.get("MAP_STYLE_URL") or None, areas)
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key, height=MAP_HEIGHT)
     picked = event.selection.objects.get("hotspots") or []
     return picked[0].get("key") if picked else None

@@ -17,7 +17,7 @@ from data_access.column_mappings import CANONICAL, Mapping, canonical, mapping_f
 from data_access.import_preview import Preview
 from data_access.mapping_suggest import Suggestion, spec_to_toml
 from ui import data_admin
-from ui.plain import plain
+from ui.plain import chinese, plain
 
 SUGGESTED = "__suggest__"
 SUGGESTED_LABEL = "按文件自动建议"
@@ -221,4 +221,4 @@ def _save_form(spec: dict, tag: str, user: str) -> None:
 
 
 def _error(text: str) -> None:
-    st.error(plain(text))
+    st.error(plain(chinese(text)))

@@ -1,7 +1,8 @@
 """The active scoring rules: a preset chosen in the sidebar (URL parameter `rules`).
 
 The default is SCORING_RULES (a preset name or a file path) or the shipped default.toml; the options are the
-presets in metrics/rules/ plus that file. Preset names stay ASCII, so a URL like `?rules=beijing-2019` works.
+presets in metrics/rules/ plus that file, shown (and kept in the URL and session) by their Chinese names; a link
+with a preset's ASCII key (`?rules=beijing-2019`) still opens that preset.
 """
 import os
 from pathlib import Path
@@ -10,13 +11,13 @@ import streamlit as st
 
 from metrics.rules import Rules, RulesError, list_presets, load_rules
 from ui import bound, cache
-from ui.plain import plain
+from ui.plain import chinese, plain
 
 KEY = "rules"
-# One Chinese line per shipped preset; a preset without one is shown by its weights.
+# A Chinese name per shipped preset (the key stays ASCII for the URL); a rules file is shown by its file name.
 PRESET_NOTES = {
-    "default": "默认规则（METRICS.md）",
-    "beijing-2019": "2019 年口径",
+    "default": "默认规则",
+    "beijing-2019": "北京 2019 年口径",
 }
 
 
@@ -36,20 +37,43 @@ def rules_for(source: str) -> Rules:
     return load_rules(source)
 
 
+def preset_name(source: str) -> str:
+    """默认规则 / 北京 2019 年口径 / a rules file's name."""
+    return PRESET_NOTES.get(source) or Path(source).stem
+
+
 def describe(rules: Rules) -> str:
     w = rules.weights
     weights = f"响应 {w['response']:.0%} · 解决 {w['resolution']:.0%} · 满意 {w['satisfaction']:.0%}"
-    note = PRESET_NOTES.get(rules.source) or Path(rules.source).stem
-    return f"{note}：{weights}"
+    return f"{preset_name(rules.source)}：{weights}"
+
+
+def names() -> dict[str, str]:
+    """Chinese name (what the choice shows and holds) → preset name or rules file."""
+    return {preset_name(source): source for source in options()}
+
+
+def source_of(choice: str | None) -> str:
+    """The preset or file of a choice held in the session (a Chinese name; a preset key is taken as it is)."""
+    return names().get(choice, choice) if choice else default_source()
 
 
 def choose() -> Rules:
     """Draw the preset choice in the sidebar and return the rules it selects."""
-    source = bound.select(st.sidebar, "评分规则方案", options(), KEY, help="换一套规则，全部成绩、排名和红旗随之重算。")
+    named = names()
+    by_source = {source: name for name, source in named.items()}
+    asked = st.query_params.get(KEY)
+    if asked in by_source:  # an ASCII preset key from a link: held in the session, it wins over the URL
+        st.session_state[KEY] = by_source[asked]
+    elif st.session_state.get(KEY) in by_source:
+        st.session_state[KEY] = by_source[st.session_state[KEY]]
+    choice = bound.select(st.sidebar, "评分规则方案", list(named), KEY,
+                          help="换一套规则，全部成绩、排名和红旗随之重算。")
+    source = named[choice]
     try:
         rules = rules_for(source)
     except RulesError as exc:
-        st.error(f"评分规则无法使用：{plain(str(exc))}")
+        st.error(f"评分规则无法使用：{plain(chinese(str(exc)))}")
         st.stop()
     st.sidebar.caption(describe(rules))
     return rules

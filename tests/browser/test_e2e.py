@@ -4,15 +4,12 @@ Every page of the menu loads without an exception box; a filter given in the URL
 opens the cases behind a hotspot; and every request the browser makes goes to 127.0.0.1 (nothing leaves the
 intranet). A full-page screenshot of every page is saved to test-artifacts/screenshots/ for a human to look at.
 """
-import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, free_port, wait_healthy
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, full_shot, serve
 from tests.drill_fixture import build
 
 pytestmark = pytest.mark.browser
@@ -20,7 +17,6 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 EXCEPTION = '[data-testid="stException"]'
-START_SECONDS = 60
 
 if not Path(CHROMIUM).exists():
     reason = f"{CHROMIUM} not installed (apt-get install chromium fonts-noto-cjk): browser tests skipped"
@@ -30,32 +26,14 @@ if not Path(CHROMIUM).exists():
 from playwright.sync_api import sync_playwright  # noqa: E402 — only where the browser exists
 
 
-
-
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
     """The app on a free port of 127.0.0.1, on a fresh fixture database."""
     work = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{work / 'cases.db'}"
     build(url, work / "rules.toml")
-    env = {**os.environ, "CASES_DB_URL": url, "SCORING_RULES": str(work / "rules.toml")}
-    env.pop("AUTH_MODE", None)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with (work / "streamlit.log").open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],  # no "file changed" prompt while others edit the code
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_healthy(base, server, START_SECONDS)
+    with serve(url, work / "rules.toml", work) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +66,7 @@ def open_page(page, url: str) -> None:
 
 
 def shot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main block, so the window is made as tall as that block."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    height = page.evaluate('() => document.querySelector(\'[data-testid="stMain"]\').scrollHeight')
-    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, 8000))})
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-    page.set_viewport_size(size)
+    full_shot(page, SHOTS / f"{name}.png")
 
 
 def nav_links(page) -> list[str]:
