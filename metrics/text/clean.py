@@ -5,6 +5,7 @@ vectorizer's vocabulary, a stored model, a label or a hot-word table. Removal ra
 number (138****5678) is still a token a model would learn.
 """
 import re
+from functools import lru_cache
 
 # Numbers: ID cards (raw or masked), phones written any way (+86, dashes, spaces, masked with *), QQ / e-mail,
 # and any other run of five or more digits (case numbers, account numbers): none says what the problem is.
@@ -42,6 +43,7 @@ def strip_personal(text: str) -> str:
     return _CONTACT.sub("", _EMPTY_BRACKETS.sub("", text))
 
 
+@lru_cache(maxsize=100_000)  # texts repeat (operators' templates), and cleaning runs a dozen patterns
 def clean_text(text: str | None) -> str:
     """Personal data removed, boilerplate dropped, whitespace squeezed; '' for an empty text."""
     if not text:

@@ -5,6 +5,7 @@ each period is counted over the same group of texts. Clusters are ranked by size
 cases over the period before: a new problem of 30 cases ranks above an old one going from 100 to 110). Each comes
 with a label in its own words (its most frequent wording), its top terms, places, units and case numbers.
 """
+import math
 from collections import Counter
 
 import pandas as pd
@@ -18,6 +19,8 @@ from metrics.text.words import words
 MIN_SIZE = 3          # fewer cases in the period are no cluster
 LABEL_CHARS = 24
 TERMS, PLACES, UNITS, CASES = 6, 3, 3, 20
+LIFT = 2              # a top term is used at least twice as often in its cluster as in all texts,
+MIN_SHARE = 0.1       # and by at least a tenth of the cluster
 RANKS = ("growth", "size")
 COLUMNS = ["label", "size", "prev_size", "growth", "increase", "top_terms", "case_nos", "units", "places"]
 
@@ -36,7 +39,10 @@ def topics(engine: Engine, period: Period, top: int = 20, rank: str = "growth", 
     if rank not in RANKS:
         raise ValueError(f"排序方式应为 {'/'.join(RANKS)} (rank must be one of {RANKS})")
     frame = corpus(engine, period, unit_id)
-    return rank_clusters(frame, clustered(frame, threshold), top, rank)
+    key = ("topics", threshold, top, rank)  # kept with the corpus: the same data version gives the same answer
+    if key not in frame.attrs:
+        frame.attrs[key] = rank_clusters(frame, clustered(frame, threshold), top, rank)
+    return frame.attrs[key].copy()
 
 
 def rank_clusters(frame: pd.DataFrame, ids: pd.Series, top: int, rank: str) -> pd.DataFrame:
@@ -52,7 +58,8 @@ def rank_clusters(frame: pd.DataFrame, ids: pd.Series, top: int, rank: str) -> p
     chosen = sized.sort_values(order, ascending=False, kind="stable").head(top)
     if chosen.empty:
         return pd.DataFrame(columns=["key"] + COLUMNS)
-    described = [describe(frame[(ids == key) & frame["current"]]) for key in chosen.index]
+    shares = word_shares(frame)
+    described = [describe(frame[(ids == key) & frame["current"]], shares) for key in chosen.index]
     result = chosen.reset_index().join(pd.DataFrame(described))
     result["size"] = result["size"].astype(int)
     result["prev_size"] = result["prev_size"].astype(int)
@@ -60,12 +67,28 @@ def rank_clusters(frame: pd.DataFrame, ids: pd.Series, top: int, rank: str) -> p
     return result[["key"] + COLUMNS]
 
 
-def describe(members: pd.DataFrame) -> dict:
-    """A cluster's label, top terms, units, places and newest case numbers, from its cases of this period."""
-    wording = members["clean"].value_counts().index[0]
-    terms = Counter(w for text in members["clean"].head(500) for w in set(words(text)))
+def word_shares(frame: pd.DataFrame) -> dict[str, float]:
+    """The share of all texts (both periods) that use each word."""
+    df: Counter = Counter()
+    for text, count in frame["clean"].value_counts().items():
+        for word in set(words(text)):
+            df[word] += count
+    return {word: d / len(frame) for word, d in df.items()}
+
+
+def describe(members: pd.DataFrame, shares: dict[str, float]) -> dict:
+    """A cluster's label, top terms, units, places and newest case numbers, from its cases of this period.
+    A term is weighed by p · log(p / q), p its share in the cluster and q in all texts: a word the cluster uses
+    not clearly more often than everyone else ("上个月", "物业" in a district full of 物业) weighs nothing."""
+    wordings = members["clean"].value_counts()
+    used: Counter = Counter()
+    for text, count in wordings.head(500).items():
+        used.update(dict.fromkeys(set(words(text)), count))
+    total = wordings.head(500).sum()
+    terms = {w: c / total * math.log(c / total / shares[w]) for w, c in used.items()
+             if c / total >= max(MIN_SHARE, LIFT * shares[w])}
     newest = members.sort_values("received_day", ascending=False)
-    return {"label": short(wording), "top_terms": " ".join(w for w, _ in terms.most_common(TERMS)),
+    return {"label": short(wordings.index[0]), "top_terms": " ".join(sorted(terms, key=lambda w: (-terms[w], w))[:TERMS]),
             "case_nos": list(newest["case_no"].head(CASES)),
             "units": _most(members["unit_name"], UNITS), "places": _most(members["address"], PLACES)}
 
