@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from data_access.case_store import INPUT_COLUMNS
 from data_access.schema import cases, units
 
 UNCATEGORISED = "未分类"  # cat_l1 a mapping gives an export that carries no category (e.g. a message board)
@@ -47,3 +48,9 @@ def batch_texts(conn: Connection, batch_id: int | None = None, uncategorised_onl
         query = query.where(cases.c.cat_l1 == UNCATEGORISED)
     query = query.order_by(cases.c.id.desc()).limit(limit)
     return pd.DataFrame(conn.execute(query).all(), columns=list(TEXT_COLUMNS))
+
+
+def case_rows(conn: Connection, case_nos: list[str]) -> list[dict]:
+    """Whole clean rows (the write path's input columns) of the given cases, to write them back changed."""
+    query = select(*(cases.c[k] for k in INPUT_COLUMNS)).where(cases.c.case_no.in_(case_nos))
+    return [dict(r) for r in conn.execute(query).mappings()]
