@@ -12,6 +12,7 @@ from cli_commands.common import CliError, add_format, emit, open_engine, records
 
 TOPIC_COLUMNS = ["label", "size", "prev_size", "growth", "top_terms", "case_nos", "units", "places"]
 SUGGEST_COLUMNS = ["case_no", "recorded", "suggested", "parent", "confidence", "disagrees"]
+CASES_SHOWN = 20  # newest case numbers of a cluster printed
 CLASS_COLUMNS = ["class", "precision", "recall", "f1", "support"]
 
 
@@ -46,8 +47,9 @@ def topics_command(args) -> int:
     period = parse_period(args.period)
     with open_engine(args) as engine:
         found = topics(engine, period, top=_top(args.top), rank=args.rank)
-    if args.format != "json":  # one cell per value in a table or csv
-        found = found.assign(case_nos=found["case_nos"].map(" ".join))
+    shown = found["case_nos"].map(lambda nos: nos[:CASES_SHOWN])
+    # One cell per value in a table or csv.
+    found = found.assign(case_nos=shown if args.format == "json" else shown.map(" ".join))
     emit(found, TOPIC_COLUMNS, args.format)
     return 0
 

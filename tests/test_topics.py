@@ -47,8 +47,8 @@ def test_paraphrases_of_one_problem_at_one_place_form_one_cluster():
     assert not set(ids[:8]) & set(ids[8:])
 
 
-@pytest.fixture
-def march(engine):
+def write_march(engine) -> None:
+    """The month of the module docstring (and its February) written through the write path."""
     ids = units(engine, ("和平里街道", "街道"), ("区城市管理委", "区级部门"))
     rows = [case_row(f"W{i}", ids["和平里街道"], f"2025-03-{10 + i:02d} 09:00:00", cat_l1="供水", cat_l2="停水",
                      content=t, address="和平里北街12号", street="和平里街道") for i, t in enumerate(WATER)]
@@ -62,6 +62,11 @@ def march(engine):
     rows += [case_row(f"G{i}", ids["和平里街道"], "2025-03-25 10:00:00", content=t, street="安定门街道")
              for i, t in enumerate(BACKGROUND)]
     write(engine, rows)
+
+
+@pytest.fixture
+def march(engine):
+    write_march(engine)
     corpus_module._kept.clear()
     return engine
 

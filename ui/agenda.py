@@ -38,14 +38,14 @@ def _active_rules() -> Rules:
 
 
 def add_to_agenda_button(kind: str, ref, label: str, key: str, *, owner_unit_id: int | None = None,
-                         reason: str = "") -> None:
-    """A button that puts a unit (kind "unit", ref = unit id) or a place (kind "hotspot", ref = "address:<key>"
-    or "h3:<cell>") on the next meeting's agenda; a 周调度会 next Monday is created when none is planned.
+                         reason: str = "", text: str = "加入调度会议程") -> None:
+    """A button (`text`) that puts a unit (kind "unit", ref = unit id), a place (kind "hotspot", ref =
+    "address:<key>" or "h3:<cell>"), a 每月一题 (kind "topic", ref = cat_l2) or a note on the next meeting's agenda; a 周调度会 next Monday is created when none is planned.
     Only staff see it."""
     user = auth.current_user()
     if not can_edit(user):
         return
-    if not st.button("加入调度会议程", key=key, help="列入下一次调度会的议程，会上研究并在下次会议督办。"):
+    if not st.button(text, key=key, help="列入下一次调度会的议程，会上研究并在下次会议督办。"):
         return
     try:
         meeting, _ = agenda.add_to_next_meeting(cache.engine(), kind, str(ref), label, _active_rules(), date.today(),

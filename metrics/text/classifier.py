@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from data_access.text_queries import labelled_texts
 from metrics.text.clean import clean_text
+from metrics.text.corpus import corpus
 from metrics.text.words import words
 
 FIELDS = {"cat_l1": "一级分类", "cat_l2": "二级分类", "unit_name": "承办单位"}
@@ -150,6 +151,19 @@ def suggest(stored: dict, cases: pd.DataFrame) -> pd.DataFrame:
     out.loc[empty, ["suggested", "confidence"]] = [None, np.nan]  # nothing left to read: no suggestion
     out.loc[empty, "disagrees"] = False
     return out
+
+
+def dispatch_check(engine: Engine, period, field: str, model_stamp: float, limit: int = 200) -> pd.DataFrame:
+    """派单 check: the period's cases whose recorded value disagrees with a confident suggestion, surest first.
+    `model_stamp` (the model file's time) is part of a cache key: a retrained model gives new answers."""
+    stored = load(engine, field)
+    current = corpus(engine, period)
+    current = current[current["current"]]
+    if field != stored["meta"]["field"] or current.empty:
+        return pd.DataFrame(columns=["case_no", "recorded", "suggested", "parent", "confidence", "disagrees"])
+    found = suggest(stored, current)
+    found = found[found["disagrees"]].sort_values("confidence", ascending=False).head(limit)
+    return found.merge(current[["case_no", "content"]], on="case_no")
 
 
 def _check_field(field: str) -> None:

@@ -18,7 +18,8 @@ from metrics.text.words import words
 
 MIN_SIZE = 3          # fewer cases in the period are no cluster
 LABEL_CHARS = 24
-TERMS, PLACES, UNITS, CASES = 6, 3, 3, 20
+TERMS, PLACES, UNITS = 6, 3, 3
+CASES = 2_000        # case numbers kept per cluster, newest first (its drill-down list)
 LIFT = 2              # a top term is used at least twice as often in its cluster as in all texts,
 MIN_SHARE = 0.1       # and by at least a tenth of the cluster
 RANKS = ("growth", "size")
@@ -35,7 +36,8 @@ def clustered(frame: pd.DataFrame, threshold: float = THRESHOLD) -> pd.Series:
 
 def topics(engine: Engine, period: Period, top: int = 20, rank: str = "growth", unit_id: int | None = None,
            threshold: float = THRESHOLD) -> pd.DataFrame:
-    """The top clusters of the period with COLUMNS (plus `key`, the cluster number within this computation)."""
+    """The top clusters of the period with COLUMNS, plus `key` (the cluster number within this computation) and
+    `cat_l2` (its most frequent 二级分类: what a 每月一题 proposal follows)."""
     if rank not in RANKS:
         raise ValueError(f"排序方式应为 {'/'.join(RANKS)} (rank must be one of {RANKS})")
     frame = corpus(engine, period, unit_id)
@@ -57,14 +59,14 @@ def rank_clusters(frame: pd.DataFrame, ids: pd.Series, top: int, rank: str) -> p
     order = ["increase", "size"] if rank == "growth" else ["size", "increase"]
     chosen = sized.sort_values(order, ascending=False, kind="stable").head(top)
     if chosen.empty:
-        return pd.DataFrame(columns=["key"] + COLUMNS)
+        return pd.DataFrame(columns=["key"] + COLUMNS + ["cat_l2"])
     shares = word_shares(frame)
     described = [describe(frame[(ids == key) & frame["current"]], shares) for key in chosen.index]
     result = chosen.reset_index().join(pd.DataFrame(described))
     result["size"] = result["size"].astype(int)
     result["prev_size"] = result["prev_size"].astype(int)
     result["increase"] = result["increase"].astype(int)
-    return result[["key"] + COLUMNS]
+    return result[["key"] + COLUMNS + ["cat_l2"]]
 
 
 def word_shares(frame: pd.DataFrame) -> dict[str, float]:
@@ -90,7 +92,13 @@ def describe(members: pd.DataFrame, shares: dict[str, float]) -> dict:
     newest = members.sort_values("received_day", ascending=False)
     return {"label": short(wordings.index[0]), "top_terms": " ".join(sorted(terms, key=lambda w: (-terms[w], w))[:TERMS]),
             "case_nos": list(newest["case_no"].head(CASES)),
-            "units": _most(members["unit_name"], UNITS), "places": _most(members["address"], PLACES)}
+            "units": _most(members["unit_name"], UNITS), "places": _most(members["address"], PLACES),
+            "cat_l2": _first(members["cat_l2"])}
+
+
+def _first(values: pd.Series) -> str | None:
+    counts = values.dropna().value_counts()
+    return counts.index[0] if len(counts) else None
 
 
 def short(text: str) -> str:
