@@ -24,7 +24,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sqlalchemy.engine import Engine
 
-from data_access.text_queries import labelled_texts
+from data_access.text_queries import UNCATEGORISED, labelled_texts
 from metrics.text.clean import clean_text
 from metrics.text.corpus import corpus
 from metrics.text.words import words
@@ -146,7 +146,8 @@ def suggest(stored: dict, cases: pd.DataFrame) -> pd.DataFrame:
     out["confidence"] = proba[np.arange(len(best)), best]
     out["parent"] = out["suggested"].map(stored["meta"]["parents"]) if stored["meta"]["parents"] else None
     recorded = out["recorded"].fillna("")
-    out["disagrees"] = (out["confidence"] >= CONFIDENT) & (recorded != "") & (recorded != out["suggested"])
+    out["disagrees"] = ((out["confidence"] >= CONFIDENT) & ~recorded.isin(["", UNCATEGORISED])
+                        & (recorded != out["suggested"]))
     empty = np.asarray([not t for t in texts])
     out.loc[empty, ["suggested", "confidence"]] = [None, np.nan]  # nothing left to read: no suggestion
     out.loc[empty, "disagrees"] = False
