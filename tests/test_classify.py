@@ -15,6 +15,7 @@ from data_access.case_store import undo_batch
 from data_access.category_accept import accept_categories
 from data_access.schema import audit_log, cases
 from data_access.text_queries import UNCATEGORISED, batch_texts
+from data_access.units import unit_index
 from metrics.periods import parse_period
 from metrics.text import classifier
 from metrics.text import corpus as corpus_module
@@ -93,7 +94,9 @@ def test_dispatch_check_flags_a_confident_disagreement(labelled, monkeypatch):
     # Twelve examples a class make a model sure of little: the check's bar is lowered for this small set.
     monkeypatch.setattr(classifier, "CONFIDENT", 0.5)
     classifier.train(labelled, "cat_l1")
-    write(labelled, [case_row("X1", 1, "2025-03-25 09:00:00", cat_l1="市容环卫", content="家里暖气不热，屋里很冷")],
+    with labelled.connect() as conn:
+        unit = unit_index(conn)["和平里街道"]
+    write(labelled, [case_row("X1", unit, "2025-03-25 09:00:00", cat_l1="市容环卫", content="家里暖气不热，屋里很冷")],
           name="x.csv")
     corpus_module._kept.clear()
     stamp = classifier.model_path(labelled, "cat_l1").stat().st_mtime

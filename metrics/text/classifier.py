@@ -25,7 +25,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 from sqlalchemy.engine import Engine
 
 from data_access.text_queries import UNCATEGORISED, labelled_texts
-from metrics.text.clean import clean_text
+from metrics.text.clean import analysed
 from metrics.text.corpus import corpus
 from metrics.text.words import words
 
@@ -51,13 +51,6 @@ def model_path(engine: Engine, field: str) -> Path:
     return model_dir() / f"classifier-{hashlib.sha256(url.encode()).hexdigest()[:12]}-{field}.joblib"
 
 
-def model_text(text: str | None, address: str | None = None) -> str:
-    """What the model reads of a case: its cleaned text without the recorded address."""
-    if text and address:
-        text = text.replace(address, "")
-    return clean_text(text)
-
-
 def pipeline():
     features = FeatureUnion([
         ("words", TfidfVectorizer(analyzer=words, sublinear_tf=True, min_df=2, dtype=np.float32)),
@@ -80,7 +73,7 @@ def train(engine: Engine, field: str = "cat_l1", limit: int = TRAIN_LIMIT) -> di
     _check_field(field)
     with engine.connect() as conn:
         frame = labelled_texts(conn, limit)
-    frame = frame.assign(text=[model_text(t, a) for t, a in zip(frame["content"], frame["address"])],
+    frame = frame.assign(text=[analysed(t, a) for t, a in zip(frame["content"], frame["address"])],
                          label=frame[field].fillna(""))
     frame = frame[(frame["text"] != "") & (frame["label"] != "")]
     counts = frame["label"].value_counts()
@@ -137,7 +130,7 @@ def suggest(stored: dict, cases: pd.DataFrame) -> pd.DataFrame:
     """Each case's suggested value and how sure the model is (probability of its top class), with the recorded
     value beside it; `disagrees` marks a confident suggestion that differs from a recorded one (派单 check)."""
     field = stored["meta"]["field"]
-    texts = [model_text(t, a) for t, a in zip(cases["content"], cases["address"])]
+    texts = [analysed(t, a) for t, a in zip(cases["content"], cases["address"])]
     proba = stored["model"].predict_proba(texts)
     classes = stored["model"].classes_
     best = proba.argmax(axis=1)

@@ -52,3 +52,15 @@ def clean_text(text: str | None) -> str:
     text = strip_personal(text)
     text = _BOILERPLATE.sub("", text)
     return _PUNCT_RUN.sub(r"\1", text).strip("，,。；;：: ")
+
+
+ANALYSED_CHARS = 160  # what a problem is, callers say first; a long letter's later pages add cost, not topic
+
+
+def analysed(text: str | None, address: str | None = None) -> str:
+    """What the text features read of a case: its cleaned text without the recorded address (a field of its own,
+    listed per cluster; left in, it would split one problem by house number and top every hot-word table), cut
+    to its opening ANALYSED_CHARS characters."""
+    if text and address:
+        text = text.replace(address, "")
+    return clean_text(text)[:ANALYSED_CHARS]

@@ -13,17 +13,11 @@ from sqlalchemy.engine import Engine
 from data_access.batches import data_version
 from data_access.text_queries import period_texts
 from metrics.periods import Period
-from metrics.text.clean import clean_text
+from metrics.text.clean import analysed
 
 KEEP = 6  # corpora kept (a district month pair is ~10 MB)
 _kept: OrderedDict = OrderedDict()
 _lock = Lock()
-
-
-def _without(text: str, address: str | None) -> str:
-    """The text without the case's recorded address: the place is a field of its own (listed per cluster), and
-    left in the text it would split one problem into one cluster per house number and top every hot-word table."""
-    return text.replace(address, "") if address and text else text
 
 
 def corpus(engine: Engine, period: Period, unit_id: int | None = None) -> pd.DataFrame:
@@ -38,7 +32,7 @@ def corpus(engine: Engine, period: Period, unit_id: int | None = None) -> pd.Dat
         frames = [period_texts(conn, period.start, period.end, unit_id).assign(current=True),
                   period_texts(conn, before.start, before.end, unit_id).assign(current=False)]
     frame = pd.concat(frames, ignore_index=True)
-    frame["clean"] = [clean_text(_without(text, address)) for text, address in zip(frame["content"], frame["address"])]
+    frame["clean"] = [analysed(text, address) for text, address in zip(frame["content"], frame["address"])]
     with _lock:
         _kept[key] = frame
         while len(_kept) > KEEP:
