@@ -18,6 +18,7 @@ _PERSONAL = [
     re.compile(r"[\d*]*\*{3,}[\d*]*"),
     re.compile(r"\d{5,}"),
 ]
+_MAYBE_NUMBER = re.compile(r"[\d*@]|qq|QQ|微信")
 # Names: 张先生 / 李女士 / 王师傅, 姓名：张三, 我叫张三, 联系人张三.
 _SURNAME_TITLE = re.compile(r"[\u4e00-\u9fff](?:先生|女士|小姐|师傅|阿姨|大爷|大妈|同志)")
 _NAMED = re.compile(r"(?:姓名|联系人|本人|我叫|我是)[:：]?\s*[\u4e00-\u9fff]{2,3}(?=[，,。；;\s]|$)")
@@ -36,8 +37,9 @@ _PUNCT_RUN = re.compile(r"([，,。；;！!？?])[，,。；;！!？?\s]+")
 
 def strip_personal(text: str) -> str:
     """The text without numbers that identify a person and without names."""
-    for pattern in _PERSONAL:
-        text = pattern.sub("", text)
+    if _MAYBE_NUMBER.search(text):  # most texts hold no number at all: skip the seven number patterns
+        for pattern in _PERSONAL:
+            text = pattern.sub("", text)
     text = _NAMED.sub("", text)
     text = _SURNAME_TITLE.sub("", text)
     return _CONTACT.sub("", _EMPTY_BRACKETS.sub("", text))

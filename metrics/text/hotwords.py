@@ -19,7 +19,11 @@ def hot_words(engine: Engine, period: Period, by: str = "district", top: int = 1
     """The `top` words of each group (street, unit, category, or the whole district) with COLUMNS, most used first."""
     if by not in BY:
         raise ValueError(f"分组应为 {'/'.join(BY)} (by must be one of {tuple(BY)})")
-    return word_counts(corpus(engine, period, unit_id), BY[by], top)
+    frame = corpus(engine, period, unit_id)
+    key = ("hot_words", by, top)  # kept with the corpus: the same data version gives the same answer
+    if key not in frame.attrs:
+        frame.attrs[key] = word_counts(frame, BY[by], top)
+    return frame.attrs[key].copy()
 
 
 def word_counts(frame: pd.DataFrame, column: str | None, top: int) -> pd.DataFrame:
