@@ -21,6 +21,7 @@ PAGES = (
     (LEADERS, "pages/lagging.py", "后进会诊", "lagging", None),
     (LEADERS, "pages/hotspots.py", "高频点位", "hotspots", None),
     (WORKBENCH, "pages/meeting.py", "调度会", "meeting", ("leader", "staff", "admin")),
+    (WORKBENCH, "pages/topics.py", "诉求分析", "topics", ("leader", "staff")),
     (WORKBENCH, "pages/data.py", "数据管理", "data", ("staff", "admin")),
     (WORKBENCH, "pages/rules.py", "评分规则", "rules", None),
     (WORKBENCH, "pages/audit.py", "审计日志", "audit", ("admin",)),

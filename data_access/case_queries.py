@@ -78,12 +78,13 @@ class CaseFilter:
     overdue: bool = False
     repeat: bool = False
     skip_points: tuple = ()              # ((lat, lon), ...) placeholder coordinates left out
+    case_nos: tuple | None = None        # these cases only (a text cluster of 诉求分析)
     limits: Limits | None = None
     as_of: datetime | None = None        # "now" for overdue open cases
 
     def __post_init__(self):
         # Lists from callers become tuples so that a filter can be hashed (cache keys).
-        for name in ("unit_ids", "bbox", "skip_points"):
+        for name in ("unit_ids", "bbox", "skip_points", "case_nos"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(tuple(v) if isinstance(v, list) else v for v in value))
@@ -154,7 +155,7 @@ FILTER_COLUMNS = {"cat_l1": "cat_l1", "cat_l2": "cat_l2", "street": "street", "c
                   "address_key": "address_key", "tag": "tags", "bbox": "lat", "skip_points": "lat",
                   "h3_cell": "h3_cell", "excluded": "excluded", "late_response": "response_hours",
                   "unsolved": "solved", "unsatisfied": "satisfaction", "overdue": "closed_at",
-                  "repeat": "repeat_gap_days"}
+                  "repeat": "repeat_gap_days", "case_nos": "case_no"}
 
 
 def summary_serves(f: CaseFilter, t) -> bool:
@@ -183,6 +184,8 @@ def conditions(conn: Connection, f: CaseFilter, t=cases) -> list:
     for name in ("cat_l1", "cat_l2", "street", "community", "address_key"):
         if getattr(f, name) is not None:
             where.append(t.c[name] == getattr(f, name))
+    if f.case_nos is not None:
+        where.append(t.c.case_no.in_(f.case_nos))
     if f.tag:
         where.append(t.c.tags.contains(f";{f.tag};", autoescape=True))
     if f.excluded is not None:

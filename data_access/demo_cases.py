@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 from itertools import accumulate
 
 from data_access.demo_catalog import (
-    ASKS, CALLS_BY_HOUR, CATEGORIES, CLOSE_HOURS, EXCLUSION_REASONS, MONTHLY_THEMES, OPENINGS, REQUEST_MIX,
-    RESPONSE_HOURS, SEASONS, STREET, Category,
+    ASKS, CALLS_BY_HOUR, CATEGORIES, CLOSE_HOURS, DETAIL_SHARE, DETAILS, EXCLUSION_REASONS, MIXED_SHARE,
+    MONTHLY_THEMES, OPENINGS, REQUEST_MIX, RESPONSE_HOURS, SEASONS, STREET, SYNONYMS, VAGUE, VAGUE_SHARE, Category,
 )
 from data_access.demo_places import PLACEHOLDER_POINT, STREETS, Place, house_address
 from data_access.demo_world import MonthPlan, World, new_mobile
@@ -42,6 +42,9 @@ class CaseMaker:
         self._recent: list = []  # (received_at, phone, Category, Place | None), oldest first
         self._routes = {c.l2: _cumulative(c.routes) for c in CATEGORIES}
         self._requests = {kind: _cumulative(mix) for kind, mix in REQUEST_MIX.items()}
+        # Wording draws from its own generator, seeded from (not drawing on) the main one: every other demo
+        # figure stays what it was before the texts were varied.
+        self.words_rng = random.Random(hash(rng.getstate()[1]))  # the ints only: hash(None) varies by run
 
     def month_rows(self, index: int, plan: MonthPlan) -> list[dict]:
         month = plan.start.month
@@ -78,7 +81,7 @@ class CaseMaker:
             dispatch_mode="直派" if place and unit == place.street and rng.random() < 0.9 else "区派",
             request_type=pick(rng, types, type_cum),
             cat_l1=category.l1, cat_l2=category.l2, cat_l3=rng.choice(category.l3),
-            content=case_text(rng, category, place, repeat),
+            content=case_text(rng, category, place, repeat, self.words_rng),
             address=place.address if place else None, street=place.street if place else None,
             community=place.community if place else None, lat=lat, lon=lon, urgency=urgency, deadline_class=deadline,
             dispatch_count=dispatch_count(rng, miss), excluded=excluded,
@@ -206,8 +209,9 @@ def dispatch_count(rng: random.Random, miss: float) -> int:
     return 3 if r < 0.005 else 2 if r < 0.035 + 0.3 * miss else 1
 
 
-def case_text(rng: random.Random, category: Category, place: Place | None, repeat: bool) -> str:
-    problem = rng.choice(category.problems)
+def case_text(rng: random.Random, category: Category, place: Place | None, repeat: bool,
+              words_rng: random.Random) -> str:
+    problem = reworded(words_rng, rng.choice(category.problems))
     if category.request == "consult":
         text = f"来电人咨询：{problem}，希望给予解答。"
     else:
@@ -216,6 +220,21 @@ def case_text(rng: random.Random, category: Category, place: Place | None, repea
     if rng.random() < PHONE_IN_TEXT:
         text += f"联系电话{new_mobile(rng)}。"
     return text
+
+
+def reworded(rng: random.Random, problem: str) -> str:
+    """The problem in other words: synonyms, a detail, now and then another problem too, or only a vague line."""
+    r = rng.random()
+    if r < VAGUE_SHARE:
+        return rng.choice(VAGUE).rstrip("。，")
+    for word, others in SYNONYMS:
+        if word in problem and rng.random() < 0.6:
+            problem = problem.replace(word, rng.choice(others))
+    if rng.random() < DETAIL_SHARE:
+        problem = f"{problem}，{rng.choice(DETAILS)}" if rng.random() < 0.5 else f"{rng.choice(DETAILS)}，{problem}"
+    if r < VAGUE_SHARE + MIXED_SHARE:
+        problem = f"{problem}，另外{rng.choice(rng.choice(CATEGORIES).problems)}"
+    return problem
 
 
 def tags(rng: random.Random, category: Category, month: int, deadline: str, solved: str | None) -> str | None:

@@ -47,6 +47,17 @@ REQUEST_MIX = {  # request type → share, by what a category's calls mostly are
 EXCLUSION_REASONS = ("诉求人提出无理要求，经审核剔除", "恶意重复诉求", "非本区管辖事项", "历史遗留问题，经区审核认定",
                      "诉求人拒绝配合核实")
 OPENINGS = ("来电人反映：", "市民来电反映：", "网友留言：", "来电人表示：")
+# Varied phrasing (how callers and operators really write): synonyms swapped in, a detail added, sometimes a
+# second problem mentioned or a text too vague to say what it is about — so a classifier is not trivially right.
+SYNONYMS = (("长期", ("长时间", "好久", "一直", "很长时间")), ("无人", ("没人", "没有人", "一直没人")),
+            ("多日", ("好几天", "一个多星期", "三四天")), ("很大", ("特别大", "非常大", "太大了")),
+            ("损坏", ("坏了", "破损", "出了故障")), ("严重", ("很严重", "厉害", "比较严重")),
+            ("影响", ("严重影响", "干扰", "耽误")), ("不及时", ("太慢", "拖拖拉拉", "迟迟不来")),
+            ("不到位", ("很差", "跟不上", "让人不满意")), ("问题", ("事情", "情况", "问题")))
+DETAILS = ("已经持续一周了", "家里有老人孩子", "找过物业没有结果", "找过社区也没解决", "晚上尤其明显",
+           "周末更严重", "附近居民意见很大", "之前打过电话", "拍了照片可以提供", "大概从上个月开始")
+VAGUE = ("还是上次说的那个事，一直没人管。", "情况和之前反映的一样，请处理。", "具体情况见上次工单。")
+MIXED_SHARE, VAGUE_SHARE, DETAIL_SHARE = 0.08, 0.02, 0.5
 ASKS = ("希望尽快处理。", "要求相关部门核实处理。", "希望有关部门协调解决。", "此问题已反映多次，希望彻底解决。",
         "请尽快派人查看。")
 

@@ -42,9 +42,10 @@ NEW_MEETING = 0  # the choice "a new 周调度会 next Monday" beside the stored
 
 
 def add_to_agenda_button(kind: str, ref, label: str, key: str, *, owner_unit_id: int | None = None,
-                         reason: str = "") -> None:
-    """A meeting choice and a button that puts a unit (kind "unit", ref = unit id) or a place (kind "hotspot",
-    ref = "address:<key>" or "h3:<cell>") on that meeting's agenda. The next meeting is offered first; a new
+                         reason: str = "", text: str = "加入调度会议程") -> None:
+    """A meeting choice and a button (`text`) that puts a unit (kind "unit", ref = unit id), a place (kind
+    "hotspot", ref = "address:<key>" or "h3:<cell>") or a 每月一题 (kind "topic", ref = cat_l2) on that meeting's
+    agenda. The next meeting is offered first; a new
     周调度会 next Monday is made only when the user picks it. Only staff see it."""
     user = auth.current_user()
     if not can_edit(user):
@@ -58,7 +59,7 @@ def add_to_agenda_button(kind: str, ref, label: str, key: str, *, owner_unit_id:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     chosen = left.selectbox("列入会议", options, format_func=labels.get, key=f"{key}_meeting",
                             help="选择列入哪一次会议的议程；没有合适的会议时可选“新建”。")
-    if not right.button("加入调度会议程", key=key, help="列入所选会议的议程，会上研究并在下次会议督办。"):
+    if not right.button(text, key=key, help="列入所选会议的议程，会上研究并在下次会议督办。"):
         return
     try:
         meeting, _ = agenda.add_to_meeting(cache.engine(), chosen or None, kind, str(ref), label, _active_rules(),

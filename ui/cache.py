@@ -120,3 +120,20 @@ street_areas = _cached("metrics.street_areas.street_areas")
 propose = _cached("metrics.agenda.propose")
 scores_period = _cached("metrics.agenda.scores_period")
 follow_up = _cached("metrics.agenda.follow_up")
+
+# 诉求分析 (metrics.text): the period's clusters and hot words (the corpus behind them is also kept in-process).
+topics = _cached("metrics.text.topics.topics")
+hot_words = _cached("metrics.text.hotwords.hot_words")
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _text_model(url: str, field: str, stamp: float):
+    return importlib.import_module("metrics.text.classifier").load(engine(), field)
+
+
+def text_model(field: str):
+    """The stored classifier of this database and field (NoModel when none), reloaded when retrained."""
+    classifier = importlib.import_module("metrics.text.classifier")
+    path = classifier.model_path(engine(), field)
+    return _text_model(resolve_url(), field, path.stat().st_mtime if path.exists() else 0.0)
+dispatch_check = _cached("metrics.text.classifier.dispatch_check")

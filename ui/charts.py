@@ -130,3 +130,21 @@ def volume_trend(trend: pd.DataFrame, series: str = "tag", value: str = "volume"
                  _tip(value)],
     )
     return _styled(chart, height=280)
+
+
+def hot_words(frame: pd.DataFrame) -> alt.Chart:
+    """Hot words of one group as horizontal bars (cases that use the word), rising words red.
+
+    `frame` has word, word_count, prev_size and word_change (metrics.text.hotwords rows, renamed by the page).
+    """
+    frame = frame[["word", "word_count", "prev_size", "word_change"]].assign(
+        rising=frame["word_change"] > 0)
+    bars = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y("word:N", sort="-x", title=None),
+        x=alt.X("word_count:Q", title=label("word_count"), axis=alt.Axis(format=",d")),
+        color=alt.Color("rising:N", scale=alt.Scale(domain=[True, False], range=[RED, BLUE]),
+                        legend=alt.Legend(title="较上期", labelExpr="datum.value ? '增加' : '持平或减少'")),
+        tooltip=[alt.Tooltip("word:N", title=label("word")), _tip("word_count"), _tip("prev_size"),
+                 _tip("word_change")],
+    )
+    return _styled(bars, height=max(160, 26 * len(frame)))
