@@ -13,22 +13,12 @@ from metrics.adjustments import adjustment_sums
 from metrics.counts import counts_by_period
 from metrics.periods import Period
 from metrics.ranking import rank_units
+from metrics.registry import RATES, weighted_rates
 from metrics.rules import Rules
-
-# rate → (numerator, denominator) among the base counts
-RATES = {
-    "response_rate": ("on_time_response", "assessed"),
-    "resolution_rate": ("solved_credit_sum", "solved_rated"),
-    "satisfaction_rate": ("satisfaction_credit_sum", "satisfaction_rated"),
-    "first_double_yes_rate": ("fdy_num", "fdy_den"),
-    "on_time_close_rate": ("on_time_close", "assessed"),
-}
-# the three scored rates and their weight in rules.weights
-WEIGHTED = {"response_rate": "response", "resolution_rate": "resolution", "satisfaction_rate": "satisfaction"}
 
 SCORE_COLUMNS = [
     "unit_id", "unit_code", "unit_name", "unit_type", "group", "volume", "assessed", "on_time_response",
-    "solved_rated", "satisfaction_rated", "response_rate", "resolution_rate", "satisfaction_rate", "raw_score",
+    "solved_rated", "satisfaction_rated", "resp_base", "close_base", "fdy_den", "response_rate", "resolution_rate", "satisfaction_rate", "raw_score",
     "adjustment", "adjusted_score", "rank", "tier", "ranked", "not_ranked_reason", "prev_score", "prev_rank",
     "score_change", "rank_change", "yoy_score", "first_double_yes_rate", "on_time_close_rate",
 ]
@@ -43,13 +33,13 @@ DISTRICT_NAME = "全区"
 
 
 def with_rates(counts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Add the rates of RATES and raw_score to a frame of base counts."""
+    """Add every rate of the registry and raw_score (over the rates the rules weight) to a frame of base counts."""
     out = counts.copy()
     with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 is masked to NaN just below
-        for rate, (numerator, denominator) in RATES.items():
-            den = out[denominator].to_numpy(dtype=float)
-            out[rate] = np.where(den > 0, out[numerator].to_numpy(dtype=float) / den, np.nan)
-    out["raw_score"] = 100 * sum(rules.weights[weight] * out[rate] for rate, weight in WEIGHTED.items())
+        for r in RATES.values():
+            den = out[r.denominator].to_numpy(dtype=float)
+            out[r.key] = np.where(den > 0, out[r.numerator].to_numpy(dtype=float) / den, np.nan)
+    out["raw_score"] = 100 * sum(rules.weights[r.weight] * out[r.key] for r in weighted_rates(rules.weights))
     return out
 
 
