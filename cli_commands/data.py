@@ -11,6 +11,7 @@ from data_access.engine import make_engine, resolve_url
 from data_access.importer import ImportResult, import_file
 from data_access.migrate import upgrade
 from data_access.rejects import latest_import_batch, list_rejects, rejects_csv
+from metrics.registry import no_data_notices
 
 
 def register(sub, shared) -> None:
@@ -73,6 +74,8 @@ def _summary(r: ImportResult) -> str:
         lines.append(f"新建承办单位 (new units): {'、'.join(r.new_units)}")
     if r.ignored_columns:
         lines.append(f"未使用的列 (columns not imported): {'、'.join(r.ignored_columns)}")
+    for notice, field in zip(no_data_notices(r.not_provided), r.not_provided):
+        lines.append(f"{notice} (no {field} column: its rates will read no data)")
     if r.rejected:
         lines.append(f"导出拒收行以修改后重新导入 (to correct the rejected rows): "
                      f"python cli.py rejects --batch {r.batch_id} --out rejects.csv")

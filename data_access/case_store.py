@@ -375,4 +375,6 @@ def _decode_previous(text: str) -> dict:
     for name in ("received_day", "basis_cb_day"):
         row[name] = date.fromisoformat(row[name])
     row["h3_cell"] = stored_cell(row["lat"], row["lon"])  # absent from versions recorded before it was stored
+    for flag in PROVIDED.values():  # absent from versions recorded before 0014, when every file had every column
+        row.setdefault(flag, True)
     return row

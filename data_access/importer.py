@@ -23,6 +23,7 @@ from data_access.column_mappings import Mapping, load_mapping
 from data_access.coords import CRS_NAMES
 from data_access.file_reader import read_table
 from data_access.privacy import hash_key
+from data_access.provided import mark_rows, missing_inputs, record_missing
 from data_access.rejects import store_rejects
 from data_access.units import add_unit, unit_index
 
@@ -42,6 +43,7 @@ class ImportResult:
     new_units: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     duplicate_of: int | None = None     # the batch that already imported this file; nothing was done
+    not_provided: tuple[str, ...] = ()  # rate inputs the file lacks (data_access.provided): their rates read 无数据
 
 
 def import_file(engine: Engine, path: str | Path, **options) -> ImportResult:
@@ -67,7 +69,8 @@ def import_bytes(engine: Engine, data: bytes, file_name: str, *, mapping: str | 
             return ImportResult(file_name, duplicate_of=done)
         parser = RowParser(chosen, table.headers, crs, hash_key(conn))
         batch_id = start_batch(conn, file_name, checksum, mapping=chosen.name, crs=crs, user=user)
-        run = _Run(conn, batch_id, parser, ImportResult(file_name, batch_id, ignored_columns=parser.ignored))
+        run = _Run(conn, batch_id, parser, ImportResult(file_name, batch_id, ignored_columns=parser.ignored,
+                                                        not_provided=missing_inputs(chosen, table.headers)))
         while chunk := list(islice(table.rows, CHUNK_ROWS)):
             run.add(chunk)
             if progress:
@@ -94,6 +97,7 @@ class _Run:
                 rejects.append((number, REASON_SEPARATOR.join(reasons), self.parser.raw(cells)))
             else:
                 good.append(row)
+        mark_rows(good, self.result.not_provided)
         written = write_cases(self.conn, good, self.batch_id, refresh=False)
         for basis, keys in written.touched.items():
             self.touched[basis] |= keys
@@ -131,6 +135,7 @@ class _Run:
         if not res.rows:
             raise ImportRefused(f"{res.file_name} 只有表头，没有数据行 ({res.file_name} has no data rows)")
         refresh_stats(self.conn, self.touched)
+        record_missing(self.conn, self.batch_id, res.not_provided)
         finish_batch(self.conn, self.batch_id, n_rows=res.rows, n_new=res.new, n_updated=res.updated,
                      n_unchanged=res.unchanged, n_rejected=res.rejected)
         audit.record(self.conn, user, "import", {

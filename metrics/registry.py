@@ -42,6 +42,16 @@ def weighted_rates(weights: dict[str, float]) -> list[Rate]:
     return [r for key, r in RATES.items() if weights.get(key, 0) > 0]
 
 
+def no_data_notices(missing_fields) -> list[str]:
+    """For an import: which rates will read 无数据 because the file lacks their input column, in plain Chinese
+    (e.g. 此文件没有响应时间列，响应率将显示为无数据)."""
+    notices = []
+    for name in missing_fields:
+        rates = "、".join(METRICS[r.key].label for r in RATES.values() if name in r.fields)
+        notices.append(f"此文件没有{FIELDS[name].label}列，{rates}将显示为无数据")
+    return notices
+
+
 @dataclass(frozen=True)
 class Metric:
     key: str

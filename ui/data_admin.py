@@ -11,6 +11,7 @@ from data_access.case_store import undo_batch
 from data_access.importer import ImportResult, import_bytes
 from data_access.rejects import list_rejects, rejects_csv
 from data_access.units import add_unit, set_population
+from metrics.registry import no_data_notices
 from ui import cache
 
 CRS_LABELS = {"wgs84": "WGS-84（GPS、天地图）", "gcj02": "GCJ-02（高德、腾讯）", "bd09": "BD-09（百度）"}
@@ -32,6 +33,8 @@ def import_message(result: ImportResult) -> str:
         text += f" 新建单位：{'、'.join(result.new_units)}。"
     if result.ignored_columns:
         text += f" 未使用的列：{'、'.join(result.ignored_columns)}。"
+    for notice in no_data_notices(result.not_provided):
+        text += f" {notice}。"
     return text
 
 
