@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from data_access.engine import make_engine
 from data_access.migrate import is_current
 from metrics.periods import PeriodError
+from metrics.registry import METRICS, NO_DATA
 from metrics.rules import RulesError
 
 
@@ -75,16 +76,16 @@ def emit(rows, columns: list[str], fmt: str, out=None) -> None:
         out.write(table_text(recs, columns))
 
 
-def _cell(value) -> str:
-    if value is None:
-        return "-"
+def _cell(value, column: str = "") -> str:
+    if value is None:  # a rate or score without data reads 无数据 (never 0); other empty cells "-"
+        return NO_DATA if column in METRICS and METRICS[column].fmt in ("pct", "score") else "-"
     if isinstance(value, float):
         return f"{value:.4f}" if abs(value) <= 1 else f"{value:.2f}"
     return str(value)
 
 
 def table_text(recs: list[dict], columns: list[str]) -> str:
-    cells = [[_cell(r[c]) for c in columns] for r in recs]
+    cells = [[_cell(r[c], c) for c in columns] for r in recs]
     widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(columns)]
     lines = ["  ".join(_pad(c, w) for c, w in zip(columns, widths))]
     lines += ["  ".join(_pad(v, w) for v, w in zip(row, widths)) for row in cells]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from metrics.registry import RATES, label
 from metrics.rules import Rules, RulesError, list_presets, load_rules
 from ui import bound, cache
 
@@ -16,6 +17,7 @@ KEY = "rules"
 PRESET_NOTES = {
     "default": "默认规则（METRICS.md）",
     "beijing-2019": "2019 年口径",
+    "open311": "311 类数据（无回访评价）：只按按时办结率",
 }
 
 
@@ -36,8 +38,7 @@ def rules_for(source: str) -> Rules:
 
 
 def describe(rules: Rules) -> str:
-    w = rules.weights
-    weights = f"响应 {w['response']:.0%} · 解决 {w['resolution']:.0%} · 满意 {w['satisfaction']:.0%}"
+    weights = " · ".join(f"{label(RATES[k].key)} {w:.0%}" for k, w in rules.weights.items())
     note = PRESET_NOTES.get(rules.source) or Path(rules.source).stem
     return f"{note}：{weights}"
 
