@@ -86,23 +86,21 @@ def unit_scores(engine: Engine, period: Period, rules: Rules, group: str | None 
     prev_* compare with the previous period of the same kind (环比), yoy_score with the same period a year
     before (同比). Changes are null when either side is; rank_change > 0 means the unit moved up.
     """
-    frame = score_frame(engine, [period, period.previous(), period.year_ago()], rules)
+    frame = score_frame(engine, period.with_compared(), rules)
     return unit_scores_from(frame, period, rules, group)
 
 
 def unit_scores_from(frame: pd.DataFrame, period: Period, rules: Rules, group: str | None = None) -> pd.DataFrame:
     """unit_scores from a score_frame that holds the period and, for the change columns, its previous and
     year-ago periods (those of a period the frame lacks are null): for pages that score those periods anyway."""
-    prev, year_ago = period.previous(), period.year_ago()
-    tables = tables_of(frame, [period, prev, year_ago])
+    tables = tables_of(frame, period.with_compared())
     table = tables[period.key]
-    before = tables[prev.key].set_index("unit_id")
-    table["prev_score"] = table["unit_id"].map(before["adjusted_score"]).astype(float)
-    table["prev_rank"] = table["unit_id"].map(before["rank"]).astype("Int64")
+    for prefix, other in period.compared().items():
+        before = tables[other.key].set_index("unit_id")
+        table[f"{prefix}score"] = table["unit_id"].map(before["adjusted_score"]).astype(float)
+        table[f"{prefix}rank"] = table["unit_id"].map(before["rank"]).astype("Int64")
     table["score_change"] = table["adjusted_score"] - table["prev_score"]
     table["rank_change"] = table["prev_rank"] - table["rank"]
-    a_year_before = tables[year_ago.key].set_index("unit_id")
-    table["yoy_score"] = table["unit_id"].map(a_year_before["adjusted_score"]).astype(float)
     return sort_scores(of_group(table, group), rules)[SCORE_COLUMNS]
 
 
@@ -132,11 +130,11 @@ def district_summary(engine: Engine, period: Period, rules: Rules) -> dict:
 
     Also period, period_label, prev_period, yoy_period (keys). Null values are None.
     """
-    prev, year_ago = period.previous(), period.year_ago()
-    counts = counts_by_period(engine, [period, prev, year_ago], rules, district=True)
-    summary = {"period": period.key, "period_label": period.label, "prev_period": prev.key,
-               "yoy_period": year_ago.key}
-    for prefix, p in (("", period), ("prev_", prev), ("yoy_", year_ago)):
+    compared = period.compared()
+    counts = counts_by_period(engine, period.with_compared(), rules, district=True)
+    summary = {"period": period.key, "period_label": period.label,
+               **{f"{prefix}period": p.key for prefix, p in compared.items()}}
+    for prefix, p in (("", period), *compared.items()):
         totals = district_totals(counts[counts["period"] == p.key], rules)
         summary.update({prefix + k: v for k, v in totals.items()})
     return summary
@@ -202,5 +200,5 @@ def scores_and_trend(engine: Engine, period: Period, rules: Rules,
                      trend: list[Period]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """排名: unit_scores of the period (on_time_close_rate null), and score_trend over `trend` with every unit
     (trend_of_units picks the chosen ones), from one reading of all the periods."""
-    counts, frame = scored(engine, [period, period.previous(), period.year_ago(), *trend], rules)
+    counts, frame = scored(engine, [*period.with_compared(), *trend], rules)
     return unit_scores_from(frame, period, rules), trend_from(counts, frame, trend, rules)

@@ -5,10 +5,13 @@ column counts as before. Default limits: 一般 response 24 h, close 168 h.
 """
 import csv
 import io
+from dataclasses import replace
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
+from data_access.case_queries import CaseFilter, case_page
 from data_access.importer import import_bytes
 from data_access.schema import cases, import_batches
 from metrics.counts import base_counts
@@ -172,3 +175,18 @@ def test_a_weights_table_replaces_the_default_weights_whole():
     assert CLOSE_ONLY.weights == {"on_time_close": 1.0}
     assert load_rules_text("[weights]\nresponse = 0.5\nfirst_double_yes = 0.5\n").weights == {
         "response": 0.5, "first_double_yes": 0.5}
+
+
+def test_case_lists_do_not_call_a_case_late_or_overdue_for_a_column_its_file_lacked(engine):
+    u = units(engine, ("甲街道", "街道"))["甲街道"]
+    write(engine, [
+        # From a file without 响应时间 / 办结时间: neither late nor overdue (nobody knows).
+        case_row("N1", u, "2025-03-02 08:00:00", has_responded_at=False, has_closed_at=False),
+        # With both columns, never responded nor closed: late, and overdue a month later (一般 168 h).
+        case_row("Y1", u, "2025-03-02 08:00:00"),
+    ])
+    base = CaseFilter.of(MARCH, DEFAULT, unit_ids=(u,), as_of=datetime(2025, 4, 2))
+    late, n_late = case_page(engine, replace(base, late_response=True))
+    overdue, n_overdue = case_page(engine, replace(base, overdue=True))
+    assert (list(late["case_no"]), n_late) == (["Y1"], 1)
+    assert (list(overdue["case_no"]), n_overdue) == (["Y1"], 1)
