@@ -11,6 +11,7 @@ from data_access.coords import CRS_NAMES
 from data_access.units import UNIT_TYPES
 from metrics.adjustments import AdjustmentError, add_adjustment
 from metrics.periods import PeriodError, parse_period, period_of
+from metrics.registry import no_data_notices
 from ui import cache, data_admin
 from ui import format as fmt
 from ui.auth import current_user
@@ -67,8 +68,9 @@ with imports:
 
 # --- batch history, rejected rows of a batch, undo ---
 with batches, guarded("导入批次"):
-    history = pd.DataFrame(cache.list_batches(), columns=list(BATCH_TEXTS))
-    shown = history.assign(status=history["status"].map(STATUS_TEXT), source=history["source"].map(SOURCE_TEXT))
+    history = pd.DataFrame(cache.list_batches(), columns=[*BATCH_TEXTS, "not_provided"])
+    shown = history.assign(status=history["status"].map(STATUS_TEXT),
+                           source=history["source"].map(SOURCE_TEXT)).drop(columns="not_provided")
     st.caption("点选一个批次，查看它的拒收行或撤销它。")
     event = st.dataframe(shown.rename(columns=BATCH_TEXTS), hide_index=True, on_select="rerun",
                          selection_mode="single-row", key="batch_table")
@@ -76,6 +78,8 @@ with batches, guarded("导入批次"):
         batch = history.iloc[event.selection.rows[0]]
         batch_id = int(batch["id"])
         st.subheader(f"批次 {batch_id}：{batch['file_name']}")
+        for notice in no_data_notices(filter(None, (batch["not_provided"] or "").split(","))):
+            st.caption(notice + "。")
         if batch["n_rejected"]:
             rejects = data_admin.rejects_table(batch_id)
             st.markdown(f"**拒收行**（共 {batch['n_rejected']} 行，以下最多显示 {data_admin.REJECTS_SHOWN} 行）")
