@@ -20,6 +20,7 @@ from metrics.periods import parse_period
 from metrics.registry import no_data_notices
 from metrics.rules import RulesError, load_rules, load_rules_text
 from metrics.scores import district_summary, unit_scores
+from reports.briefing_data import _summary_sentences, lagging_columns
 from tests.factories import case_row, units, write
 
 MARCH = parse_period("2025-03")
@@ -190,3 +191,12 @@ def test_case_lists_do_not_call_a_case_late_or_overdue_for_a_column_its_file_lac
     overdue, n_overdue = case_page(engine, replace(base, overdue=True))
     assert (list(late["case_no"]), n_late) == (["Y1"], 1)
     assert (list(overdue["case_no"]), n_overdue) == (["Y1"], 1)
+
+
+def test_briefing_text_gives_no_change_between_a_null_and_a_number():
+    scores = {"response_rate": None, "prev_response_rate": 0.98, "resolution_rate": 0.9, "prev_resolution_rate": 1.0,
+              "satisfaction_rate": 1.0, "prev_satisfaction_rate": None, "raw_score": None, "prev_raw_score": 97.5}
+    volumes = {"volume": 20, "prev_volume": 20}
+    text = _summary_sentences(volumes, scores, MARCH, MARCH)[1]
+    assert text == "响应率 无数据，解决率 90.00%（下降 10 个百分点），满意率 100.00%；全区综合成绩 无数据。"
+    assert "on_time_close_lost" in lagging_columns(CLOSE_ONLY) and "response_lost" not in lagging_columns(CLOSE_ONLY)
