@@ -22,6 +22,7 @@ from metrics.rules import RulesError, load_rules, load_rules_text
 from metrics.scores import district_summary, unit_scores
 from reports.briefing_data import _summary_sentences, lagging_columns
 from tests.factories import case_row, units, write
+from ui import rules_choice, rules_text
 
 MARCH = parse_period("2025-03")
 DEFAULT = load_rules("default")
@@ -200,3 +201,12 @@ def test_briefing_text_gives_no_change_between_a_null_and_a_number():
     text = _summary_sentences(volumes, scores, MARCH, MARCH)[1]
     assert text == "响应率 无数据，解决率 90.00%（下降 10 个百分点），满意率 100.00%；全区综合成绩 无数据。"
     assert "on_time_close_lost" in lagging_columns(CLOSE_ONLY) and "response_lost" not in lagging_columns(CLOSE_ONLY)
+
+
+def test_the_311_preset_is_explained_key_by_key():
+    rows = rules_text.describe(CLOSE_ONLY)
+    weights = [r for r in rows if r["key"].startswith("weights.")]
+    assert [(r["key"], r["setting"], r["value"]) for r in weights] == [("weights.on_time_close", "按时办结率权重", "100%")]
+    assert "未列出的率不计入成绩" in weights[0]["meaning"]
+    assert len(rows) == 34  # the default's 36 settings with one weight instead of three
+    assert rules_choice.describe(CLOSE_ONLY) == "311 类数据（无回访评价）：按时办结率 100%"

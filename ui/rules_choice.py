@@ -17,7 +17,7 @@ KEY = "rules"
 PRESET_NOTES = {
     "default": "默认规则（METRICS.md）",
     "beijing-2019": "2019 年口径",
-    "open311": "311 类数据（无回访评价）：只按按时办结率",
+    "open311": "311 类数据（无回访评价）",
 }
 
 
