@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Mapping
 
-from sqlalchemy import Integer, and_, case, cast, desc, distinct, func, literal, or_, select, union_all
+from sqlalchemy import Integer, and_, case, cast, desc, distinct, false, func, literal, or_, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import Double
 
@@ -285,7 +285,9 @@ LOST_COLUMNS = ("case_no", "on_time", "solved", "satisfaction", "cat_l1", "cat_l
 
 def _costed(conn: Connection, f: CaseFilter, costs: CaseCosts):
     """The filter's cases with their cost, as a subquery."""
-    on_time = case((on_time_response(f.limits), 1), else_=0).label("on_time")
+    # A case from a file without a response column was neither on time nor late: null.
+    on_time = case((cases.c.has_responded_at == false(), None), (on_time_response(f.limits), 1),
+                   else_=0).label("on_time")
     columns = [on_time if c == "on_time" else cases.c[c] for c in LOST_COLUMNS]
     return select(*columns, cost_expression(costs, f.limits).label("cost")).where(*conditions(conn, f)).subquery()
 

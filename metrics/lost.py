@@ -92,7 +92,8 @@ def lost_cases(engine: Engine, period: Period, rules: Rules, unit_id: int, limit
     with engine.connect() as conn:
         rows = drill_queries.lost_rows(conn, _filter(period, rules, unit_id), costs, limit, offset)
     frame = pd.DataFrame(rows, columns=[*drill_queries.LOST_COLUMNS, "cost"])
-    frame["on_time"] = frame["on_time"].astype(bool)
+    # null: the case's file had no response column (neither on time nor late)
+    frame["on_time"] = pd.array([None if pd.isna(v) else bool(v) for v in frame["on_time"]], dtype="boolean")
     frame["cost"] = frame["cost"].astype(float)
     return frame[CASE_COLUMNS]
 

@@ -8,6 +8,7 @@ import io
 from dataclasses import replace
 from datetime import datetime
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from data_access.case_queries import CaseFilter, case_page
 from data_access.importer import import_bytes
 from data_access.schema import cases, import_batches
 from metrics.counts import base_counts
-from metrics.lost import gap_cases, lost_costs, lost_summary, points_lost
+from metrics.lost import gap_cases, lost_cases, lost_costs, lost_summary, points_lost
 from metrics.periods import parse_period
 from metrics.registry import no_data_notices
 from metrics.rules import RulesError, load_rules, load_rules_text
@@ -67,7 +68,7 @@ def test_a_file_without_a_response_column_gives_no_response_rate_but_the_other_r
 
 
 def pd_null(value) -> bool:
-    return value is None or value != value
+    return value is None or bool(pd.isna(value))
 
 
 def test_mixed_batches_count_only_the_cases_whose_batch_provided_the_field(engine):
@@ -210,3 +211,12 @@ def test_the_311_preset_is_explained_key_by_key():
     assert "未列出的率不计入成绩" in weights[0]["meaning"]
     assert len(rows) == 34  # the default's 36 settings with one weight instead of three
     assert rules_choice.describe(CLOSE_ONLY) == "311 类数据（无回访评价）：按时办结率 100%"
+
+
+def test_a_lost_case_from_a_file_without_response_times_is_neither_on_time_nor_late(engine):
+    u = units(engine, ("甲街道", "街道"))["甲街道"]
+    write(engine, [case_row("N1", u, "2025-03-02 08:00:00", has_responded_at=False, solved="未解决",
+                            satisfaction="满意")])
+    frame = lost_cases(engine, MARCH, load_rules_text("[weights]\nresolution = 1.0\n"), u)
+    assert list(frame["case_no"]) == ["N1"] and frame["cost"].iloc[0] == pytest.approx(100.0)
+    assert pd_null(frame["on_time"].iloc[0])
