@@ -77,10 +77,11 @@ def emit(rows, columns: list[str], fmt: str, out=None) -> None:
 
 
 def _cell(value, column: str = "") -> str:
+    fmt = METRICS[column].fmt if column in METRICS else None
     if value is None:  # a rate or score without data reads 无数据 (never 0); other empty cells "-"
-        return NO_DATA if column in METRICS and METRICS[column].fmt in ("pct", "score") else "-"
-    if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) <= 1 else f"{value:.2f}"
+        return NO_DATA if fmt in ("pct", "score") else "-"
+    if isinstance(value, float):  # rates as fractions, scores as points (a score of 0 is 0.00, not 0.0000)
+        return f"{value:.2f}" if fmt == "score" or (fmt != "pct" and abs(value) > 1) else f"{value:.4f}"
     return str(value)
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from cli_commands.common import table_text
 from data_access.case_queries import CaseFilter, case_page
 from data_access.importer import import_bytes
 from data_access.schema import cases, import_batches
@@ -220,3 +221,10 @@ def test_a_lost_case_from_a_file_without_response_times_is_neither_on_time_nor_l
     frame = lost_cases(engine, MARCH, load_rules_text("[weights]\nresolution = 1.0\n"), u)
     assert list(frame["case_no"]) == ["N1"] and frame["cost"].iloc[0] == pytest.approx(100.0)
     assert pd_null(frame["on_time"].iloc[0])
+
+
+def test_cli_tables_read_no_data_for_a_null_rate_and_keep_a_zero_score():
+    text = table_text([{"unit_name": "甲", "response_rate": None, "resolution_rate": 0.5, "raw_score": 0.0,
+                        "not_ranked_reason": None}],
+                      ["unit_name", "response_rate", "resolution_rate", "raw_score", "not_ranked_reason"])
+    assert text.splitlines()[1].split() == ["甲", "无数据", "0.5000", "0.00", "-"]
