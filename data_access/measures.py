@@ -78,8 +78,8 @@ TIMED = (Timed("on_time_response", stat_unit_day_resp, "response_hours", "urgenc
                "closed_at"))
 CLOSE = "on_time_close"  # the timed count that only 按时办结率 reads (its histogram is the largest summary)
 
-# What unit_counts returns per unit and period, in this order (the first ten as before 0014, for readers by
-# position such as old exports): every non-rated count, each rated vocabulary's count and credit sum, the timed.
+# What unit_counts returns per unit and period, in this order (the first ten as before 0014, the denominators it
+# added after them): every count but the rated values' own, each rated vocabulary's count and credit sum, the timed.
 COUNT_COLUMNS = ("volume", "assessed", "on_time_response", "solved_rated", "solved_credit_sum", "satisfaction_rated",
                  "satisfaction_credit_sum", "fdy_den", "fdy_num", "on_time_close", "resp_base", "close_base")
 assert set(COUNT_COLUMNS) == ({c.name for c in COUNTS} - {col for r in RATED for col in r.columns.values()}
