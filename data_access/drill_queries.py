@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import Double
 
 from data_access.case_queries import (
-    FILTER_COLUMNS, CaseFilter, Limits, at_points, class_limit, conditions, in_box, on_time_response, summary_serves,
+    FILTER_COLUMNS, CaseFilter, Limits, at_points, conditions, hour_limit, in_box, on_time_response, summary_serves,
 )
 from data_access.measures import case_classes
 from data_access.schema import (
@@ -263,12 +263,7 @@ class CaseCosts:
 def cost_expression(costs: CaseCosts, limits: Limits):
     """A case's Δ as nested CASEs over its class in each weighted rate, with the Δ values bound: Δ depends on
     nothing else, so equal patterns give identical values (ties sort exactly)."""
-    hours = {"response_limit_hours": limits.response_hours, "close_limit_hours": limits.close_hours}
-
-    def limit_of(timed):
-        return class_limit(cases.c[timed.class_column], hours[timed.limits])
-
-    levels = [case_classes(numerator, denominator, limit_of) for numerator, denominator in costs.rates]
+    levels = [case_classes(numerator, denominator, hour_limit(limits)) for numerator, denominator in costs.rates]
 
     def level(i: int, pattern: tuple):
         if i == len(levels):

@@ -10,12 +10,13 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from cli_commands.common import table_text
 from data_access.case_queries import CaseFilter, case_page
+from data_access.case_store import _insert
 from data_access.importer import import_bytes
-from data_access.schema import cases, import_batches
+from data_access.schema import cases, import_batches, stat_unit_day
 from metrics.counts import base_counts
 from metrics.lost import gap_cases, lost_cases, lost_costs, lost_summary, points_lost
 from metrics.periods import parse_period
@@ -228,3 +229,10 @@ def test_cli_tables_read_no_data_for_a_null_rate_and_keep_a_zero_score():
                         "not_ranked_reason": None}],
                       ["unit_name", "response_rate", "resolution_rate", "raw_score", "not_ranked_reason"])
     assert text.splitlines()[1].split() == ["甲", "无数据", "0.5000", "0.00", "-"]
+
+
+def test_the_summary_refresh_inserts_by_column_name_and_refuses_an_unknown_one():
+    query = select(literal(3).label("assessed"), literal(5).label("volume"))  # not the table's column order
+    assert "INSERT INTO stat_unit_day (assessed, volume) SELECT" in str(_insert(stat_unit_day, query))
+    with pytest.raises(ValueError, match="no_such"):
+        _insert(stat_unit_day, select(literal(1).label("no_such")))
