@@ -13,6 +13,7 @@ from data_access.engine import make_engine
 from data_access.export_cells import csv_rows
 from data_access.migrate import is_current
 from metrics.periods import PeriodError
+from metrics.registry import METRICS, NO_DATA
 from metrics.rules import RulesError
 
 
@@ -85,16 +86,17 @@ def emit(rows, columns: list[str], fmt: str, out=None) -> None:
         out.write(table_text(recs, columns))
 
 
-def _cell(value) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) <= 1 else f"{value:.2f}"
+def _cell(value, column: str = "") -> str:
+    fmt = METRICS[column].fmt if column in METRICS else None
+    if value is None:  # a rate or score without data reads 无数据 (never 0); other empty cells "-"
+        return NO_DATA if fmt in ("pct", "score") else "-"
+    if isinstance(value, float):  # rates as fractions, scores as points (a score of 0 is 0.00, not 0.0000)
+        return f"{value:.2f}" if fmt == "score" or (fmt != "pct" and abs(value) > 1) else f"{value:.4f}"
     return str(value)
 
 
 def table_text(recs: list[dict], columns: list[str]) -> str:
-    cells = [[_cell(r[c]) for c in columns] for r in recs]
+    cells = [[_cell(r[c], c) for c in columns] for r in recs]
     widths = [max([_width(c)] + [_width(row[i]) for row in cells]) for i, c in enumerate(columns)]
     lines = ["  ".join(_pad(c, w) for c, w in zip(columns, widths))]
     lines += ["  ".join(_pad(v, w) for v, w in zip(row, widths)) for row in cells]

@@ -13,6 +13,7 @@ from data_access.migrate import upgrade
 from data_access.privacy import HashKeyMissing, move_stored_key
 from data_access.rejects import latest_import_batch, list_rejects, rejects_csv
 from data_access.saved_mappings import resolve_mapping
+from metrics.registry import no_data_notices
 
 
 def register(sub, shared) -> None:
@@ -102,6 +103,8 @@ def _summary(r: ImportResult) -> str:
     if r.ignored_columns:
         lines.append(f"未使用的列 (columns not imported): {'、'.join(r.ignored_columns)}")
     lines += [f"注意 (note): {line}" for line in note_lines(r.notes)]
+    for notice, field in zip(no_data_notices(r.not_provided), r.not_provided):
+        lines.append(f"{notice} (no {field} column: its rates will read no data)")
     if r.rejected:
         lines.append(f"导出拒收行以修改后重新导入 (to correct the rejected rows): "
                      f"python cli.py rejects --batch {r.batch_id} --out rejects.csv")

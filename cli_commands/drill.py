@@ -3,7 +3,7 @@ import json
 import sys
 
 from data_access.units import unit_index
-from metrics.hotspots import BY, COLUMNS as HOTSPOT_COLUMNS, hotspots, placeholder_points
+from metrics.hotspots import BY, COLUMNS as HOTSPOT_COLUMNS, NO_PREVIOUS, hotspots, placeholder_points
 from metrics.lost import lost_cases, lost_summary
 from metrics.periods import parse_period
 from metrics.rules import load_rules
@@ -80,10 +80,18 @@ def hotspots_command(args) -> int:
     if args.top < 1:
         raise CliError(f"--top 应为正整数，而不是 {args.top} (--top must be at least 1)")
     with open_engine(args) as engine:
-        spots = _plain(hotspots(engine, period, rules, by=args.by, top=args.top))
+        found = hotspots(engine, period, rules, by=args.by, top=args.top)
         placeholders = placeholder_points(engine, period, rules) if args.format == "table" else None
-    emit(spots, HOTSPOT_COLUMNS, args.format)
+    emit(_plain(found), HOTSPOT_COLUMNS, args.format)
+    # The notes go to stderr for csv / json, so that the data stays one clean table.
+    note = sys.stdout if args.format == "table" else sys.stderr
+    if not found.attrs["previous_data"]:
+        print(f"{NO_PREVIOUS}：本期之前没有工单，不判断突增或新增 (no earlier data: no surge or new claimed)",
+              file=note)
     for p in [] if placeholders is None else placeholders.itertuples():
         print(f"占位坐标 ({p.lat}, {p.lon}): {p.volume} 件, 占有坐标工单的 {p.share:.1%}, {p.addresses} 个地址，"
               f"未计入网格点位 (placeholder point, left off the H3 cells)")
+    if found.attrs["placeholder_cases"] and args.by == "h3" and args.format != "table":
+        print(f"占位坐标上的 {found.attrs['placeholder_cases']} 件工单未计入点位 "
+              f"({found.attrs['placeholder_cases']} cases at placeholder points left off)", file=note)
     return 0

@@ -14,6 +14,7 @@ from typing import Callable
 from data_access.import_limits import limits_from_env
 from data_access.schema import cases, units
 from data_access.units import UNIT_TYPES
+from data_access.vocabulary import DEADLINE_CLASSES, SATISFACTION, SOLVED, URGENCIES
 
 
 class ImportRefused(ValueError):
@@ -235,14 +236,14 @@ FIELDS = (
     Field("community", "所属社区", _column_text(cases, "community")),
     Field("lon", "经度", _degrees(180.0)),
     Field("lat", "纬度", _degrees(90.0)),
-    Field("urgency", "紧急程度", choice("紧急", "一般")),
-    Field("deadline_class", "办理时限类别", choice("紧急", "水电气热", "一般", "疑难")),
+    Field("urgency", "紧急程度", choice(*URGENCIES)),
+    Field("deadline_class", "办理时限类别", choice(*DEADLINE_CLASSES)),
     Field("dispatched_at", "派单时间", parse_datetime),
     Field("responded_at", "响应时间", parse_datetime),
     Field("closed_at", "办结时间", parse_datetime),
     Field("callback_at", "回访时间", parse_datetime),
-    Field("solved", "解决情况", choice("解决", "部分解决", "未解决")),
-    Field("satisfaction", "满意度", choice("满意", "基本满意", "不满意", "未评价")),
+    Field("solved", "解决情况", choice(*SOLVED)),
+    Field("satisfaction", "满意度", choice(*SATISFACTION)),
     Field("dispatch_count", "派单次数", parse_count),
     Field("excluded", "是否特例", parse_yes_no),
     Field("exclusion_reason", "特例原因", _column_text(cases, "exclusion_reason")),

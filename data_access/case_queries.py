@@ -21,14 +21,14 @@ from typing import Mapping
 
 import h3
 import pandas as pd
-from sqlalchemy import and_, case, false, func, not_, or_, select
+from sqlalchemy import and_, case, false, func, not_, or_, select, true
 from sqlalchemy.engine import Connection, Engine
 
 from data_access.h3_cells import from_key, is_stored
+from data_access.measures import count_condition
 from data_access.schema import cases, units
+from data_access.vocabulary import DEFAULT_CLASS  # an empty urgency or deadline class counts as 一般
 
-# An empty urgency or deadline class counts as 一般 (METRICS.md §2, §7).
-DEFAULT_CLASS = "一般"
 LIST_COLUMNS = ("case_no", "received_at", "unit_name", "cat_l1", "cat_l2", "address", "street", "community",
                 "urgency", "responded_at", "closed_at", "solved", "satisfaction", "excluded", "caller_masked",
                 "content")
@@ -120,13 +120,20 @@ def assessed():
     return not_(cases.c.excluded)
 
 
+def hour_limit(limits: Limits):
+    """For measures.count_condition: a timed count's hour limit for the case's class, from these settings."""
+    hours = {"response_limit_hours": limits.response_hours, "close_limit_hours": limits.close_hours}
+    return lambda timed: class_limit(cases.c[timed.class_column], hours[timed.limits])
+
+
 def on_time_response(limits: Limits):
-    return and_(cases.c.response_hours.is_not(None),
-                cases.c.response_hours <= class_limit(cases.c.urgency, limits.response_hours))
+    """The case counts as on time in 响应率's numerator (declared once, in data_access.measures)."""
+    return count_condition("on_time_response", hour_limit(limits))
 
 
 def late_response(limits: Limits):
-    return and_(assessed(), not_(on_time_response(limits)))
+    """Assessed, from a file with a response column, and not responded in time (a file without one says nothing)."""
+    return and_(assessed(), cases.c.has_responded_at == true(), not_(on_time_response(limits)))
 
 
 def below_full_credit(column, credits: tuple):
@@ -140,7 +147,9 @@ def overdue(limits: Limits, as_of: datetime):
     deadlines = tuple((k, as_of - timedelta(hours=v)) for k, v in limits.close_hours)
     closed_late = and_(cases.c.close_hours.is_not(None),
                        cases.c.close_hours > class_limit(cases.c.deadline_class, limits.close_hours))
-    open_late = and_(cases.c.closed_at.is_(None), start < class_limit(cases.c.deadline_class, deadlines))
+    # A case from a file without a close column is not "still open": nobody knows.
+    open_late = and_(cases.c.closed_at.is_(None), cases.c.has_closed_at == true(),
+                     start < class_limit(cases.c.deadline_class, deadlines))
     return or_(closed_late, open_late)
 
 

@@ -11,15 +11,16 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, String, and_, bindparam, case, func, literal, not_, or_, select
+from sqlalchemy import Date, String, bindparam, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
 from data_access.h3_cells import stored_cell
+from data_access.measures import ASSESSED, COUNTS, PROVIDED, TIMED, case_flag, provided
+from data_access.vocabulary import DEFAULT_CLASS
 from data_access.repeat_gaps import refresh_repeat_gaps
 from data_access.schema import (
     DISTRICT_TABLES, MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_address_month,
-    stat_category_day, stat_cell_month, stat_place_day, stat_point_month, stat_unit_day, stat_unit_day_close,
-    stat_unit_day_resp,
+    stat_category_day, stat_cell_month, stat_place_day, stat_point_month, stat_unit_day,
 )
 from data_access.units import remove_batch_units
 
@@ -28,7 +29,7 @@ INPUT_COLUMNS = (
     "case_no", "received_at", "unit_id", "dispatch_mode", "request_type", "cat_l1", "cat_l2", "cat_l3", "content",
     "address", "street", "community", "lon", "lat", "urgency", "deadline_class", "dispatched_at", "responded_at",
     "closed_at", "callback_at", "solved", "satisfaction", "dispatch_count", "excluded", "exclusion_reason",
-    "caller_key", "caller_masked", "tags",
+    "caller_key", "caller_masked", "tags", *PROVIDED.values(),
 )
 DERIVED_COLUMNS = ("received_day", "basis_cb_day", "response_hours", "close_hours", "address_key", "h3_cell")
 STORED_COLUMNS = INPUT_COLUMNS + DERIVED_COLUMNS
@@ -63,6 +64,8 @@ def derive(row: dict) -> dict:
     out = {k: row.get(k) for k in INPUT_COLUMNS}
     out["dispatch_count"] = out["dispatch_count"] or 1
     out["excluded"] = bool(out["excluded"])
+    for k in PROVIDED.values():  # absent: provided (the demo, rows written before 0014, canonical files)
+        out[k] = out[k] is None or bool(out[k])
     for k in ("lon", "lat"):
         if out[k] is not None:
             out[k] = round(float(out[k]), 6)
@@ -178,10 +181,6 @@ def _day_column(basis: str):
     return cases.c.received_day if basis == "r" else cases.c.basis_cb_day
 
 
-def _count_if(*conds):
-    return func.sum(case((and_(*conds), 1), else_=0))
-
-
 def refresh_stats(conn: Connection, touched: dict) -> None:
     """Recompute the summary rows for the touched (unit, day) keys from the case table.
 
@@ -212,8 +211,7 @@ def _replace_stats(conn: Connection, basis: str, unit_ids: list | None, first: d
     for table in queries:
         conn.execute(table.delete().where(table.c.basis == basis, *scope(table.c.unit_id, table.c.day, first, last)))
     for table, query in queries.items():
-        conn.execute(table.insert().from_select([c.name for c in table.columns],
-                                                query.where(*scope(cases.c.unit_id, day, first, last))))
+        conn.execute(_insert(table, query.where(*scope(cases.c.unit_id, day, first, last))))
     month = first.replace(day=1)
     while month <= last:
         following = (month + timedelta(days=32)).replace(day=1)
@@ -222,22 +220,29 @@ def _replace_stats(conn: Connection, basis: str, unit_ids: list | None, first: d
                                                     *scope(month_table.c.unit_id, month_table.c.day, month, month)))
             where = (day_table.c.basis == basis,
                      *scope(day_table.c.unit_id, day_table.c.day, month, following - timedelta(days=1)))
-            conn.execute(month_table.insert().from_select([c.name for c in month_table.columns],
-                                                          _month_query(day_table, basis, month).where(*where)))
+            conn.execute(_insert(month_table, _month_query(day_table, basis, month).where(*where)))
         _replace_place_month(conn, basis, month, following)
         for month_table, district_table in DISTRICT_TABLES.items():
             conn.execute(district_table.delete().where(district_table.c.basis == basis,
                                                        district_table.c.day == month))
-            conn.execute(district_table.insert().from_select(
-                [c.name for c in district_table.columns], _district_query(month_table, basis, month)))
+            conn.execute(_insert(district_table, _district_query(month_table, basis, month)))
         month = following
+
+
+def _insert(table, query):
+    """INSERT … SELECT matching the query's labelled columns to the table's by name, never by position."""
+    names = [c.name for c in query.selected_columns]
+    unknown = set(names) - set(table.c.keys())
+    if unknown:
+        raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
+    return table.insert().from_select(names, query)
 
 
 def _district_query(month_table, basis: str, month: date):
     """A month's counts of all units together (the keys but the unit)."""
     keys = [c for c in month_table.primary_key.columns if c.name not in ("basis", "day", "unit_id")]
     names = {c.name for c in keys}
-    columns = [c if c.name in names or c.name in ("basis", "day") else func.sum(c)
+    columns = [(c if c.name in names or c.name in ("basis", "day") else func.sum(c)).label(c.name)
                for c in month_table.columns if c.name != "unit_id"]
     return (select(*columns).where(month_table.c.basis == basis, month_table.c.day == month)
             .group_by(month_table.c.basis, month_table.c.day, *keys))
@@ -251,19 +256,19 @@ def _replace_place_month(conn: Connection, basis: str, month: date, following: d
     for table, keys, extra in ((stat_address_month, (t.c.address_key,), ()),
                                (stat_point_month, (t.c.lat, t.c.lon), (t.c.h3_cell,))):
         conn.execute(table.delete().where(table.c.basis == basis, table.c.day == month))
-        query = (select(literal(basis, String(1)), literal(month, Date), *keys, func.sum(t.c.n), *extra)
+        query = (select(literal(basis, String(1)).label("basis"), literal(month, Date).label("day"), *keys,
+                        func.sum(t.c.n).label("n"), *extra)
                  .where(*in_month, keys[0].is_not(None)).group_by(*keys, *extra))
-        conn.execute(table.insert().from_select([c.name for c in table.columns], query))
+        conn.execute(_insert(table, query))
     conn.execute(stat_cell_month.delete().where(stat_cell_month.c.basis == basis, stat_cell_month.c.day == month))
-    conn.execute(stat_cell_month.insert().from_select([c.name for c in stat_cell_month.columns],
-                                                      _cell_month_query(basis, month)))
+    conn.execute(_insert(stat_cell_month, _cell_month_query(basis, month)))
 
 
 def _cell_month_query(basis: str, month: date):
     """A month's cell totals from its point totals."""
     p = stat_point_month
-    return (select(p.c.basis, p.c.day, p.c.h3_cell, func.sum(p.c.n), func.sum(p.c.lat * p.c.n),
-                   func.sum(p.c.lon * p.c.n))
+    return (select(p.c.basis, p.c.day, p.c.h3_cell, func.sum(p.c.n).label("n"),
+                   func.sum(p.c.lat * p.c.n).label("lat_n"), func.sum(p.c.lon * p.c.n).label("lon_n"))
             .where(p.c.basis == basis, p.c.day == month, p.c.h3_cell.is_not(None))
             .group_by(p.c.basis, p.c.day, p.c.h3_cell))
 
@@ -275,45 +280,34 @@ def _month_query(day_table, basis: str, month: date):
     keys = [c for c in keyed if c.name not in ("basis", "day")]
     names = {c.name for c in keys}
     values = {"basis": literal(basis, String(1)), "day": literal(month, Date)}
-    columns = [values.get(c.name, c if c.name in names else func.sum(c)) for c in day_table.columns]
+    columns = [values.get(c.name, c if c.name in names else func.sum(c)).label(c.name) for c in day_table.columns]
     return select(*columns).group_by(*keys)
 
 
 def _stat_queries(basis: str, day) -> dict:
-    assessed = not_(cases.c.excluded)
-    solved_rated = cases.c.solved.in_(("解决", "部分解决", "未解决"))
-    sat_rated = cases.c.satisfaction.in_(("满意", "基本满意", "不满意"))
-    tag = literal(basis, String(1))
-    unit_day = select(
-        tag, day, cases.c.unit_id,
-        func.count(),
-        _count_if(assessed),
-        _count_if(assessed, cases.c.solved == "解决"),
-        _count_if(assessed, cases.c.solved == "部分解决"),
-        _count_if(assessed, cases.c.solved == "未解决"),
-        _count_if(assessed, cases.c.satisfaction == "满意"),
-        _count_if(assessed, cases.c.satisfaction == "基本满意"),
-        _count_if(assessed, cases.c.satisfaction == "不满意"),
-        _count_if(assessed, solved_rated, sat_rated),
-        _count_if(assessed, solved_rated, sat_rated, cases.c.dispatch_count == 1, cases.c.solved == "解决",
-                  cases.c.satisfaction.in_(("满意", "基本满意"))),
-    ).group_by(day, cases.c.unit_id)
-    urgency = func.coalesce(func.nullif(cases.c.urgency, ""), "一般")
-    resp = select(tag, day, cases.c.unit_id, urgency, cases.c.response_hours, func.count()).where(
-        assessed, cases.c.response_hours.is_not(None)).group_by(day, cases.c.unit_id, urgency, cases.c.response_hours)
-    klass = func.coalesce(func.nullif(cases.c.deadline_class, ""), "一般")
-    close = select(tag, day, cases.c.unit_id, klass, cases.c.close_hours, func.count()).where(
-        assessed, cases.c.close_hours.is_not(None)).group_by(day, cases.c.unit_id, klass, cases.c.close_hours)
+    """The day summaries' rows of the cases, each column labelled with its summary column's name."""
+    tag = literal(basis, String(1)).label("basis")
+    key = (tag, day.label("day"), cases.c.unit_id)
+    unit_day = select(*key, *(func.sum(case_flag(c.condition)).label(c.name) for c in COUNTS)).group_by(
+        day, cases.c.unit_id)
+    histograms = {}
+    for t in TIMED:  # a histogram of the cases that can be on time: by class (empty = 一般) and whole hours
+        hours = cases.c[t.hours]
+        klass = func.coalesce(func.nullif(cases.c[t.class_column], ""), DEFAULT_CLASS)
+        histograms[t.table] = (select(*key, klass.label(t.class_column), hours.label("hours"),
+                                      func.count().label("n"))
+                               .where(ASSESSED, provided(t.field), hours.is_not(None))
+                               .group_by(day, cases.c.unit_id, klass, hours))
     category = (cases.c.unit_id, cases.c.cat_l1, cases.c.cat_l2, cases.c.street, cases.c.tags)
-    return {stat_unit_day: unit_day, stat_unit_day_resp: resp, stat_unit_day_close: close,
-            stat_place_day: _place_query(tag, day),
-            stat_category_day: select(tag, day, *category, func.count()).group_by(day, *category)}
+    return {stat_unit_day: unit_day, **histograms, stat_place_day: _place_query(tag, day),
+            stat_category_day: select(tag, day.label("day"), *category, func.count().label("n")).group_by(
+                day, *category)}
 
 
 def _place_query(tag, day):
     place = (cases.c.unit_id, cases.c.cat_l1, cases.c.street, cases.c.address_key, cases.c.address, cases.c.lat,
              cases.c.lon)
-    return select(tag, day, *place, func.count(), cases.c.h3_cell).where(
+    return select(tag, day.label("day"), *place, func.count().label("n"), cases.c.h3_cell).where(
         or_(cases.c.address_key.is_not(None), cases.c.lat.is_not(None))).group_by(day, *place, cases.c.h3_cell)
 
 
@@ -395,4 +389,6 @@ def _decode_previous(text: str) -> dict:
     for name in ("received_day", "basis_cb_day"):
         row[name] = date.fromisoformat(row[name])
     row["h3_cell"] = stored_cell(row["lat"], row["lon"])  # absent from versions recorded before it was stored
+    for flag in PROVIDED.values():  # absent from versions recorded before 0014, when every file had every column
+        row.setdefault(flag, True)
     return row

@@ -4,17 +4,18 @@ Every query takes a `CaseFilter` (data_access.case_queries) so that each number 
 cases its drill-down list shows, and returns a small result: one row per place, point, category, caller or day.
 """
 from collections import namedtuple
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Mapping
 
-from sqlalchemy import Integer, and_, case, cast, desc, distinct, func, literal, or_, select, union_all
+from sqlalchemy import Integer, and_, case, cast, desc, distinct, false, func, literal, or_, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import Double
 
 from data_access.case_queries import (
-    FILTER_COLUMNS, CaseFilter, Limits, at_points, conditions, in_box, on_time_response, summary_serves,
+    FILTER_COLUMNS, CaseFilter, Limits, at_points, conditions, hour_limit, in_box, on_time_response, summary_serves,
 )
+from data_access.measures import case_classes
 from data_access.schema import (
     MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_cell_month, stat_place_day, stat_point_month,
 )
@@ -250,41 +251,43 @@ def point_details(conn: Connection, f: CaseFilter, boxes: list, source: str = "s
 
 # --- 失分工单: the cost Δ of each case ---
 
-def cost_expression(costs: Mapping, limits: Limits):
-    """A case's Δ as nested CASEs over (late response, solved, satisfaction) with the Δ values bound.
+@dataclass(frozen=True)
+class CaseCosts:
+    """The Δ of every pattern of a unit's cases: `rates` are the weighted rates as (numerator, denominator) base
+    counts, `values` maps a tuple of the case's class in each (measures.case_classes; None: outside its
+    denominator) to its Δ."""
+    rates: tuple
+    values: Mapping
 
-    `costs` maps every (late, solved, satisfaction) to its Δ, where solved / satisfaction is a rated value or
-    None (not rated). Δ depends on nothing else, so equal patterns give identical values (ties sort exactly).
-    """
-    solved_values = [v for v, _ in limits.solved_credit]
-    sat_values = [v for v, _ in limits.satisfaction_credit]
 
-    def value(late, solved, sat):
-        return literal(costs[(late, solved, sat)], Double)
+def cost_expression(costs: CaseCosts, limits: Limits):
+    """A case's Δ as nested CASEs over its class in each weighted rate, with the Δ values bound: Δ depends on
+    nothing else, so equal patterns give identical values (ties sort exactly)."""
+    levels = [case_classes(numerator, denominator, hour_limit(limits)) for numerator, denominator in costs.rates]
 
-    def by_satisfaction(late, solved):
-        return case({s: value(late, solved, s) for s in sat_values}, value=cases.c.satisfaction,
-                    else_=value(late, solved, None))
+    def level(i: int, pattern: tuple):
+        if i == len(levels):
+            return literal(costs.values[pattern], Double)
+        return case(*[(condition, level(i + 1, (*pattern, value))) for value, condition in levels[i]],
+                    else_=level(i + 1, (*pattern, None)))
 
-    def by_solved(late):
-        return case({v: by_satisfaction(late, v) for v in solved_values}, value=cases.c.solved,
-                    else_=by_satisfaction(late, None))
-
-    return case((on_time_response(limits), by_solved(False)), else_=by_solved(True))
+    return level(0, ())
 
 
 LOST_COLUMNS = ("case_no", "on_time", "solved", "satisfaction", "cat_l1", "cat_l2", "community", "street",
                 "address", "urgency", "response_hours", "received_at")
 
 
-def _costed(conn: Connection, f: CaseFilter, costs: Mapping):
+def _costed(conn: Connection, f: CaseFilter, costs: CaseCosts):
     """The filter's cases with their cost, as a subquery."""
-    on_time = case((on_time_response(f.limits), 1), else_=0).label("on_time")
+    # A case from a file without a response column was neither on time nor late: null.
+    on_time = case((cases.c.has_responded_at == false(), None), (on_time_response(f.limits), 1),
+                   else_=0).label("on_time")
     columns = [on_time if c == "on_time" else cases.c[c] for c in LOST_COLUMNS]
     return select(*columns, cost_expression(costs, f.limits).label("cost")).where(*conditions(conn, f)).subquery()
 
 
-def lost_rows(conn: Connection, f: CaseFilter, costs: Mapping, limit: int | None, offset: int) -> list:
+def lost_rows(conn: Connection, f: CaseFilter, costs: CaseCosts, limit: int | None, offset: int) -> list:
     """The cases that cost points (Δ > 0), largest Δ first, then case_no."""
     costed = _costed(conn, f, costs)
     query = (select(costed).where(costed.c.cost > 0).order_by(costed.c.cost.desc(), costed.c.case_no)
@@ -292,14 +295,14 @@ def lost_rows(conn: Connection, f: CaseFilter, costs: Mapping, limit: int | None
     return conn.execute(query).mappings().all()
 
 
-def cost_counts(conn: Connection, f: CaseFilter, costs: Mapping) -> list:
+def cost_counts(conn: Connection, f: CaseFilter, costs: CaseCosts) -> list:
     """(cost, n) for each distinct Δ > 0: all the costs of a unit in a few rows."""
     costed = _costed(conn, f, costs)
     query = select(costed.c.cost, func.count().label("n")).where(costed.c.cost > 0).group_by(costed.c.cost)
     return conn.execute(query).all()
 
 
-def loss_by(conn: Connection, f: CaseFilter, costs: Mapping, column: str) -> list:
+def loss_by(conn: Connection, f: CaseFilter, costs: CaseCosts, column: str) -> list:
     """(value, cases, cost) per value of a case column: the lost cases and the sum of their Δ."""
     costed = _costed(conn, f, costs)
     key = costed.c[column]

@@ -31,7 +31,9 @@ from data_access.file_reader import RowProblem, Scan, Source, open_table, scan, 
     sources_from_uploads
 from data_access.import_limits import Limits, limits_from_env
 from data_access.privacy import hash_key
+from data_access.provided import mark_rows, missing_inputs, record_missing
 from data_access.rejects import store_rejects
+from data_access.schema import PROVIDED_FIELDS
 from data_access.units import add_unit, unit_index
 
 CHUNK_ROWS = 5_000
@@ -65,6 +67,7 @@ class ImportResult:
     duplicate_of: int | None = None     # the batch that already imported these files; nothing was done
     files: list[str] = field(default_factory=list)
     notes: Counter = field(default_factory=Counter)   # kind (NOTE_TEXTS) -> count
+    not_provided: tuple[str, ...] = ()  # rate inputs a file of the batch lacks (data_access.provided): 无数据
 
 
 def note_lines(notes: dict[str, int], english: bool = True) -> list[str]:
@@ -174,7 +177,8 @@ def _import_once(engine: Engine, sources: list[Source], scans: list[Scan], plan:
         total, before = sum(s.size for s in sources) or 1, 0
         for source, scanned in zip(sources, scans):
             table, parser = _open(source, scanned, plan, conn, several=len(sources) > 1)
-            run.start_file(parser, source.name if len(sources) > 1 else None)
+            run.start_file(parser, source.name if len(sources) > 1 else None,
+                           missing_inputs(plan.mapping, table.headers))
             while chunk := list(islice(table.rows, CHUNK_ROWS)):
                 run.add(chunk)
                 if run.result.rows > plan.limits.rows:
@@ -205,12 +209,15 @@ class _Run:
         self.conn, self.batch_id, self.result = conn, batch_id, result
         self.parser: RowParser | None = None
         self.file_name: str | None = None
+        self.missing: tuple[str, ...] = ()
         self.units = unit_index(conn)
         self.seen: dict[str, int] = {}
         self.touched = WriteResult().touched
 
-    def start_file(self, parser: RowParser, file_name: str | None) -> None:
-        self.parser, self.file_name = parser, file_name
+    def start_file(self, parser: RowParser, file_name: str | None, missing: tuple[str, ...] = ()) -> None:
+        """The next file of the batch; `missing`: the rate inputs it lacks (its cases are marked so)."""
+        self.parser, self.file_name, self.missing = parser, file_name, missing
+        self.result.not_provided = tuple(f for f in PROVIDED_FIELDS if f in {*self.result.not_provided, *missing})
         self.result.ignored_columns += [c for c in parser.ignored if c not in self.result.ignored_columns]
 
     def add(self, chunk: list[tuple[int, list[str] | RowProblem]]) -> None:
@@ -228,6 +235,7 @@ class _Run:
                 good.append(row)
                 if parser.notes:
                     notes.update(parser.notes)
+        mark_rows(good, self.missing)
         written = write_cases(self.conn, good, self.batch_id, refresh=False)
         for basis, keys in written.touched.items():
             self.touched[basis] |= keys
@@ -272,6 +280,7 @@ class _Run:
         if not res.rows:
             raise ImportRefused(f"{res.file_name} 只有表头，没有数据行 ({res.file_name} has no data rows)")
         refresh_stats(self.conn, self.touched)
+        record_missing(self.conn, self.batch_id, res.not_provided)
         finish_batch(self.conn, self.batch_id, n_rows=res.rows, n_new=res.new, n_updated=res.updated,
                      n_unchanged=res.unchanged, n_rejected=res.rejected, warnings=dict(res.notes))
         audit.record(self.conn, user, "import", {

@@ -6,10 +6,13 @@ PostgreSQL and MariaDB, without dialect date arithmetic.
 """
 from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, Double, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-    UniqueConstraint,
+    UniqueConstraint, true,
 )
 
 metadata = MetaData()
+
+# The fields a rate reads: each case records whether its batch's file carried them (`has_<field>`, METRICS.md §2).
+PROVIDED_FIELDS = ("responded_at", "solved", "satisfaction", "closed_at")
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; the servers get a 64-bit key for city scale.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -61,6 +64,8 @@ import_batches = Table(
     Column("n_unchanged", Integer, nullable=False, default=0),
     Column("n_rejected", Integer, nullable=False, default=0),
     Column("warnings", Text),  # JSON {kind: count} of the leniencies the import counted (DATA_FORMAT.md §1)
+    # The rate inputs the file did not carry (data_access.measures.PROVIDED keys, comma-separated; migration 0014).
+    Column("not_provided", String(64), nullable=False, default="", server_default=""),
 )
 
 cases = Table(
@@ -104,6 +109,9 @@ cases = Table(
     Column("batch_id", Integer, ForeignKey("import_batches.id")),
     Column("h3_cell", BigInteger),  # the point's H3 cell (data_access.h3_cells)
     Column("repeat_gap_days", Integer),  # days since the caller's previous case of its cat_l2 (data_access.repeat_gaps)
+    # Whether the case's batch provided each field a rate reads (METRICS.md §2, data_access.measures; 0014).
+    *(Column(f"has_{name}", Boolean, nullable=False, default=True, server_default=true())
+      for name in PROVIDED_FIELDS),
 )
 Index("ix_cases_unit_day", cases.c.unit_id, cases.c.received_day)
 Index("ix_cases_day_cat", cases.c.received_day, cases.c.cat_l1)
@@ -174,6 +182,8 @@ stat_unit_day = Table(
     Column("sat_none", Integer, nullable=False),      # 不满意
     Column("fdy_den", Integer, nullable=False),       # solved_rated and satisfaction_rated
     Column("fdy_num", Integer, nullable=False),       # ... with one dispatch, 解决, 满意/基本满意
+    Column("resp_base", Integer, nullable=False, server_default="0"),   # assessed, responded_at provided (0014)
+    Column("close_base", Integer, nullable=False, server_default="0"),  # assessed, closed_at provided (0014)
 )
 Index("ix_stat_unit_day_unit", stat_unit_day.c.unit_id, stat_unit_day.c.basis, stat_unit_day.c.day)
 
@@ -319,8 +329,13 @@ def _by_month(day_table: Table) -> Table:
     """The same counts per calendar month: `day` holds the month's first day (so a range of whole months selects
     them as it selects days). Periods of whole months (months, bi-months, quarters, years and the 13-month
     trends) read these, a thirtieth of the rows; the days of a week or a date range still come by day."""
-    columns = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in day_table.columns]
-    return Table(day_table.name.replace("_day", "_month"), metadata, *columns)
+    return Table(day_table.name.replace("_day", "_month"), metadata, *map(_copy, day_table.columns))
+
+
+def _copy(column: Column) -> Column:
+    default = column.server_default.arg if column.server_default is not None else None
+    return Column(column.name, column.type, primary_key=column.primary_key, nullable=column.nullable,
+                  server_default=default)
 
 
 stat_unit_month = _by_month(stat_unit_day)
@@ -335,8 +350,7 @@ MONTH_TABLES = {stat_unit_day: stat_unit_month, stat_unit_day_resp: stat_unit_mo
 def _whole_district(month_table: Table) -> Table:
     """The month counts of all units together: district totals (总览's cards and trend) read a few rows per month
     instead of one per unit (960 units at city scale)."""
-    columns = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
-               for c in month_table.columns if c.name != "unit_id"]
+    columns = [_copy(c) for c in month_table.columns if c.name != "unit_id"]
     return Table(month_table.name.replace("stat_unit_", "stat_district_"), metadata, *columns)
 
 

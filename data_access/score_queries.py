@@ -17,34 +17,26 @@ from functools import lru_cache
 
 import pandas as pd
 from sqlalchemy import (
-    Date, Float, Integer, String, and_, bindparam, case, func, literal_column, not_, or_, select, union_all,
+    Date, Float, Integer, String, and_, bindparam, case, func, literal_column, or_, select, union_all,
 )
 from sqlalchemy.engine import Engine
 
-from data_access.schema import (
-    DISTRICT_TABLES, MONTH_TABLES, cases, stat_unit_day, stat_unit_day_close, stat_unit_day_resp,
-)
+from data_access.measures import CLOSE, COUNT_COLUMNS, COUNTS, RATED, TIMED, case_flag, timed_condition
+from data_access.schema import DISTRICT_TABLES, MONTH_TABLES, cases, stat_unit_day
+from data_access.vocabulary import DEFAULT_CLASS
 
-# Rating vocabularies (DATA_FORMAT.md §1) and the summary columns that count them.
-SOLVED_COLUMNS = {"解决": "solved_full", "部分解决": "solved_part", "未解决": "solved_none"}
-SAT_COLUMNS = {"满意": "sat_full", "基本满意": "sat_basic", "不满意": "sat_none"}
-DEFAULT_CLASS = "一般"  # an empty urgency / deadline class counts as 一般 (METRICS.md §2, §7)
-
-_PER_ROW = ("volume", "assessed", *SOLVED_COLUMNS.values(), *SAT_COLUMNS.values(), "fdy_den", "fdy_num",
-            "on_time_response", "on_time_close")
-COUNT_COLUMNS = ("volume", "assessed", "on_time_response", "solved_rated", "solved_credit_sum",
-                 "satisfaction_rated", "satisfaction_credit_sum", "fdy_den", "fdy_num", "on_time_close")
+# The columns each source part sums per unit: the summary counts, then the timed counts (from their histograms).
+_PER_ROW = (*(c.name for c in COUNTS), *(t.name for t in TIMED))
 SOURCES = ("summary", "cases")
+__all__ = ["COUNT_COLUMNS", "CountSettings", "unit_counts", "whole_months"]
 
 
 @dataclass(frozen=True)
 class CountSettings:
     """The parts of the scoring rules that counting needs (data_access does not know the Rules object)."""
     basis: str                           # 'r' received day, 'c' callback day
-    response_limits: dict[str, int]      # urgency → whole hours
-    close_limits: dict[str, int]         # deadline class → whole hours
-    solved_credit: dict[str, float]
-    satisfaction_credit: dict[str, float]
+    limits: dict[str, dict[str, int]]    # a timed count's rules key (response_limit_hours …) → class → hours
+    credits: dict[str, dict[str, float]]  # a rated count's rules key (solved_credit …) → value → credit
 
 
 def unit_counts(engine: Engine, ranges: list[tuple[date, date]], settings: CountSettings,
@@ -59,16 +51,16 @@ def unit_counts(engine: Engine, ranges: list[tuple[date, date]], settings: Count
     if source not in SOURCES:
         raise ValueError(f"未知的数据来源 {source!r}，应为 summary 或 cases (unknown source)")
     _check_disjoint(ranges)
-    shape = (source, settings.basis, _parts(ranges), tuple(settings.response_limits), tuple(settings.close_limits),
-             closing, district)
+    shape = (source, settings.basis, _parts(ranges),
+             tuple((key, tuple(limits)) for key, limits in settings.limits.items()), closing, district)
     with engine.connect() as conn:
         rows = conn.execute(_statement(*shape), _parameters(ranges, settings)).all()
     frame = pd.DataFrame(rows, columns=["bucket", "unit_id", *COUNT_COLUMNS])
     # MariaDB returns SUM() as Decimal: make every column a plain number.
-    floats = ["solved_credit_sum", "satisfaction_credit_sum"] + ([] if closing else ["on_time_close"])
+    floats = [f"{r.name}_credit_sum" for r in RATED] + ([] if closing else [CLOSE])
     frame = frame.astype({c: "float64" if c in floats else "int64" for c in frame.columns})
     if not closing:
-        frame["on_time_close"] = float("nan")
+        frame[CLOSE] = float("nan")
     return frame.sort_values(["bucket", "unit_id"], ignore_index=True)
 
 
@@ -86,11 +78,10 @@ def _parameters(ranges, s: CountSettings) -> dict:
     for i, (start, end) in enumerate(ranges):
         params[f"start_{i}"], params[f"end_{i}"] = start, end
         params[f"month_start_{i}"], params[f"month_end_{i}"] = whole_months(start, end)
-    for prefix, values in (("resp", s.response_limits), ("close", s.close_limits)):
-        params.update({f"{prefix}_{i}": v for i, v in enumerate(values.values())})
-    for prefix, columns, credits in (("solved", SOLVED_COLUMNS, s.solved_credit),
-                                     ("sat", SAT_COLUMNS, s.satisfaction_credit)):
-        params.update({f"{prefix}_{col}": float(credits[value]) for value, col in columns.items()})
+    for t in TIMED:
+        params.update({f"{t.name}_{i}": v for i, v in enumerate(s.limits[t.limits].values())})
+    for r in RATED:
+        params.update({f"credit_{col}": float(s.credits[r.credits][value]) for value, col in r.columns.items()})
     return params
 
 
@@ -105,9 +96,9 @@ def _parts(ranges: list[tuple[date, date]]) -> tuple[tuple[bool, bool], ...]:
 
 
 @lru_cache(maxsize=64)
-def _statement(source: str, basis: str, parts: tuple[tuple[bool, bool], ...], urgencies: tuple[str, ...],
-               classes: tuple[str, ...], closing: bool, district: bool):
-    shape = _Shape(basis, urgencies, classes, closing, district, parts)
+def _statement(source: str, basis: str, parts: tuple[tuple[bool, bool], ...], classes: tuple, closing: bool,
+               district: bool):
+    shape = _Shape(basis, dict(classes), closing, district, parts)
     branches = _summary_branches if source == "summary" else _case_branches
     return _outer(union_all(*[b for i in range(len(parts)) for b in branches(shape, i)]).subquery("per_unit"))
 
@@ -115,23 +106,19 @@ def _statement(source: str, basis: str, parts: tuple[tuple[bool, bool], ...], ur
 @dataclass(frozen=True)
 class _Shape:
     basis: str
-    urgencies: tuple[str, ...]
-    classes: tuple[str, ...]
+    classes: dict                         # a timed count's rules key → its classes, in the rules' order
     closing: bool
     district: bool
     parts: tuple[tuple[bool, bool], ...]  # per range: (has whole months, has other days), see _parts
 
-    def response_limit(self, urgency):
-        return _limit(urgency, "resp", self.urgencies)
+    def timed(self):
+        """The timed counts this statement reads (按时办结 only when closing)."""
+        return [t for t in TIMED if self.closing or t.name != CLOSE]
 
-    def close_limit(self, deadline_class):
-        return _limit(deadline_class, "close", self.classes)
-
-
-def _limit(column, prefix: str, keys: tuple[str, ...]):
-    """The hour limit for a row's urgency / class; anything not listed (empty included) gets 一般's."""
-    limits = {key: bindparam(f"{prefix}_{i}", type_=Integer) for i, key in enumerate(keys)}
-    return case(limits, value=column, else_=limits[DEFAULT_CLASS])
+    def limit(self, t, column):
+        """The hour limit for a row's class; anything not listed (empty included) gets 一般's."""
+        limits = {key: bindparam(f"{t.name}_{i}", type_=Integer) for i, key in enumerate(self.classes[t.limits])}
+        return case(limits, value=column, else_=limits[DEFAULT_CLASS])
 
 
 def _branch(i: int, unit_id, values: dict, *where, key=None):
@@ -179,58 +166,31 @@ def _summary_branches(shape: _Shape, i: int) -> list:
             [_branch(i, day_table.c.unit_id, values(day_table), *days)] if has_days else [])
 
     def counts(t):
-        return {name: t.c[name] for name in _PER_ROW if name in t.c}
+        return {c.name: t.c[c.name] for c in COUNTS}
 
-    def on_time_response(t):
-        return {"on_time_response": _n_if(t.c.hours <= shape.response_limit(t.c.urgency), t.c.n)}
+    def on_time(timed):
+        return lambda t: {timed.name: _n_if(t.c.hours <= shape.limit(timed, t.c[timed.class_column]), t.c.n)}
 
-    def on_time_close(t):
-        return {"on_time_close": _n_if(t.c.hours <= shape.close_limit(t.c.deadline_class), t.c.n)}
-
-    branches = parts(stat_unit_day, counts) + parts(stat_unit_day_resp, on_time_response)
-    return branches + parts(stat_unit_day_close, on_time_close) if shape.closing else branches
+    return parts(stat_unit_day, counts) + [b for t in shape.timed() for b in parts(t.table, on_time(t))]
 
 
 def _case_branches(shape: _Shape, i: int) -> list:
     day = cases.c.received_day if shape.basis == "r" else cases.c.basis_cb_day
-    one = literal_column("1")
-    assessed = not_(cases.c.excluded)
-    solved_rated = cases.c.solved.in_(tuple(SOLVED_COLUMNS))
-    sat_rated = cases.c.satisfaction.in_(tuple(SAT_COLUMNS))
-
-    def flag(*conditions):
-        return _n_if(and_(assessed, *conditions), one)
-
-    values = {
-        "volume": one,
-        "assessed": flag(),
-        **{col: flag(cases.c.solved == value) for value, col in SOLVED_COLUMNS.items()},
-        **{col: flag(cases.c.satisfaction == value) for value, col in SAT_COLUMNS.items()},
-        "fdy_den": flag(solved_rated, sat_rated),
-        "fdy_num": flag(solved_rated, sat_rated, cases.c.dispatch_count == 1, cases.c.solved == "解决",
-                        cases.c.satisfaction.in_(("满意", "基本满意"))),
-        "on_time_response": flag(cases.c.response_hours <= shape.response_limit(cases.c.urgency)),
-    }
-    if shape.closing:
-        values["on_time_close"] = flag(cases.c.close_hours <= shape.close_limit(cases.c.deadline_class))
+    values = {c.name: case_flag(c.condition) for c in COUNTS}
+    for t in shape.timed():
+        values[t.name] = case_flag(timed_condition(t, shape.limit(t, cases.c[t.class_column])))
     return [_branch(i, cases.c.unit_id, values, _in(day, f"start_{i}", f"end_{i}"))]
 
 
 def _outer(rows):
+    """Per bucket and unit: COUNT_COLUMNS, in order (each rated vocabulary as its count and its credit sum)."""
     def total(name):
         return func.sum(rows.c[name])
 
-    def rated_and_credit(prefix: str, columns: dict[str, str]):
-        rated = sum((total(col) for col in columns.values()), start=literal_column("0"))
-        credit = sum((total(col) * bindparam(f"{prefix}_{col}", type_=Float) for col in columns.values()),
-                     start=literal_column("0"))
-        return rated, credit
-
-    solved_rated, solved_credit = rated_and_credit("solved", SOLVED_COLUMNS)
-    sat_rated, sat_credit = rated_and_credit("sat", SAT_COLUMNS)
-    return select(
-        rows.c.bucket, rows.c.unit_id,
-        total("volume"), total("assessed"), total("on_time_response"),
-        solved_rated, solved_credit, sat_rated, sat_credit,
-        total("fdy_den"), total("fdy_num"), total("on_time_close"),
-    ).group_by(rows.c.bucket, rows.c.unit_id)
+    rated = {}
+    for r in RATED:
+        rated[f"{r.name}_rated"] = sum((total(col) for col in r.columns.values()), start=literal_column("0"))
+        rated[f"{r.name}_credit_sum"] = sum((total(col) * bindparam(f"credit_{col}", type_=Float)
+                                             for col in r.columns.values()), start=literal_column("0"))
+    columns = [rated[name] if name in rated else total(name) for name in COUNT_COLUMNS]
+    return select(rows.c.bucket, rows.c.unit_id, *columns).group_by(rows.c.bucket, rows.c.unit_id)

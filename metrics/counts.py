@@ -2,15 +2,15 @@
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from data_access.measures import RATED, TIMED
 from data_access.score_queries import COUNT_COLUMNS, CountSettings, unit_counts
 from metrics.periods import Period
 from metrics.rules import Rules
 
 
 def count_settings(rules: Rules) -> CountSettings:
-    return CountSettings(basis=rules.basis, response_limits=rules["response_limit_hours"],
-                         close_limits=rules["close_limit_hours"], solved_credit=rules["solved_credit"],
-                         satisfaction_credit=rules["satisfaction_credit"])
+    return CountSettings(basis=rules.basis, limits={t.limits: rules[t.limits] for t in TIMED},
+                         credits={r.credits: rules[r.credits] for r in RATED})
 
 
 def base_counts(engine: Engine, period: Period, rules: Rules, source: str = "summary") -> pd.DataFrame:
@@ -30,6 +30,7 @@ def counts_by_period(engine: Engine, periods: list[Period], rules: Rules, source
     come as one row, unit_id 0, from the district month tables), but their sums per period are the same.
     """
     distinct = list({p.key: p for p in periods}.values())
+    closing = closing or rules.weights.get("on_time_close", 0) > 0  # a score weighing 按时办结 needs it
     frames = []
     for batch in _disjoint_batches(distinct):
         counts = unit_counts(engine, [(p.start, p.end) for p in batch], count_settings(rules), source, closing,

@@ -10,7 +10,11 @@
 - A placeholder point carries more than rules.hotspots.placeholder_share of all geocoded cases of the period
   across ≥ 10 distinct addresses; it is detected over the whole district (the data's defect, not a filter's)
   in the period shown, and left out of the previous period's volumes too, so both sides compare alike.
-- hotspot: volume ≥ min_cases; surge (突增): also volume ≥ surge_ratio × the previous period's volume.
+- hotspot: volume ≥ min_cases; surge (突增): also volume ≥ surge_ratio × the previous period's volume, which is
+  > 0; new (新增): a hotspot with no case in the previous period. When the database holds no case before the
+  period (the first month of data), neither is claimed and the previous volumes are null (无上期数据).
+- The frame's attrs say so for pages and exports: `previous_data` (bool) and `placeholder_cases` (the cases at
+  placeholder points, which no place or cell counts).
 - Filters: category (cat_l1), street, unit, overdue only (see data_access.case_queries for "overdue").
 - source "summary" (the default) counts on the place summary (stat_place_day), "cases" on the case table; both
   give the same table. Overdue only needs the case table (the summary does not know closing times) and uses it.
@@ -25,6 +29,7 @@ from data_access.case_queries import CaseFilter, cell_bbox
 from data_access.drill_queries import (
     address_totals, address_volumes, cell_volumes, crowded_points, most_used, point_details, point_volumes,
 )
+from data_access.filter_options import data_days
 from data_access.h3_cells import STORED_RESOLUTION, to_key
 from metrics.periods import Period
 from metrics.rules import Rules
@@ -33,8 +38,9 @@ from metrics.rules import Rules
 PLACEHOLDER_MIN_ADDRESSES = 10
 TOP_CATEGORIES = 3
 BY = ("address", "h3")
-COLUMNS = ["key", "label", "street", "lat", "lon", "volume", "prev_volume", "change", "surge", "hotspot",
+COLUMNS = ["key", "label", "street", "lat", "lon", "volume", "prev_volume", "change", "surge", "new", "hotspot",
            "placeholder", "top_categories"]
+NO_PREVIOUS = "无上期数据"
 PLACEHOLDER_COLUMNS = ["lat", "lon", "volume", "share", "addresses"]
 # What describes a place: its most used address text (the label), street, and top categories.
 MOST_USED = {"address": 1, "street": 1, "cat_l1": TOP_CATEGORIES}
@@ -73,13 +79,18 @@ def hotspots(engine: Engine, period: Period, rules: Rules, by: str = "address", 
     f = hotspot_filter(period, rules, category, street, unit_id, overdue_only, as_of)
     previous = period.previous()
     before = replace(f, start=previous.start, end=previous.end)
-    skip = _skip_points(engine, period, rules, source)
+    found = placeholder_points(engine, period, rules, source)
+    skip = tuple((float(r.lat), float(r.lon)) for r in found.itertuples())
     with engine.connect() as conn:
         if by == "address":
             table = _by_address(conn, f, before, skip, top, source)
         else:
             table = _by_cell(conn, f, before, skip, top, rules.get("hotspots.h3_resolution"), source)
-    return _flagged(table, rules)[COLUMNS]
+        days = data_days(conn, rules.basis)
+    earlier = days is not None and days[0] < period.start
+    out = _flagged(table, rules, earlier)[COLUMNS]
+    out.attrs.update(previous_data=earlier, placeholder_cases=int(found["volume"].sum()))
+    return out
 
 
 def hotspot_case_filter(engine: Engine, period: Period, rules: Rules, key: str, by: str = "address",
@@ -178,9 +189,14 @@ def _describe(table: pd.DataFrame, tops: pd.DataFrame, previous: dict) -> pd.Dat
     return table
 
 
-def _flagged(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+def _flagged(table: pd.DataFrame, rules: Rules, earlier: bool) -> pd.DataFrame:
+    """hotspot, surge (突增) and new (新增); without earlier data no previous volume, change, surge or new."""
     min_cases, ratio = rules.get("hotspots.min_cases"), rules.get("hotspots.surge_ratio")
+    if not earlier:
+        table["prev_volume"] = pd.array([pd.NA] * len(table), dtype="Int64")
     table["change"] = table["volume"] - table["prev_volume"]
     table["hotspot"] = table["volume"] >= min_cases
-    table["surge"] = table["hotspot"] & (table["volume"] >= ratio * table["prev_volume"])
+    before = table["prev_volume"].fillna(0)
+    table["surge"] = earlier & table["hotspot"] & (before > 0) & (table["volume"] >= ratio * before)
+    table["new"] = earlier & table["hotspot"] & (before == 0)
     return table

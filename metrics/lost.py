@@ -1,10 +1,11 @@
 """Where a unit's points went (METRICS.md §6): points lost per rate, 失分工单 with their cost Δ, 差几件.
 
-A case's Δ = 100 × (w_resp × (1 − on_time)/|A| + w_solve × (1 − solved_credit)/|solved_rated|
-                    + w_sat × (1 − sat_credit)/|satisfaction_rated|), each term only when the case is in that
-denominator. Δ depends only on (late response, solved value, satisfaction value), so it is computed exactly
-(as a fraction of the decimal settings) once per such pattern, and SQL picks each case's value by CASE: equal
-costs are identical numbers and sort by case_no, and the costs of all cases sum to 100 − raw_score.
+A case's Δ = 100 × Σ over the weighted rates r of w_r × (1 − credit_r)/|D_r|, each term only when the case is in
+r's denominator D_r (the default: w_resp × (1 − on_time)/|A| + w_solve × (1 − solved_credit)/|solved_rated|
++ w_sat × (1 − sat_credit)/|satisfaction_rated|). Δ depends only on the case's class in each weighted rate (on
+time or late, the solved value, …: data_access.measures.case_classes), so it is computed exactly (as a fraction
+of the decimal settings) once per such pattern, and SQL picks each case's value by CASE: equal costs are
+identical numbers and sort by case_no, and the costs of all cases sum to 100 − raw_score.
 """
 from fractions import Fraction
 from itertools import product
@@ -14,12 +15,15 @@ from sqlalchemy.engine import Engine
 
 from data_access import drill_queries
 from data_access.case_queries import CaseFilter
+from data_access.drill_queries import CaseCosts
+from data_access.measures import rated_of
 from metrics.awards import red_flags
 from metrics.counts import base_counts
 from metrics.periods import Period
 from metrics.ranking import round2
+from metrics.registry import Rate, weighted_rates
 from metrics.rules import Rules
-from metrics.scores import WEIGHTED, unit_scores
+from metrics.scores import unit_scores
 
 BY = ("cat_l1", "cat_l2", "community")
 CASE_COLUMNS = ["case_no", "cost", "on_time", "solved", "satisfaction", "cat_l1", "cat_l2", "community", "street",
@@ -31,21 +35,37 @@ def _exact(value: float) -> Fraction:
     return Fraction(repr(value))
 
 
-def case_costs(rules: Rules, assessed: int, solved_rated: int, satisfaction_rated: int) -> dict:
-    """Δ for every (late, solved, satisfaction) pattern; solved / satisfaction None means not rated."""
-    w = {k: _exact(v) for k, v in rules.weights.items()}
-    solved = {v: _exact(c) for v, c in rules["solved_credit"].items()}
-    sat = {v: _exact(c) for v, c in rules["satisfaction_credit"].items()}
+def case_costs(rules: Rules, resp_base: int, solved_rated: int, satisfaction_rated: int, close_base: int = 0,
+               fdy_den: int = 0) -> dict:
+    """Δ for every pattern of classes in the weighted rates (by default (late, solved, satisfaction)), given the
+    unit's denominators; a class None means outside that rate's denominator (not rated, not provided)."""
+    return pattern_costs(rules, {"resp_base": resp_base, "solved_rated": solved_rated,
+                                 "satisfaction_rated": satisfaction_rated, "close_base": close_base,
+                                 "fdy_den": fdy_den})
 
-    def term(weight, credit, denominator):
-        return weight * (1 - credit) / denominator if credit is not None and denominator else Fraction(0)
+
+def _credits(rate: Rate, rules: Rules) -> dict:
+    """A case's credit in the rate for each of its classes (measures.case_classes)."""
+    rated = rated_of(rate.denominator)
+    if rated:
+        return {value: _exact(rules[rated.credits][value]) for value in rated.columns}
+    return {False: Fraction(1), True: Fraction(0)}
+
+
+def pattern_costs(rules: Rules, denominators: dict) -> dict:
+    """Δ for every pattern of classes in the weighted rates, from the unit's denominator counts."""
+    rates = weighted_rates(rules.weights)
+    credits = [_credits(r, rules) for r in rates]
+
+    def term(rate, credit, denominator):
+        return _exact(rules.weights[rate.weight]) * (1 - credit) / denominator if credit is not None and \
+            denominator else Fraction(0)
 
     costs = {}
-    for late, s, t in product((False, True), [*solved, None], [*sat, None]):
-        delta = (term(w["response"], Fraction(0 if late else 1), assessed)
-                 + term(w["resolution"], solved.get(s), solved_rated)
-                 + term(w["satisfaction"], sat.get(t), satisfaction_rated))
-        costs[(late, s, t)] = float(100 * delta)
+    for pattern in product(*[[*c, None] for c in credits]):
+        delta = sum((term(r, c.get(k), int(denominators[r.denominator])) for r, c, k in zip(rates, credits, pattern)),
+                    start=Fraction(0))
+        costs[pattern] = float(100 * delta)
     return costs
 
 
@@ -53,15 +73,15 @@ def _filter(period: Period, rules: Rules, unit_id: int) -> CaseFilter:
     return CaseFilter.of(period, rules, unit_ids=(unit_id,), excluded=False)
 
 
-def _costs(engine: Engine, period: Period, rules: Rules, unit_id: int, scores: pd.DataFrame | None = None) -> dict:
-    """Δ per pattern from the unit's denominators: in `scores` (any table of the period with unit_id, assessed,
-    solved_rated and satisfaction_rated: unit_scores, base_counts) when the caller has one, else counted."""
+def _costs(engine: Engine, period: Period, rules: Rules, unit_id: int,
+           scores: pd.DataFrame | None = None) -> CaseCosts:
+    """Δ per pattern from the unit's denominators: in `scores` (any table of the period with unit_id and the
+    weighted rates' denominators: unit_scores, base_counts) when the caller has one, else counted."""
     counts = base_counts(engine, period, rules) if scores is None else scores
     row = counts[counts["unit_id"] == unit_id]
-    if row.empty:
-        return case_costs(rules, 0, 0, 0)
-    row = row.iloc[0]
-    return case_costs(rules, int(row["assessed"]), int(row["solved_rated"]), int(row["satisfaction_rated"]))
+    rates = weighted_rates(rules.weights)
+    denominators = {r.denominator: 0 if row.empty else int(row.iloc[0][r.denominator]) for r in rates}
+    return CaseCosts(tuple((r.numerator, r.denominator) for r in rates), pattern_costs(rules, denominators))
 
 
 def lost_cases(engine: Engine, period: Period, rules: Rules, unit_id: int, limit: int | None = None,
@@ -72,7 +92,8 @@ def lost_cases(engine: Engine, period: Period, rules: Rules, unit_id: int, limit
     with engine.connect() as conn:
         rows = drill_queries.lost_rows(conn, _filter(period, rules, unit_id), costs, limit, offset)
     frame = pd.DataFrame(rows, columns=[*drill_queries.LOST_COLUMNS, "cost"])
-    frame["on_time"] = frame["on_time"].astype(bool)
+    # null: the case's file had no response column (neither on time nor late)
+    frame["on_time"] = pd.array([None if pd.isna(v) else bool(v) for v in frame["on_time"]], dtype="boolean")
     frame["cost"] = frame["cost"].astype(float)
     return frame[CASE_COLUMNS]
 
@@ -87,9 +108,10 @@ def lost_costs(engine: Engine, period: Period, rules: Rules, unit_id: int,
 
 
 def points_lost(score_row, rules: Rules) -> dict:
-    """rate key → 100 × w × (1 − rate), None for a rate without data. Their sum is 100 − raw_score."""
-    return {rate: None if pd.isna(score_row[rate]) else 100 * rules.weights[w] * (1 - float(score_row[rate]))
-            for rate, w in WEIGHTED.items()}
+    """rate key → 100 × w × (1 − rate) for each weighted rate, None for a rate without data. Their sum is
+    100 − raw_score."""
+    return {r.key: None if pd.isna(score_row[r.key]) else 100 * rules.weights[r.weight] * (1 - float(score_row[r.key]))
+            for r in weighted_rates(rules.weights)}
 
 
 def gap_cases(adjusted_score: float | None, costs: list[float], target: float | None) -> int | None:

@@ -63,9 +63,21 @@ class Period:
             return range_period(_minus_year(self.start), _minus_year(self.end - timedelta(days=1)))
         return parse_period(f"{self.start.year - 1}{self.key[4:]}")
 
+    def compared(self) -> dict[str, "Period"]:
+        """The periods a figure is compared with, by the prefix its compared columns take: prev_ (环比), yoy_ (同比)."""
+        return {prefix: offset(self) for prefix, offset in COMPARISONS.items()}
+
+    def with_compared(self) -> list["Period"]:
+        """The period and those it is compared with: what a table with change columns reads."""
+        return [self, *self.compared().values()]
+
     def months(self) -> float:
         """Length in months, for monthly averages (万人诉求比 of a longer period)."""
         return {"month": 1, "bimonth": 2, "quarter": 3, "year": 12}.get(self.kind, self.days / (365.25 / 12))
+
+
+# The comparisons every change column is made from (METRICS.md §4): prefix → the compared period.
+COMPARISONS = {"prev_": Period.previous, "yoy_": Period.year_ago}
 
 
 def _minus_year(d: date) -> date:

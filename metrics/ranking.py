@@ -9,11 +9,12 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
+from metrics.registry import weighted_rates
 from metrics.rules import Rules
 
 NO_ASSESSED = "无参评工单"
 TOO_FEW = "参评量不足"
-NO_RATINGS = "无回访评价"
+NO_SCORE = "无成绩"  # a null score with every weighted rate present: cannot happen from counts, said plainly anyway
 
 # round2_array computes scores below this magnitude itself: score × 10⁹ then stays under 2⁵³ with an error
 # below 0.002, and the 9-decimal value has at most 15 significant digits (so repr gives exactly it).
@@ -46,15 +47,22 @@ def round2_array(scores) -> np.ndarray:
     return out
 
 
-def not_ranked_reasons(assessed, adjusted_score, min_assessed: int) -> np.ndarray:
-    """Why each unit is not ranked, or None when it is.
+def missing_inputs(table: pd.DataFrame, rules: Rules) -> np.ndarray:
+    """What each row's score lacks: the reasons of the weighted rates that are null (无响应数据、无回访评价 …),
+    each once, in RATES order; None where none is null."""
+    reasons = [np.where(table[r.key].isna(), r.missing, "") for r in weighted_rates(rules.weights)]
+    joined = ["、".join(dict.fromkeys(x for x in row if x)) for row in zip(*reasons)] if reasons else []
+    return np.array([x or None for x in joined] or [None] * len(table), dtype=object)
 
-    No assessed cases; fewer than min_assessed; or assessed cases but no score because nobody rated the
-    resolution or the satisfaction of any of them (a null rate makes the score null, METRICS.md §3).
-    """
+
+def not_ranked_reasons(assessed, adjusted_score, min_assessed: int, missing) -> np.ndarray:
+    """Why each unit is not ranked, or None when it is (METRICS.md §4): no assessed cases; else no score, with
+    what its weighted rates lack (`missing`, from missing_inputs); else fewer than min_assessed."""
     assessed = np.asarray(assessed)
     unscored = np.isnan(np.asarray(adjusted_score, dtype=float))
-    return np.select([assessed == 0, assessed < min_assessed, unscored], [NO_ASSESSED, TOO_FEW, NO_RATINGS],
+    missing = np.asarray(missing, dtype=object)
+    lacking = np.where(pd.isna(missing), NO_SCORE, missing)
+    return np.select([assessed == 0, unscored, assessed < min_assessed], [NO_ASSESSED, lacking, TOO_FEW],
                      default=None)
 
 
@@ -65,7 +73,7 @@ def rank_units(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """
     out = table.copy()
     out["not_ranked_reason"] = not_ranked_reasons(out["assessed"], out["adjusted_score"],
-                                                  rules.get("ranking.min_assessed"))
+                                                  rules.get("ranking.min_assessed"), missing_inputs(out, rules))
     out["ranked"] = out["not_ranked_reason"].isna()
     rounded = round2_array(out["adjusted_score"])
     ranked = out[["period", "group"]].assign(rounded=rounded)[out["ranked"]]

@@ -3,10 +3,53 @@
 The KPI cards, chart titles, table and export headers, and the glossary on the 评分规则 page all read from here.
 `METRICS` holds the measures; `FIELDS` holds the descriptive columns that tables and exports carry beside them
 (unit name, group, reasons …), so that every column printed anywhere has one label and one description.
+
+`RATES` is the semantic layer of the score (METRICS.md §3): each scored rate as a numerator over a denominator
+among the base counts (declared with their SQL in data_access/measures.py), the key that weights it in
+rules.weights, and what a unit lacks when it is null. Scores, ranks, not-ranked reasons, 失分 and 差几件 follow
+the rates the rules weight; adding a rate is an entry here (and a count there if it needs a new one).
 """
 from dataclasses import dataclass
 
+from data_access.measures import COUNT_COLUMNS
+
 NO_DATA = "无数据"
+
+
+@dataclass(frozen=True)
+class Rate:
+    weight: str            # its key in rules.weights
+    key: str               # the rate's metric key (METRICS below)
+    numerator: str         # base counts (data_access.measures.COUNT_COLUMNS)
+    denominator: str
+    missing: str           # why a unit whose score weighs it is not ranked when it is null (METRICS.md §4)
+    fields: tuple          # the input fields it reads (provided or not, METRICS.md §2)
+
+
+RATES: dict[str, Rate] = {r.weight: r for r in (
+    Rate("response", "response_rate", "on_time_response", "resp_base", "无响应数据", ("responded_at",)),
+    Rate("resolution", "resolution_rate", "solved_credit_sum", "solved_rated", "无回访评价", ("solved",)),
+    Rate("satisfaction", "satisfaction_rate", "satisfaction_credit_sum", "satisfaction_rated", "无回访评价",
+         ("satisfaction",)),
+    Rate("on_time_close", "on_time_close_rate", "on_time_close", "close_base", "无办结数据", ("closed_at",)),
+    Rate("first_double_yes", "first_double_yes_rate", "fdy_num", "fdy_den", "无回访评价", ("solved", "satisfaction")),
+)}
+assert all({r.numerator, r.denominator} <= set(COUNT_COLUMNS) for r in RATES.values())
+
+
+def weighted_rates(weights: dict[str, float]) -> list[Rate]:
+    """The rates a score weighs (weight > 0), in RATES order."""
+    return [r for key, r in RATES.items() if weights.get(key, 0) > 0]
+
+
+def no_data_notices(missing_fields) -> list[str]:
+    """For an import: which rates will read 无数据 because the file lacks their input column, in plain Chinese
+    (e.g. 此文件没有响应时间列，响应率将显示为无数据)."""
+    notices = []
+    for name in missing_fields:
+        rates = "、".join(METRICS[r.key].label for r in RATES.values() if name in r.fields)
+        notices.append(f"此文件没有{FIELDS[name].label}列，{rates}将显示为无数据")
+    return notices
 
 
 @dataclass(frozen=True)
@@ -42,14 +85,17 @@ METRICS: dict[str, Metric] = dict([
     _m("fdy_den", "双评价量", "既有解决评价又有满意评价的参评工单数（首办双肯率的分母）。", "件", None, "int"),
     _m("fdy_num", "首办双肯量", "双评价工单中只派单一次、解决且满意或基本满意的工单数。", "件", "up", "int"),
     _m("on_time_close", "按时办结量", "参评工单中在办结时限内办结的工单数；时限按办理时限类别取自评分规则。", "件", "up", "int"),
+    _m("resp_base", "响应参评量", "参评工单中所属批次的文件含响应时间列的工单数（响应率的分母）。", "件", None, "int"),
+    _m("close_base", "办结参评量", "参评工单中所属批次的文件含办结时间列的工单数（按时办结率的分母）。", "件", None, "int"),
     # --- rates and scores (§3) ---
-    _m("response_rate", "响应率", "按时响应量 ÷ 参评量。分母为 0 时无数据。", "%", "up", "pct", "ratio"),
+    _m("response_rate", "响应率", "按时响应量 ÷ 响应参评量（导入文件没有响应时间列的工单不计）。分母为 0 时无数据。", "%",
+       "up", "pct", "ratio"),
     _m("resolution_rate", "解决率", "解决评价工单的得分之和 ÷ 解决评价量（解决计 1、部分解决计 0.5、未解决计 0，"
        "以评分规则为准）。分母为 0 时无数据。", "%", "up", "pct", "ratio"),
     _m("satisfaction_rate", "满意率", "满意评价工单的得分之和 ÷ 满意评价量（满意、基本满意计 1，不满意计 0，"
        "以评分规则为准）。分母为 0 时无数据。", "%", "up", "pct", "ratio"),
-    _m("raw_score", "原始成绩", "100 ×（响应率权重 × 响应率 + 解决率权重 × 解决率 + 满意率权重 × 满意率），"
-       "权重取自评分规则；任一率无数据时无成绩。", "分", "up", "score", "derived"),
+    _m("raw_score", "原始成绩", "100 × Σ（权重 × 率），对评分规则 weights 所列的各率（默认响应率 10%、解决率 45%、"
+       "满意率 45%，也可计入按时办结率、首办双肯率）；所计任一率无数据时无成绩。", "分", "up", "score", "derived"),
     _m("adjustment", "加减分", "中心录入的加分或减分之和，只计入录入时所填的那一个考核期（按期标识精确匹配，"
        "例如录入 2025-03 的加分不进入 2025-B2 双月成绩）。", "分", None, "score", "derived"),
     _m("adjusted_score", "综合成绩", "原始成绩 + 加减分。排名、档次、流动红旗和后进都按它计算。", "分", "up", "score",
@@ -68,9 +114,9 @@ METRICS: dict[str, Metric] = dict([
     _m("yoy_score", "去年同期成绩", "去年同一考核期的综合成绩（同比的基数）。", "分", "up", "score", "derived"),
     # --- other indicators (§7) ---
     _m("first_double_yes_rate", "首办双肯率", "既有解决评价又有满意评价的参评工单中，只派单一次、解决且满意或基本满意的比例。",
-       "%", "up", "pct", "indicator"),
-    _m("on_time_close_rate", "按时办结率", "参评工单中在办结时限内办结的比例（时限自派单时间起算，按办理时限类别取自评分规则）。",
-       "%", "up", "pct", "indicator"),
+       "%", "up", "pct", "ratio"),
+    _m("on_time_close_rate", "按时办结率", "参评工单中在办结时限内办结的比例（时限自派单时间起算，按办理时限类别取自评分规则；"
+       "导入文件没有办结时间列的工单不计）。", "%", "up", "pct", "ratio"),
     _m("per_10k", "万人诉求比", "按诉求所在街道统计的诉求量 ÷ 街道常住人口 × 10000；超过一个月的时间段折算为月均。",
        "件/万人", "down", "float", "indicator"),
     _m("repeats", "重复诉求量", "同一诉求人在评分规则所定天数内就同一二级分类再次来电的工单数。", "件", "down", "int",
@@ -79,7 +125,7 @@ METRICS: dict[str, Metric] = dict([
     _m("frequent_callers", "高频诉求人数", "期内来电次数达到评分规则所定次数的诉求人数（号码脱敏显示）。", "人", "down",
        "int", "indicator"),
     # --- lost points (§6) ---
-    _m("lost_points", "失分", "某一率失去的分数：100 × 权重 × (1 − 该率)。三项之和等于 100 − 原始成绩。", "分", "down",
+    _m("lost_points", "失分", "某一率失去的分数：100 × 权重 × (1 − 该率)。所计各率之和等于 100 − 原始成绩。", "分", "down",
        "score", "derived"),
     _m("cost", "工单失分", "一件参评工单使本单位原始成绩少得的分数（Δ）；全部工单的失分之和等于 100 − 原始成绩。", "分",
        "down", "score", "derived"),
@@ -97,6 +143,9 @@ METRICS: dict[str, Metric] = dict([
     _m("response_lost", "响应率失分", "100 × 响应率权重 × (1 − 响应率)。", "分", "down", "score", "derived"),
     _m("resolution_lost", "解决率失分", "100 × 解决率权重 × (1 − 解决率)。", "分", "down", "score", "derived"),
     _m("satisfaction_lost", "满意率失分", "100 × 满意率权重 × (1 − 满意率)。", "分", "down", "score", "derived"),
+    _m("on_time_close_lost", "按时办结率失分", "100 × 按时办结率权重 × (1 − 按时办结率)。", "分", "down", "score", "derived"),
+    _m("first_double_yes_lost", "首办双肯率失分", "100 × 首办双肯率权重 × (1 − 首办双肯率)。", "分", "down", "score",
+       "derived"),
     _m("lost_cases", "失分工单数", "参评工单中使成绩失分的工单件数（错题本的件数）。", "件", "down", "int", "derived"),
     _m("target", "目标成绩", "差几件所对照的成绩：默认为本组流动红旗的最低综合成绩。", "分", None, "score", "derived"),
     _m("overdue", "超期工单", "办结晚于办理时限，或至今未办结且已过时限的工单数（含特例剔除的工单）。", "件", "down", "int",
@@ -114,7 +163,8 @@ FIELDS: dict[str, Metric] = dict([
     _f("group", "排名分组", "同组单位一起排名：街道与乡镇为街乡镇，区级部门为部门，国有企业与公共服务企业为企业"
        "（以评分规则为准）。"),
     _f("ranked", "参与排名", "有综合成绩且参评量不少于评分规则所定件数的单位参与排名。"),
-    _f("not_ranked_reason", "不参与排名原因", "无参评工单、参评量不足，或无回访评价（解决或满意评价为零，因而没有成绩）。"),
+    _f("not_ranked_reason", "不参与排名原因", "无参评工单；或评分所计的某一率无数据，因而没有成绩（无回访评价、无响应数据、"
+       "无办结数据）；或参评量不足。"),
     _f("award", "奖项", "流动红旗或进步奖。"),
     _f("watchlist", "连续后进", "连续后进期数达到评分规则所定期数的单位，列入会诊名单。"),
     _f("case_no", "工单编号", "工单的编号。"),
@@ -143,7 +193,9 @@ FIELDS: dict[str, Metric] = dict([
     # --- hotspot fields (METRICS.md §7) ---
     _f("label", "地点", "点位的名称：该地址（或网格内）最常用的地址写法。"),
     _f("top_categories", "主要类别", "该点位工单最多的一级分类（最多三个）。"),
-    _f("hotspot_status", "点位状态", "高频：诉求量达到评分规则所定件数；突增：同时达到上期的评分规则所定倍数。"),
+    _f("hotspot_status", "点位状态", "高频：诉求量达到评分规则所定件数；突增：同时达到上期（上期有工单）的评分规则所定倍数；"
+       "新增：高频且上期没有工单。数据库中本期之前没有任何工单时（第一个月的数据）不判断突增和新增，显示“无上期数据”。"),
+    _f("new", "新增", "高频点位上期没有工单（数据库中本期之前有数据时才判断）。"),
     # --- meeting agenda and follow-up (additive, by MEETING) ---
     _f("position", "序号", "议程事项的次序。", "int"),
     _f("item_kind", "事项类型", "后进单位、高频点位、超期工单、重复诉求、每月一题或其他事项。"),

@@ -2,7 +2,8 @@
 
 The shipped default.toml is itself the schema: a user file may only use its keys, with values of the same type.
 Tables whose keys are fixed vocabularies (urgencies, deadline classes, rating values, unit types) accept only
-those keys; a user's [tiers] replaces the default tiers as a whole (names and thresholds belong together).
+those keys; a user's [tiers] replaces the default tiers as a whole (names and thresholds belong together), and so
+does a user's [weights] (the rates it does not name take no part in the score, METRICS.md §9).
 """
 import math
 import os
@@ -12,18 +13,20 @@ from pathlib import Path
 
 import numpy as np
 
+from data_access.vocabulary import DEADLINE_CLASSES, SATISFACTION_RATED, SOLVED, URGENCIES
+from metrics.registry import RATES, metric
+
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 DEFAULT_FILE = RULES_DIR / "default.toml"
 
 FIXED_KEYS = {
-    "weights": ("response", "resolution", "satisfaction"),
-    "response_limit_hours": ("紧急", "一般"),
-    "close_limit_hours": ("紧急", "水电气热", "一般", "疑难"),
-    "solved_credit": ("解决", "部分解决", "未解决"),
-    "satisfaction_credit": ("满意", "基本满意", "不满意"),
+    "response_limit_hours": URGENCIES,
+    "close_limit_hours": DEADLINE_CLASSES,
+    "solved_credit": SOLVED,
+    "satisfaction_credit": SATISFACTION_RATED,
     "ranking.groups": ("街道", "乡镇", "区级部门", "国有企业", "公共服务企业"),
 }
-REPLACED_WHOLE = ("tiers",)
+REPLACED_WHOLE = ("tiers", "weights")
 CHOICES = {"period_basis": ("received", "callback")}
 # Limits must be whole hours: the summary tables bucket elapsed time by whole hours (data_access.case_store).
 WHOLE_NUMBERS = ("response_limit_hours", "close_limit_hours", "ranking.min_assessed", "awards.top_n",
@@ -110,7 +113,7 @@ def _merge(default: dict, user: dict, prefix: str = "") -> dict:
     for key, value in user.items():
         dotted = f"{prefix}{key}"
         if dotted in REPLACED_WHOLE:
-            merged[key] = _validate_tiers(dotted, value)
+            merged[key] = (_validate_tiers if dotted == "tiers" else _validate_weights)(dotted, value)
             continue
         allowed = FIXED_KEYS.get(prefix.rstrip("."), None)
         if key not in default and not (allowed and key in allowed):
@@ -137,12 +140,25 @@ def _validate_tiers(key: str, tiers) -> dict:
     return dict(tiers)
 
 
+def _validate_weights(key: str, weights) -> dict:
+    """Weights over any scored rate of the registry (METRICS.md §3); the sum is checked once merged."""
+    if not isinstance(weights, dict) or not weights:
+        raise RulesError(f"规则 {key} 应为非空的表 ({key} must be a non-empty table)")
+    for name, value in weights.items():
+        if name not in RATES:
+            known = "、".join(f"{k}（{metric(r.key).label}）" for k, r in RATES.items())
+            raise RulesError(f"规则 {key}.{name} 不是可计分的率，可用的有：{known} "
+                             f"(unknown rate {key}.{name}; known: {', '.join(RATES)})")
+        _check_value(f"{key}.{name}", value, 0.0)
+    return dict(weights)
+
+
 def _check_weights(data: dict) -> None:
     total = sum(data["weights"].values())
-    if abs(total - 1.0) > 1e-9:
-        raise RulesError(f"规则 weights 三项权重之和必须为 1，现在是 {total:g} (weights must sum to 1, got {total:g})")
     if any(w < 0 for w in data["weights"].values()):
         raise RulesError("规则 weights 不能为负数 (weights must not be negative)")
+    if abs(total - 1.0) > 1e-9:
+        raise RulesError(f"规则 weights 各项权重之和必须为 1，现在是 {total:g} (weights must sum to 1, got {total:g})")
 
 
 def list_presets() -> dict[str, Path]:

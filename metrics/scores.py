@@ -13,22 +13,12 @@ from metrics.adjustments import adjustment_sums
 from metrics.counts import counts_by_period
 from metrics.periods import Period
 from metrics.ranking import rank_units
+from metrics.registry import RATES, weighted_rates
 from metrics.rules import Rules
-
-# rate → (numerator, denominator) among the base counts
-RATES = {
-    "response_rate": ("on_time_response", "assessed"),
-    "resolution_rate": ("solved_credit_sum", "solved_rated"),
-    "satisfaction_rate": ("satisfaction_credit_sum", "satisfaction_rated"),
-    "first_double_yes_rate": ("fdy_num", "fdy_den"),
-    "on_time_close_rate": ("on_time_close", "assessed"),
-}
-# the three scored rates and their weight in rules.weights
-WEIGHTED = {"response_rate": "response", "resolution_rate": "resolution", "satisfaction_rate": "satisfaction"}
 
 SCORE_COLUMNS = [
     "unit_id", "unit_code", "unit_name", "unit_type", "group", "volume", "assessed", "on_time_response",
-    "solved_rated", "satisfaction_rated", "response_rate", "resolution_rate", "satisfaction_rate", "raw_score",
+    "solved_rated", "satisfaction_rated", "resp_base", "close_base", "fdy_den", "response_rate", "resolution_rate", "satisfaction_rate", "raw_score",
     "adjustment", "adjusted_score", "rank", "tier", "ranked", "not_ranked_reason", "prev_score", "prev_rank",
     "score_change", "rank_change", "yoy_score", "first_double_yes_rate", "on_time_close_rate",
 ]
@@ -43,13 +33,13 @@ DISTRICT_NAME = "全区"
 
 
 def with_rates(counts: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Add the rates of RATES and raw_score to a frame of base counts."""
+    """Add every rate of the registry and raw_score (over the rates the rules weight) to a frame of base counts."""
     out = counts.copy()
     with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 is masked to NaN just below
-        for rate, (numerator, denominator) in RATES.items():
-            den = out[denominator].to_numpy(dtype=float)
-            out[rate] = np.where(den > 0, out[numerator].to_numpy(dtype=float) / den, np.nan)
-    out["raw_score"] = 100 * sum(rules.weights[weight] * out[rate] for rate, weight in WEIGHTED.items())
+        for r in RATES.values():
+            den = out[r.denominator].to_numpy(dtype=float)
+            out[r.key] = np.where(den > 0, out[r.numerator].to_numpy(dtype=float) / den, np.nan)
+    out["raw_score"] = 100 * sum(rules.weights[r.weight] * out[r.key] for r in weighted_rates(rules.weights))
     return out
 
 
@@ -96,23 +86,21 @@ def unit_scores(engine: Engine, period: Period, rules: Rules, group: str | None 
     prev_* compare with the previous period of the same kind (环比), yoy_score with the same period a year
     before (同比). Changes are null when either side is; rank_change > 0 means the unit moved up.
     """
-    frame = score_frame(engine, [period, period.previous(), period.year_ago()], rules)
+    frame = score_frame(engine, period.with_compared(), rules)
     return unit_scores_from(frame, period, rules, group)
 
 
 def unit_scores_from(frame: pd.DataFrame, period: Period, rules: Rules, group: str | None = None) -> pd.DataFrame:
     """unit_scores from a score_frame that holds the period and, for the change columns, its previous and
     year-ago periods (those of a period the frame lacks are null): for pages that score those periods anyway."""
-    prev, year_ago = period.previous(), period.year_ago()
-    tables = tables_of(frame, [period, prev, year_ago])
+    tables = tables_of(frame, period.with_compared())
     table = tables[period.key]
-    before = tables[prev.key].set_index("unit_id")
-    table["prev_score"] = table["unit_id"].map(before["adjusted_score"]).astype(float)
-    table["prev_rank"] = table["unit_id"].map(before["rank"]).astype("Int64")
+    for prefix, other in period.compared().items():
+        before = tables[other.key].set_index("unit_id")
+        table[f"{prefix}score"] = table["unit_id"].map(before["adjusted_score"]).astype(float)
+        table[f"{prefix}rank"] = table["unit_id"].map(before["rank"]).astype("Int64")
     table["score_change"] = table["adjusted_score"] - table["prev_score"]
     table["rank_change"] = table["prev_rank"] - table["rank"]
-    a_year_before = tables[year_ago.key].set_index("unit_id")
-    table["yoy_score"] = table["unit_id"].map(a_year_before["adjusted_score"]).astype(float)
     return sort_scores(of_group(table, group), rules)[SCORE_COLUMNS]
 
 
@@ -142,11 +130,11 @@ def district_summary(engine: Engine, period: Period, rules: Rules) -> dict:
 
     Also period, period_label, prev_period, yoy_period (keys). Null values are None.
     """
-    prev, year_ago = period.previous(), period.year_ago()
-    counts = counts_by_period(engine, [period, prev, year_ago], rules, district=True)
-    summary = {"period": period.key, "period_label": period.label, "prev_period": prev.key,
-               "yoy_period": year_ago.key}
-    for prefix, p in (("", period), ("prev_", prev), ("yoy_", year_ago)):
+    compared = period.compared()
+    counts = counts_by_period(engine, period.with_compared(), rules, district=True)
+    summary = {"period": period.key, "period_label": period.label,
+               **{f"{prefix}period": p.key for prefix, p in compared.items()}}
+    for prefix, p in (("", period), *compared.items()):
         totals = district_totals(counts[counts["period"] == p.key], rules)
         summary.update({prefix + k: v for k, v in totals.items()})
     return summary
@@ -212,5 +200,5 @@ def scores_and_trend(engine: Engine, period: Period, rules: Rules,
                      trend: list[Period]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """排名: unit_scores of the period (on_time_close_rate null), and score_trend over `trend` with every unit
     (trend_of_units picks the chosen ones), from one reading of all the periods."""
-    counts, frame = scored(engine, [period, period.previous(), period.year_ago(), *trend], rules)
+    counts, frame = scored(engine, [*period.with_compared(), *trend], rules)
     return unit_scores_from(frame, period, rules), trend_from(counts, frame, trend, rules)

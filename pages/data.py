@@ -7,10 +7,11 @@ import streamlit as st
 from data_access.case_store import UndoRefused
 from data_access.case_fields import ImportRefused
 from data_access.coords import CRS_NAMES
+from data_access.unit_directory import UnitError
 from data_access.units import UNIT_TYPES
 from metrics.adjustments import AdjustmentError, add_adjustment
 from metrics.periods import PeriodError, parse_period, period_of
-from data_access.unit_directory import UnitError
+from metrics.registry import no_data_notices
 from ui import cache, data_admin, mapping_editor
 from ui import format as fmt
 from ui.auth import current_user
@@ -100,6 +101,8 @@ with batches, guarded("导入批次"):
         batch = history.iloc[event.selection.rows[0]]
         batch_id = int(batch["id"])
         st.subheader(f"批次 {batch_id}：{plain(batch['file_name'])}")
+        for notice in no_data_notices(filter(None, (batch["not_provided"] or "").split(","))):
+            st.caption(notice + "。")
         if batch["n_rejected"]:
             rejects = data_admin.rejects_table(batch_id)
             st.markdown(f"**拒收行**（共 {batch['n_rejected']} 行，以下最多显示 {data_admin.REJECTS_SHOWN} 行）")

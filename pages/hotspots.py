@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from metrics.hotspots import hotspot_case_filter
+from metrics.hotspots import NO_PREVIOUS, hotspot_case_filter
 from ui import cache, filters
 from ui import format as fmt
 from ui.agenda import add_to_agenda_button
@@ -21,7 +21,8 @@ f = filters.sidebar(user, "unit", "cat", "street")
 
 st.title("高频点位")
 st.caption(f"{f.period.label} · 点位诉求量达 {f.rules.get('hotspots.min_cases')} 件为高频点位，"
-           f"且达到上期 {f.rules.get('hotspots.surge_ratio'):g} 倍为突增（红色）。点击地图上的点位或表格中的一行查看工单。")
+           f"且达到上期 {f.rules.get('hotspots.surge_ratio'):g} 倍为突增（红色），上期没有工单的为新增。"
+           "点击地图上的点位或表格中的一行查看工单。")
 
 # --- view options ---
 left, middle, right = st.columns([2, 1, 1])
@@ -37,6 +38,10 @@ with guarded("高频点位"):
     spots = cache.hotspots(f.period, f.rules, by=by, top=top, **place_filters)
     spots = spots.assign(volume_change=spots["change"], hotspot_status=statuses(spots))
 
+if spots.attrs.get("previous_data") is False:
+    st.info(f"{NO_PREVIOUS}：本期之前数据库中没有工单，不判断突增或新增。")
+if by == "h3" and spots.attrs.get("placeholder_cases"):
+    st.caption(f"占位坐标（如默认中心点）上的 {spots.attrs['placeholder_cases']} 件工单未计入网格点位。")
 if spots.empty:
     st.info("本期没有符合条件的点位。")
     st.stop()
@@ -66,6 +71,7 @@ if picked is not None and (spots["key"] == picked).any():  # a choice kept from 
     streets = {u["name"]: u["id"] for u in cache.list_units()}
     add_to_agenda_button("hotspot", f"{by}:{picked}", name, key=f"hs_agenda_{picked}",
                          owner_unit_id=streets.get(place["street"]),
-                         reason=f"{f.period.label}诉求 {place['volume']} 件，上期 {place['prev_volume']} 件")
+                         reason=f"{f.period.label}诉求 {place['volume']} 件，" + (
+                             NO_PREVIOUS if pd.isna(place["prev_volume"]) else f"上期 {place['prev_volume']} 件"))
     with guarded("点位工单"):
         show_cases(hotspot_case_filter(cache.engine(), f.period, f.rules, picked, by, **place_filters), key="hs_cases")

@@ -17,7 +17,6 @@ from ui.plain import plain
 WATCH_COLUMNS = ["group", "unit_name", "rank", "adjusted_score", "lagging_periods", "watchlist"]
 LOST_COLUMNS = ["case_no", "cost", "on_time", "solved", "satisfaction", "cat_l1", "cat_l2", "community",
                 "received_at"]
-RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 TREND_PERIODS = 13
 UNKNOWN = "（未填）"
 
@@ -88,8 +87,8 @@ if summary is None:
 # --- where the points went: per rate, by category, by community ---
 per_rate, by_category, by_community = st.columns(3)
 with guarded("各率失分"):
-    rates = pd.DataFrame({"rate": [label(r) for r in RATES],
-                          "lost_points": [summary["points_lost"][r] for r in RATES]}).dropna()
+    lost = summary["points_lost"]  # the rates the rules weight
+    rates = pd.DataFrame({"rate": [label(r) for r in lost], "lost_points": list(lost.values())}).dropna()
     per_rate.markdown("**各率失分**")
     chart_view.show("loss_by_category", rates, by="rate", value="lost_points", where=per_rate)
 for column, by, title in ((by_category, "cat_l1", "按一级分类"), (by_community, "community", "按社区")):

@@ -28,7 +28,7 @@ with guarded("核心指标"):
         summary = dict(summary, prev_volume=None)
         helps["volume"] = f"本期尚未结束{partial}，诉求量不与上期整期比较。"
     kpi.cards(summary, KPI_KEYS, titles={"raw_score": label("adjusted_score")}, helps=helps,
-              with_change=summary["prev_response_rate"] is not None)  # no 环比 against a period without data
+              with_change=bool(summary["prev_assessed"]))  # no 环比 against a period without data
     drill_button(f"查看本期 {summary['volume']} 件工单", filters.case_filter(f), key="ov_volume",
                  title=f"{f.period.label} 全区工单")
 

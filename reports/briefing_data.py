@@ -24,7 +24,7 @@ from metrics.awards import PROGRESS, RED_FLAG, awards_from_scores
 from metrics.indicators import category_mix, tag_trend
 from metrics.lost import gap_cases, lost_costs, points_lost
 from metrics.periods import Period, period_of, to_date, trailing
-from metrics.registry import entry, format_value, label
+from metrics.registry import RATES, entry, format_value, label, weighted_rates
 from metrics.rules import Rules
 from metrics.scores import district_summary, group_order, score_trend
 from metrics.street_areas import street_areas
@@ -42,10 +42,10 @@ SCORE_COLUMNS = ["group", "rank", "unit_code", "unit_name", "unit_type", "volume
                  "on_time_close_rate"]
 SCORE_DOC_COLUMNS = ["rank", "unit_name", "volume", "response_rate", "resolution_rate", "satisfaction_rate",
                      "adjustment", "adjusted_score", "tier", "score_change", "rank_change"]
-LOST_KEYS = {"response_rate": "response_lost", "resolution_rate": "resolution_lost",
-             "satisfaction_rate": "satisfaction_lost"}
-LAGGING_COLUMNS = ["group", "unit_name", "rank", "adjusted_score", "lagging_periods", "watchlist",
-                   *LOST_KEYS.values(), "lost_cases", "target", "gap_cases"]
+LOST_KEYS = {r.key: f"{r.weight}_lost" for r in RATES.values()}  # the points each rate lost (registry keys)
+LAGGING_HEAD = ["group", "unit_name", "rank", "adjusted_score", "lagging_periods", "watchlist"]
+LAGGING_TAIL = ["lost_cases", "target", "gap_cases"]
+LAGGING_DOC_DROP = ("group", "watchlist")  # the Word page is narrower
 AGENDA_COLUMNS = ["position", "item_kind", "item", "reason", "owner_unit", "decision", "due_date"]
 FOLLOW_UP_COLUMNS = ["item_kind", "item", "owner_unit", "decision", "due_date", "detail", "verdict"]
 
@@ -107,7 +107,7 @@ def _figure(key: str, value) -> str:
     return f"{text} 件" if entry(key).fmt == "int" and value is not None else text
 
 
-RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
+SUMMARY_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 
 
 def _rate_phrase(key: str, scores: dict) -> str:
@@ -123,12 +123,12 @@ def _summary_sentences(volumes: dict, scores: dict, period: Period, score_period
     volume_change = change_phrase("volume", volumes["volume"], volumes["prev_volume"])
     said = ["，".join(filter(None, [volume, volume_change])) + "。"]
     where = "" if score_period == period else f"按{score_period.label}统计，"
-    if all(scores[k] is None for k in (*RATES, "raw_score")):
+    if all(scores[k] is None for k in (*SUMMARY_RATES, "raw_score")):
         return [*said, f"{where}尚无参评工单，响应率、解决率、满意率和综合成绩均无数据。"]
     score = ("全区综合成绩无数据" if scores["raw_score"] is None
              else f"全区综合成绩 {format_value('raw_score', scores['raw_score'])} 分")
     score_change = change_phrase("raw_score", scores["raw_score"], scores["prev_raw_score"])
-    rates = "，".join(_rate_phrase(k, scores) for k in RATES)
+    rates = "，".join(_rate_phrase(k, scores) for k in SUMMARY_RATES)
     return [*said, f"{where}{rates}；" + "，".join(filter(None, [score, score_change])) + "。"]
 
 
@@ -179,6 +179,11 @@ def red_flag_floors(awards: pd.DataFrame) -> dict:
     return flags.groupby("group")["adjusted_score"].min().to_dict()
 
 
+def lagging_columns(rules: Rules) -> list[str]:
+    """The lagging table's columns: the points lost by each rate the rules weight."""
+    return [*LAGGING_HEAD, *(LOST_KEYS[r.key] for r in weighted_rates(rules.weights)), *LAGGING_TAIL]
+
+
 def _lagging_table(figures: agenda.Figures, awards: pd.DataFrame) -> pd.DataFrame:
     """Lagging units with the points each rate lost, the lost cases and 差几件 to the group's lowest red flag."""
     scores, floors = figures.scores, red_flag_floors(awards)
@@ -192,11 +197,11 @@ def _lagging_table(figures: agenda.Figures, awards: pd.DataFrame) -> pd.DataFram
         lost = {LOST_KEYS[rate]: points for rate, points in points_lost(score_row, figures.rules).items()}
         rows.append({**r, **lost, "lost_cases": len(costs), "target": target,
                      "gap_cases": NO_GAP if gap is None else gap})
-    return pd.DataFrame(rows, columns=["unit_id", *LAGGING_COLUMNS])
+    return pd.DataFrame(rows, columns=["unit_id", *lagging_columns(figures.rules)])
 
 
 def _lagging_note(row: dict) -> str:
-    lost = {k: row[k] for k in LOST_KEYS.values() if row[k] is not None}
+    lost = {k: row[k] for k in LOST_KEYS.values() if row.get(k) is not None}
     worst = max(lost, key=lost.get) if lost else None
     parts = [f"{row['unit_name']}：{row['group']}第 {int(row['rank'])} 名，综合成绩 "
              f"{format_value('adjusted_score', row['adjusted_score'])} 分"
@@ -223,7 +228,8 @@ def _key_figures(volumes: dict, scores: dict) -> pd.DataFrame:
 
 def _hotspot_table(spots: pd.DataFrame) -> pd.DataFrame:
     hot = spots[spots["hotspot"]].head(TOP_HOTSPOTS)
-    return hot.assign(volume_change=hot["change"], hotspot_status=["突增" if s else "高频" for s in hot["surge"]])
+    return hot.assign(volume_change=hot["change"],
+                      hotspot_status=["突增" if s else "新增" if n else "高频" for s, n in zip(hot["surge"], hot["new"])])
 
 
 def _unit_names(engine: Engine) -> dict:
@@ -335,7 +341,8 @@ def gather(engine: Engine, period: Period, rules: Rules, meeting_id: int | None 
         "scores": score_tables[0],
         "not_ranked": score_tables[1],
         "awards": Table("流动红旗与进步奖", awards, ["group", "award", "unit_name", "rank", "adjusted_score", "rank_gain"]),
-        "lagging": Table("后进单位失分分析", lagged, LAGGING_COLUMNS),
+        "lagging": Table("后进单位失分分析", lagged, lagging_columns(rules),
+                         [c for c in lagging_columns(rules) if c not in LAGGING_DOC_DROP]),
         "hotspots": Table("高频点位", _hotspot_table(spots),
                           ["label", "street", "volume", "prev_volume", "volume_change", "hotspot_status",
                            "top_categories"]),

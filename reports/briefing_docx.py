@@ -11,15 +11,13 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
 
 from metrics.registry import BOOL_TEXT, entry, export_headers, format_value, is_missing
-from reports.briefing_data import LOST_KEYS, Briefing, Table, cn_date
+from reports.briefing_data import Briefing, Table, cn_date
 
 BODY_FONT, HEADING_FONT, LATIN_FONT = "宋体", "黑体", "Times New Roman"
 BODY_SIZE, TABLE_SIZE = Pt(12), Pt(9)
 IMAGE_WIDTH = Cm(16)
 HEADER_FILL = "E7E9EE"
 TABLE_STYLE, TABLE_HEADER_STYLE = "简报表格", "简报表头"
-LAGGING_DOC_COLUMNS = ["unit_name", "rank", "adjusted_score", "lagging_periods", *LOST_KEYS.values(), "lost_cases",
-                       "target", "gap_cases"]
 TOP_CATEGORIES = 10
 TEXT_WIDTH_CM = 16.6
 # Relative column widths: sentences and names get the room, rates ("100.00%") a little more than counts.
@@ -167,7 +165,7 @@ def _awards_and_lagging(doc, b: Briefing) -> None:
     _heading(doc, 3, "后进单位会诊")
     for note in b.lagging_notes:
         doc.add_paragraph(note, style="List Bullet")
-    add_table(doc, b.tables["lagging"], LAGGING_DOC_COLUMNS, empty="本期没有后进单位。")
+    add_table(doc, b.tables["lagging"], empty="本期没有后进单位。")
 
 
 def _places_and_categories(doc, b: Briefing) -> None:

@@ -241,6 +241,19 @@ def test_import_shows_counts_and_rejects_then_undo_restores(app):
     assert list(table(at, "batch_table")["状态"]) == ["已撤销", "有效", "有效"]
 
 
+def test_an_import_without_response_and_close_times_says_which_rates_read_no_data(app):
+    at = app("pages/data.py")
+    data = "工单编号,受理时间,承办单位,一级分类\nNP1,2025-03-21 09:00,交道口街道,市容环卫\n".encode("utf-8")
+    at.file_uploader(key="imp_file").set_value(("no_times.csv", data, "text/csv")).run()
+    at.button(key="imp_go").click().run()
+    assert_clean(at)
+    said = " ".join(s.value for s in at.success)
+    assert "此文件没有响应时间列，响应率将显示为无数据" in said and "此文件没有办结时间列，按时办结率将显示为无数据" in said
+    assert "此文件没有解决情况列，解决率、首办双肯率将显示为无数据" in said
+    select_rows(at, batch_table=0)
+    assert "此文件没有满意度列，满意率、首办双肯率将显示为无数据。" in [c.value for c in at.caption]
+
+
 def test_an_adjustment_enters_the_unit_score(app):
     at = app("pages/data.py")
     at.selectbox(key="adj_unit").set_value(3)

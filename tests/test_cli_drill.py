@@ -71,11 +71,13 @@ def test_lost_refuses_unknown_unit_and_bad_period(db, capsys):
 
 
 def test_hotspots_csv_and_json(db, capsys):
-    code, out, _ = _run(capsys, "hotspots", "--db", db, "--period", "2025-03", "--top", "1", "--format", "csv")
+    code, out, err = _run(capsys, "hotspots", "--db", db, "--period", "2025-03", "--top", "1", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert [(r["key"], r["volume"], r["prev_volume"], r["hotspot"], r["surge"]) for r in rows] == \
-        [("东华门大街1号", "5", "0", "True", "True")]
+    # March is the first month of data: no previous volume, neither 突增 nor 新增 (METRICS.md §7), and it says so.
+    assert [(r["key"], r["volume"], r["prev_volume"], r["hotspot"], r["surge"], r["new"]) for r in rows] == \
+        [("东华门大街1号", "5", "", "True", "False", "False")]
+    assert "无上期数据" in err
     code, out, _ = _run(capsys, "hotspots", "--db", db, "--period", "2025-03", "--format", "json")
     assert [(r["key"], r["volume"], r["hotspot"]) for r in json.loads(out)] == \
         [("东华门大街1号", 5, True), ("南池子大街2号", 1, False)]

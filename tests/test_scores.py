@@ -97,7 +97,9 @@ def test_base_counts_by_hand_from_both_sources(engine):
     u = _march(engine)
     for source in ("summary", "cases"):
         got = base_counts(engine, MARCH, RULES, source=source)
-        assert list(got.columns) == ["unit_id", *COUNT_COLUMNS]
+        # The denominators of 响应率 and 按时办结率 (METRICS.md §2): every case here came with both columns.
+        assert list(got.columns) == ["unit_id", *COUNT_COLUMNS, "resp_base", "close_base"]
+        assert (got["resp_base"] == got["assessed"]).all() and (got["close_base"] == got["assessed"]).all()
         by_name = {name: tuple(got[got["unit_id"] == uid][COUNT_COLUMNS].iloc[0]) for name, uid in u.items()
                    if name in EXPECTED_COUNTS}
         assert by_name == EXPECTED_COUNTS, source

@@ -19,6 +19,7 @@ from data_access.saved_mappings import all_mappings, resolve_mapping
 from data_access.rejects import list_rejects, rejects_csv
 from data_access.unit_directory import import_units_csv, merge_units, rename_unit, units_csv
 from data_access.units import add_unit, set_population
+from metrics.registry import no_data_notices
 from ui import cache
 from ui.plain import plain
 
@@ -83,6 +84,8 @@ def import_message(result: ImportResult) -> str:
     if result.ignored_columns:
         text += f" 未使用的列：{'、'.join(result.ignored_columns)}。"
     text += "".join(f" 注意：{line}。" for line in note_lines(result.notes, english=False))
+    for notice in no_data_notices(result.not_provided):
+        text += f" {notice}。"
     return text
 
 

@@ -12,10 +12,12 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from metrics.hotspots import NO_PREVIOUS
+
 SURGE = [214, 39, 40, 210]
 HOTSPOT = [31, 119, 180, 190]
 OTHER = [150, 150, 150, 150]
-COLOURS = {"突增": SURGE, "高频": HOTSPOT, "": OTHER}
+COLOURS = {"突增": SURGE, "新增": HOTSPOT, "高频": HOTSPOT, "": OTHER}
 LABEL = [40, 40, 40, 255]
 # Pale fills taking turns street by street, so that neighbours read apart; outlines in grey, the district darker.
 AREA_FILLS = [[237, 233, 220, 150], [222, 232, 240, 150], [232, 240, 224, 150], [244, 230, 230, 150]]
@@ -29,8 +31,7 @@ MAP_PIXELS = (860, MAP_HEIGHT)  # a typical main column's width, and the map's h
 # Quoted so that pydeck passes them as strings, not as expressions (STREAMLIT_NOTES.md).
 CJK_CHARACTERS = '"auto"'
 CJK_FONT = '"Noto Sans CJK SC, Noto Sans SC, sans-serif"'
-TOOLTIP_HTML = ("<b>{label}</b><br/>所属街道：{street}<br/>本期 {volume} 件，上期 {prev_volume} 件<br/>"
-                "{status}")
+TOOLTIP_HTML = "<b>{label}</b><br/>所属街道：{street}<br/>本期 {volume} 件，{prev_text}<br/>{status}"
 TOOLTIP_STYLE = {"backgroundColor": "#ffffff", "color": "#222222", "fontSize": "15px",
                  "border": "1px solid #999999"}
 
@@ -56,15 +57,16 @@ def styled(spots: pd.DataFrame) -> pd.DataFrame:
     # Area, not radius, follows volume; in screen pixels, so points stay readable at any zoom.
     out["radius"] = [PIXELS_PER_ROOT_CASE * math.sqrt(max(float(v), 1.0)) for v in out["volume"]]
     out["street"] = out["street"].fillna("—")
-    out["prev_volume"] = out["prev_volume"].fillna(0).astype(int)
+    out["prev_text"] = [NO_PREVIOUS if pd.isna(v) else f"上期 {int(v)} 件" for v in out["prev_volume"]]
+    out["prev_volume"] = out["prev_volume"].fillna(0).astype(int)  # not shown (prev_text is); JSON has no NA
     return out
 
 
 def statuses(spots: pd.DataFrame) -> list[str]:
-    """突增 / 高频 / "" for each spot, for the map's tooltip and the hotspot table alike."""
-    surge = spots["surge"].fillna(False).astype(bool)
-    hot = spots["hotspot"].fillna(False).astype(bool)
-    return ["突增" if s else "高频" if h else "" for s, h in zip(surge, hot)]
+    """突增 / 新增 / 高频 / "" for each spot, for the map's tooltip and the hotspot table alike (METRICS.md §7)."""
+    surge, new, hot = (spots[c].fillna(False).astype(bool) if c in spots else [False] * len(spots)
+                       for c in ("surge", "new", "hotspot"))
+    return ["突增" if s else "新增" if n else "高频" if h else "" for s, n, h in zip(surge, new, hot)]
 
 
 def street_labels(units: pd.DataFrame, spots: pd.DataFrame, areas: pd.DataFrame | None = None) -> pd.DataFrame:

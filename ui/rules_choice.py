@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from metrics.registry import RATES, label
 from metrics.rules import Rules, RulesError, list_presets, load_rules
 from ui import bound, cache
 from ui.plain import chinese, plain
@@ -18,6 +19,7 @@ KEY = "rules"
 PRESET_NOTES = {
     "default": "默认规则",
     "beijing-2019": "北京 2019 年口径",
+    "open311": "311 类数据（无回访评价）",
 }
 
 
@@ -43,8 +45,7 @@ def preset_name(source: str) -> str:
 
 
 def describe(rules: Rules) -> str:
-    w = rules.weights
-    weights = f"响应 {w['response']:.0%} · 解决 {w['resolution']:.0%} · 满意 {w['satisfaction']:.0%}"
+    weights = " · ".join(f"{label(RATES[k].key)} {w:.0%}" for k, w in rules.weights.items())
     return f"{preset_name(rules.source)}：{weights}"
 
 

@@ -3,9 +3,7 @@
 `describe(rules)` walks every leaf of the loaded rules; a leaf this module cannot explain raises KeyError, so a new
 setting cannot reach the app unexplained (a test walks the shipped presets).
 """
-from metrics.registry import label
-
-RATE_OF_WEIGHT = {"response": "response_rate", "resolution": "resolution_rate", "satisfaction": "satisfaction_rate"}
+from metrics.registry import RATES, label
 BASIS = {"received": "受理时间", "callback": "回访时间（没有回访时间的按受理时间）"}
 
 
@@ -23,8 +21,9 @@ def _num(v) -> str:
 
 # table → (section, setting name from the entry key, value text, meaning from entry key and value text)
 TABLES = {
-    "weights": ("综合成绩", lambda k: f"{label(RATE_OF_WEIGHT[k])}权重", _pct,
-                lambda k, v: f"综合成绩 = 100 ×（三率 × 各自权重之和），{label(RATE_OF_WEIGHT[k])}占 {v}；三项权重之和为 1。"),
+    "weights": ("综合成绩", lambda k: f"{label(RATES[k].key)}权重", _pct,
+                lambda k, v: f"综合成绩 = 100 × Σ（所列各率 × 各自权重），{label(RATES[k].key)}占 {v}；各项权重之和为 1，"
+                "未列出的率不计入成绩；所计任一率无数据的单位没有成绩、不参与排名。"),
     "response_limit_hours": ("响应时限", lambda k: f"{k}工单", _hours,
                              lambda k, v: f"紧急程度为{k}的参评工单，自派单（无派单时间则自受理）起 {v}内响应算按时响应。"
                              + ("紧急程度为空的按一般。" if k == "一般" else "")),
