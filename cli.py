@@ -1,6 +1,7 @@
 """The command line (DATA_FORMAT.md §3): every dashboard number without the browser.
 
     python cli.py init-db | seed-demo | import | rejects | scores | awards | lagging | lost | hotspots | briefing
+    python cli.py forecast
     python cli.py user add|disable|enable|reset|list | audit
 
 Exit status 0 on success, 2 on bad arguments or input, with a one-line reason on stderr.
@@ -8,7 +9,7 @@ Exit status 0 on success, 2 on bad arguments or input, with a one-line reason on
 import argparse
 import sys
 
-from cli_commands import briefing, common, data, demo, drill, scoring, users
+from cli_commands import briefing, common, data, demo, drill, foresight, scoring, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     shared = argparse.ArgumentParser(add_help=False)
     shared.add_argument("--db", help="database URL (default: CASES_DB_URL, secrets.toml, or data/cases.db)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (data, demo, scoring, drill, briefing, users):
+    for module in (data, demo, scoring, drill, briefing, foresight, users):
         module.register(sub, shared)
     return parser
 
