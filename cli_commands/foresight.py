@@ -25,7 +25,7 @@ def forecast_command(args) -> int:
     if freq is None:
         raise CliError(f"预测的 --period 应为月份 (2025-12) 或周 (2025-W49)，而不是 {args.period!r} "
                        "(--period must be a month or an ISO week)")
-    horizon = args.horizon or (4 if freq == "W" else 1)
+    horizon = args.horizon if args.horizon is not None else (4 if freq == "W" else 1)
     if not 1 <= horizon <= 12:
         raise CliError(f"--horizon 应在 1 到 12 之间，而不是 {horizon} (--horizon must be 1..12)")
     with open_engine(args) as engine:
