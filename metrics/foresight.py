@@ -94,6 +94,8 @@ def forecasts(engine: Engine, rules: Rules, by: str = "cat_l2", freq: str = "W",
                          "naive_wape": o.naive_wape, "backtest_points": o.backtest_points, "model": o.model,
                          "status": o.status})
     frame = pd.DataFrame(rows)
+    errors = ["backtest_wape", "baseline_wape", "naive_wape"]
+    frame[errors] = frame[errors].astype(float)  # None (no error measurable) as NaN
     frame["surge"] = is_surge(frame, rules)
     return frame.sort_values(["step", "forecast", "key"], ascending=[True, False, True], ignore_index=True)
 

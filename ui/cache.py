@@ -118,3 +118,8 @@ hotspots = _own_unit_only("metrics.hotspots.hotspots")
 # Meeting agenda (additive, by MEETING): proposals for a period, follow-up of the last meeting's items.
 propose = _cached("metrics.agenda.propose")
 follow_up = _cached("metrics.agenda.follow_up")
+
+# 预警 (未诉先办): forecasts with their backtest, seasonal topics, last year's places and units.
+forecasts = _cached("metrics.foresight.forecasts")
+seasonal_topics = _cached("metrics.foresight.seasonal_topics")
+carriers = _cached("metrics.foresight.carriers")
