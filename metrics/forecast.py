@@ -35,6 +35,7 @@ class Outlook:
     baseline_wape: float | None
     naive_wape: float | None
     backtest_points: int
+    actual_total: float         # Σ actual over the backtest points (to pool WAPEs over many series)
     model: str
 
 
@@ -46,7 +47,7 @@ def outlook(y, freq: str, horizon: int, level: float = 0.8) -> Outlook:
     baseline = seasonal_naive(y, n, horizon, season)
     if n <= first:
         nan = np.full(horizon, np.nan)
-        return Outlook(SHORT, nan, nan, nan, baseline, None, None, None, 0, "")
+        return Outlook(SHORT, nan, nan, nan, baseline, None, None, None, 0, 0.0, "")
     fitted = _Fitted(y[:first], seasonal=first >= 2 * season, season=season)
     run = fitted.run(y)
     actual, model, snaive, naive = [], [], [], []
@@ -62,7 +63,7 @@ def outlook(y, freq: str, horizon: int, level: float = 0.8) -> Outlook:
     mean, low, high = run.ahead(horizon, level)
     return Outlook("ok", mean, low, high, baseline, wape(actual[points], model[points]),
                    wape(actual[points], snaive[points]) if same.any() else None,
-                   wape(actual[points], naive[points]), int(points.sum()), fitted.name)
+                   wape(actual[points], naive[points]), int(points.sum()), float(actual[points].sum()), fitted.name)
 
 
 def seasonal_naive(y: np.ndarray, origin: int, steps: int, season: int) -> np.ndarray:

@@ -73,7 +73,8 @@ def forecasts(engine: Engine, rules: Rules, by: str = "cat_l2", freq: str = "W",
     """Forecasts for `horizon` periods from `start` (default: the first period after the data), made from the
     complete periods before it. One row per key and period: key, step (periods after the history), period,
     period_label, forecast, low, high, baseline (seasonal-naive), recent, surge, backtest_wape, baseline_wape,
-    naive_wape, backtest_points, model, status. Numbers are NaN for a key whose history is too short (数据不足)."""
+    naive_wape, backtest_points, backtest_actual, model, status. Numbers are NaN for a key whose history is too
+    short (数据不足)."""
     found = history(engine, by, freq, start.start if start else None)
     if found is None or found.table.empty:
         return pd.DataFrame(columns=["key", "step", "period", "period_label", *COLUMNS[2:], "recent", "surge",
@@ -91,7 +92,8 @@ def forecasts(engine: Engine, rules: Rules, by: str = "cat_l2", freq: str = "W",
             rows.append({"key": key, "step": i + 1, "period": p.key, "period_label": p.label,
                          "forecast": o.forecast[i], "low": o.low[i], "high": o.high[i], "baseline": o.baseline[i],
                          "recent": recent, "backtest_wape": o.model_wape, "baseline_wape": o.baseline_wape,
-                         "naive_wape": o.naive_wape, "backtest_points": o.backtest_points, "model": o.model,
+                         "naive_wape": o.naive_wape, "backtest_points": o.backtest_points,
+                         "backtest_actual": o.actual_total, "model": o.model,
                          "status": o.status})
     frame = pd.DataFrame(rows)
     errors = ["backtest_wape", "baseline_wape", "naive_wape"]
@@ -107,51 +109,52 @@ def _trim_leading_zeros(y: np.ndarray) -> np.ndarray:
 
 
 def is_surge(frame: pd.DataFrame, rules: Rules) -> pd.Series:
-    """突增预警: a forecast of at least warning.min_cases that reaches warning.surge_ratio × the recent level."""
+    """突增预警: a forecast of at least warning.min_cases that reaches warning.surge_ratio × the recent level, from a
+    model that did no worse than the baselines in its backtest (a rise no better than a guess raises no alarm)."""
     ratio, least = rules.get("warning.surge_ratio"), rules.get("warning.min_cases")
+    best_baseline = frame[["baseline_wape", "naive_wape"]].min(axis=1)  # NaN only when neither is measurable
+    trusted = frame["backtest_wape"] <= best_baseline
     ok = frame["status"] == "ok"
-    return ok & (frame["forecast"] >= least) & (frame["forecast"] >= ratio * frame["recent"])
+    return ok & trusted & (frame["forecast"] >= least) & (frame["forecast"] >= ratio * frame["recent"])
+
+
+TOPIC_COLUMNS = ["key", "month", "month_label", "season_index", "arriving", "last_year", "years"]
 
 
 def seasonal_topics(engine: Engine, rules: Rules, as_of: date | None = None) -> pd.DataFrame:
-    """Categories whose coming month was a season of their own in past years: key, month (the coming month's
-    key), season_index (past volume in that calendar month ÷ the mean month of the same year), arriving (True when
-    it also rose by warning.season_ratio from the month before), last_year (volume a year before), years.
-    Needs a whole year of history before the coming month; none otherwise."""
+    """Categories whose coming month (the first after the complete months) was a season of their own in past
+    years; see `season_topics`. Needs a whole year of monthly history, none otherwise."""
     found = history(engine, "cat_l2", "M", as_of)
-    columns = ["key", "month", "month_label", "season_index", "arriving", "last_year", "years"]
     if found is None or len(found.periods) < 12:
-        return pd.DataFrame(columns=columns)
-    coming = found.next
-    ratio, least = rules.get("warning.season_ratio"), rules.get("warning.min_cases")
-    table = found.table
+        return pd.DataFrame(columns=TOPIC_COLUMNS)
+    return season_topics(found.table, found.next, rules.get("warning.season_ratio"), rules.get("warning.min_cases"))
+
+
+def season_topics(table: pd.DataFrame, coming: Period, ratio: float, least: int) -> pd.DataFrame:
+    """From monthly volumes (rows: month starts, columns: keys): key, month, month_label, season_index (the
+    volume in the coming calendar month ÷ the mean month of that year — the twelve months up to it, else from it —
+    averaged over past years), arriving (it also rose by `ratio` from the month before, on average), last_year
+    (the latest such month's volume), years. Listed when season_index ≥ ratio and last_year ≥ least."""
     starts = list(table.index)
+    past = [i for i, d in enumerate(starts) if d.month == coming.start.month]
     rows = []
     for key in table.columns:
-        indices, rises, last = [], [], None
-        for back in range(12, len(starts) + 1, 12):
-            i = _same_month_index(starts, coming.start, back // 12)
-            if i is None or i < 11:
+        y = table[key].to_numpy(dtype=float)
+        indices, rises = [], []
+        for i in past:
+            first = i - 11 if i >= 11 else i
+            if first + 12 > len(y) or y[first:first + 12].mean() <= 0:
                 continue
-            year = table[key].iloc[i - 11:i + 1].to_numpy(dtype=float)
-            mean = year.mean()
-            if mean <= 0:
-                continue
-            indices.append(year[-1] / mean)
-            rises.append(year[-1] / year[-2] if year[-2] > 0 else np.inf)
-            last = year[-1] if last is None else last
-        if not indices or last is None or last < least:
+            indices.append(y[i] / y[first:first + 12].mean())
+            if i >= 1:
+                rises.append(y[i] / y[i - 1] if y[i - 1] > 0 else np.inf)
+        last = y[past[-1]] if past else 0
+        if not indices or last < least or np.mean(indices) < ratio:
             continue
-        index, rise = float(np.mean(indices)), float(np.mean(rises))
-        if index >= ratio:
-            rows.append({"key": key, "month": coming.key, "month_label": coming.label, "season_index": index,
-                         "arriving": rise >= ratio, "last_year": int(last), "years": len(indices)})
-    return pd.DataFrame(rows, columns=columns).sort_values("season_index", ascending=False, ignore_index=True)
-
-
-def _same_month_index(starts: list, coming: date, years_back: int) -> int | None:
-    target = date(coming.year - years_back, coming.month, 1)
-    return starts.index(target) if target in starts else None
+        rows.append({"key": key, "month": coming.key, "month_label": coming.label,
+                     "season_index": float(np.mean(indices)), "arriving": bool(rises) and bool(np.mean(rises) >= ratio),
+                     "last_year": int(last), "years": len(indices)})
+    return pd.DataFrame(rows, columns=TOPIC_COLUMNS).sort_values("season_index", ascending=False, ignore_index=True)
 
 
 def carriers(engine: Engine, by: str, key: str, period_key: str, top: int = 5) -> dict:

@@ -72,3 +72,23 @@ def test_seasonal_naive_and_wape_by_hand():
     np.testing.assert_array_equal(seasonal_naive(y, 2, 2, season=3), [np.nan, 1])  # 2 − 3 < 0; 3 − 3 = 0
     assert wape(np.array([10.0, 30.0]), np.array([12.0, 27.0])) == pytest.approx(5 / 40)
     assert wape(np.array([0.0]), np.array([1.0])) is None
+
+
+def test_seasonal_topics_are_learned_from_past_years():
+    import pandas as pd
+    from datetime import date
+    from metrics.foresight import season_topics
+    from metrics.periods import parse_period
+    months = [date(2024 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(1, 24)]  # 2024-01 .. 2025-11
+    heat = [40, 30, 10, 2, 1, 1, 1, 1, 1, 5, 36, 40] * 2
+    table = pd.DataFrame({"室温不达标": heat[:23], "物业服务": [20] * 23, "飞絮": [1] * 23}, index=months)
+    found = season_topics(table, parse_period("2025-12"), ratio=1.5, least=10)
+    # 2024-12: 40 ÷ (2024's mean month 168 / 12 = 14) = 2.857; it rose 40 / 36 < 1.5 from November: not arriving
+    assert found[["key", "month", "arriving", "last_year", "years"]].values.tolist() == [
+        ["室温不达标", "2025-12", False, 40, 1]]
+    assert found["season_index"].iloc[0] == pytest.approx(40 / 14)
+    november = season_topics(table.iloc[:22], parse_period("2025-11"), ratio=1.5, least=10)
+    # 2024-11: 36 ÷ 14 (the year up to it is not all there: the twelve months from it, mean 168 / 12 = 14),
+    # and 36 / 5 from October: arriving. 2025-11 is not in the table yet, so 2024-11 is the only past year.
+    assert november[["key", "arriving", "last_year"]].values.tolist() == [["室温不达标", True, 36]]
+    assert november["season_index"].iloc[0] == pytest.approx(36 / 14)
