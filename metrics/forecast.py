@@ -1,7 +1,9 @@
 """Forecasts of a volume series with their measured error (未诉先办), from statsmodels' ETS.
 
-The model: exponential smoothing (ETSModel: additive errors, damped additive trend, additive seasonality once the
-series holds two full years) on log(1 + volume), so seasons act as factors and intervals stay above zero. Its
+The model: exponential smoothing (statsmodels' ETSModel, additive errors) on log(1 + volume), so seasons act as
+factors and intervals stay above zero: with two full years of history, a damped trend and the season
+(ETS(A,Ad,A)); with less, the level alone (ETS(A,N,N)) — a trend fitted on months without seasons mistakes the
+season's rise for a trend (measured on the demo: weekly WAPE 19.6 % with it, 13.7 % without). Its
 parameters are estimated once, on the history before the first backtest origin; the backtest then rolls that model
 forward origin by origin (a filter pass, no refit), and the live forecast is the same model rolled to the end. So
 the error shown is the error of exactly the model that makes the forecast, measured on weeks/months it never saw.
@@ -82,7 +84,7 @@ class _Fitted:
 
     def __init__(self, history: np.ndarray, seasonal: bool, season: int):
         self.seasonal, self.season = seasonal, season
-        self.name = "ETS(A,Ad,A) 对数" if seasonal else "ETS(A,Ad,N) 对数"
+        self.name = "ETS(A,Ad,A) 对数" if seasonal else "ETS(A,N,N) 对数"
         self.constant = bool(np.ptp(history) == 0)  # nothing to estimate: the run repeats the last value
         if self.constant:
             return
@@ -90,11 +92,12 @@ class _Fitted:
             warnings.simplefilter("ignore")
             fit = self._model(history, initialization_method="heuristic").fit(disp=False)
         self.params = np.asarray(fit.params)
-        self.initial = dict(initial_level=fit.initial_level, initial_trend=fit.initial_trend,
+        self.initial = dict(initial_level=fit.initial_level, initial_trend=fit.initial_trend if seasonal else None,
                             initial_seasonal=fit.initial_seasonal if seasonal else None)
 
     def _model(self, y: np.ndarray, **init) -> ETSModel:
-        return ETSModel(pd.Series(np.log1p(y)), error="add", trend="add", damped_trend=True,
+        return ETSModel(pd.Series(np.log1p(y)), error="add", trend="add" if self.seasonal else None,
+                        damped_trend=self.seasonal,
                         seasonal="add" if self.seasonal else None,
                         seasonal_periods=self.season if self.seasonal else None, **init)
 
@@ -119,9 +122,9 @@ class _Run:
         if self.smoothed is None:
             return np.full(steps, self.y[origin - 1])
         r, t = self.smoothed, origin - 1
-        phi = r.damping_trend
-        damped = np.cumsum(phi ** np.arange(1, steps + 1))
-        log = np.asarray(r.level)[t] + damped * np.asarray(r.slope)[t]
+        log = np.full(steps, np.asarray(r.level)[t])
+        if r.has_trend:
+            log = log + np.cumsum(r.damping_trend ** np.arange(1, steps + 1)) * np.asarray(r.slope)[t]
         if r.has_seasonal:
             log = log + np.asarray(r.season)[t + np.arange(1, steps + 1) - self.season]
         return np.clip(np.expm1(log), 0, None)

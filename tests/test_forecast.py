@@ -30,7 +30,7 @@ def test_a_flat_series_stays_flat_with_a_narrow_interval():
     o = outlook(100 + rng.normal(0, 3, 60), "W", horizon=4)
     np.testing.assert_allclose(o.forecast, 100, rtol=0.03)
     assert ((o.high - o.low) / o.forecast < 0.15).all()
-    assert o.model.startswith("ETS(A,Ad,N)")  # 60 weeks are not two years: no seasons estimated
+    assert o.model.startswith("ETS(A,N,N)")  # 60 weeks are not two years: level only, no season or trend
 
 
 def test_a_constant_series_is_forecast_as_itself():
