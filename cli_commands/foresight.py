@@ -1,6 +1,10 @@
-"""未诉先办 commands: forecast (expected volumes by category or street, with backtest error)."""
+"""未诉先办 commands: forecast (expected volumes by category or street, with backtest error) and project (each
+unit's month-end score from the month so far, with 差几件 to its target)."""
+from datetime import date
+
 from metrics.foresight import COLUMNS as FORECAST_COLUMNS, forecasts
 from metrics.periods import parse_period
+from metrics.projection import COLUMNS as PROJECT_COLUMNS, projections
 from metrics.rules import load_rules
 
 from cli_commands.common import CliError, add_format, emit, open_engine
@@ -17,6 +21,12 @@ def register(sub, shared) -> None:
     p.add_argument("--rules", help="rules file or preset name (default: SCORING_RULES, else default)")
     add_format(p)
     p.set_defaults(handler=forecast_command)
+    p = sub.add_parser("project", parents=[shared],
+                       help="each unit's projected month-end score from the month so far, with 差几件 to its target")
+    p.add_argument("--date", required=True, help="the last day of data to use, YYYY-MM-DD (the month so far)")
+    p.add_argument("--rules", help="rules file or preset name (default: SCORING_RULES, else default)")
+    add_format(p)
+    p.set_defaults(handler=project_command)
 
 
 def forecast_command(args) -> int:
@@ -34,4 +44,18 @@ def forecast_command(args) -> int:
         raise CliError("数据库中没有工单，无法预测 (no cases to forecast from)")
     frame = frame.sort_values(["period", "forecast", "key"], ascending=[True, False, True])
     emit(frame.astype(object).where(frame.notna(), None), FORECAST_COLUMNS, args.format)
+    return 0
+
+
+def project_command(args) -> int:
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError:
+        raise CliError(f"--date 应为 YYYY-MM-DD，而不是 {args.date!r} (--date must be YYYY-MM-DD)") from None
+    rules = load_rules(args.rules)
+    with open_engine(args) as engine:
+        frame = projections(engine, rules, day)
+    if frame.empty:
+        raise CliError(f"{day:%Y-%m} 月初至 {day} 没有工单，无法预测 (no cases this month up to --date)")
+    emit(frame.astype(object).where(frame.notna(), None), PROJECT_COLUMNS, args.format)
     return 0

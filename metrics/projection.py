@@ -45,6 +45,8 @@ def _project(frame: pd.DataFrame, so_far_key: str, past_keys: list[str], rules: 
              month_key: str, adjustments: dict) -> pd.DataFrame:
     now = frame[frame["period"] == so_far_key].set_index("unit_id")
     now = now[now["assessed"] > 0]
+    if now.empty:
+        return pd.DataFrame(columns=["unit_id", "unit_name", "group", *COLUMNS[1:], "off_target"])
     history = frame[frame["period"].isin(past_keys)]
     recent = history[history["period"].isin(past_keys[:RECENT_MONTHS])].groupby("unit_id").sum(numeric_only=True)
     z = NormalDist().inv_cdf(0.5 + rules.get("warning.interval") / 2)
@@ -69,7 +71,7 @@ def _project(frame: pd.DataFrame, so_far_key: str, past_keys: list[str], rules: 
     projected_score = score + adjustment
     half = z * np.sqrt(variance)
     target = rules.get("targets.score")
-    gap = np.where(projected_score >= target, 0, np.ceil((target - projected_score) / gain))
+    gap = np.where(projected_score >= target, 0, np.ceil((target - projected_score) / gain)).astype(float)
     out = pd.DataFrame({
         "unit_id": now.index, "unit_name": now["unit_name"], "group": now["group"],
         "score_so_far": now["raw_score"] + adjustment, "projected_score": projected_score,
