@@ -98,7 +98,7 @@ METRICS: dict[str, Metric] = dict([
     _m("resolution_lost", "解决率失分", "100 × 解决率权重 × (1 − 解决率)。", "分", "down", "score", "derived"),
     _m("satisfaction_lost", "满意率失分", "100 × 满意率权重 × (1 − 满意率)。", "分", "down", "score", "derived"),
     _m("lost_cases", "失分工单数", "参评工单中使成绩失分的工单件数（错题本的件数）。", "件", "down", "int", "derived"),
-    _m("target", "目标成绩", "差几件所对照的成绩：默认为本组流动红旗的最低综合成绩。", "分", None, "score", "derived"),
+    _m("target", "目标成绩", "差几件所对照的成绩：后进会诊默认为本组流动红旗的最低综合成绩；月末成绩预测为评分规则所定的目标成绩。", "分", None, "score", "derived"),
     _m("overdue", "超期工单", "办结晚于办理时限，或至今未办结且已过时限的工单数（含特例剔除的工单）。", "件", "down", "int",
        "indicator"),
     _m("still_open", "未办结超期工单", "超期工单中至今仍未办结的件数。", "件", "down", "int", "indicator"),
@@ -117,6 +117,10 @@ METRICS: dict[str, Metric] = dict([
        "", "down", "pct", "indicator"),
     _m("baseline_wape", "去年同期法误差", "同样的回测时段上，用去年同期值作预测的误差（Σ|实际 − 预测| ÷ Σ实际）。",
        "", "down", "pct", "indicator"),
+    _m("score_so_far", "本月至今成绩", "月初到所选日期受理的工单按现有结果计算的综合成绩（含本月加减分）。", "分", "up", "score",
+       "indicator"),
+    _m("projected_score", "预测月末成绩", "按本单位近 3 个月的各率和评价比例，推算本月剩余及待回访工单后的月末综合成绩。", "分",
+       "up", "score", "indicator"),
     _m("naive_wape", "上期值法误差", "同样的回测时段上，用最近一期的值作预测的误差。", "", "down", "pct", "indicator"),
 ])
 
@@ -183,6 +187,7 @@ FIELDS: dict[str, Metric] = dict([
     _f("surge", "突增预警", "预测诉求量达到近期水平的评分规则所定倍数，且不少于预警门槛。"),
     _f("status", "预测状态", "ok：有预测；数据不足：历史太短，不给数字。"),
     _f("model", "预测模型", "ETS(A,N,N)：只平滑水平的指数平滑；有两年以上历史时用带阻尼趋势和季节项的 ETS(A,Ad,A)；均在对数尺度上。"),
+    _f("off_target", "未达目标", "预测月末成绩低于评分规则所定的目标成绩。"),
     _f("season_index", "季节指数", "往年该月诉求量 ÷ 当年月均诉求量（多年取平均）。", "float"),
     _f("arriving", "季节来临", "往年该月比上月也增长到评分规则所定倍数：季节性问题正要到来。"),
 ])

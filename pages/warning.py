@@ -18,6 +18,9 @@ NUMBERS = ["forecast", "low", "high", "baseline", "recent"]
 TABLE_COLUMNS = ["key", *NUMBERS, "surge", "backtest_wape", "baseline_wape", "naive_wape", "status"]
 SURGE_COLUMNS = ["key", "period_label", "forecast", "low", "high", "recent", "backtest_wape", "baseline_wape"]
 TOPIC_COLUMNS = ["key", "month_label", "season_index", "arriving", "last_year"]
+PROJECTION_COLUMNS = ["unit_name", "score_so_far", "projected_score", "low", "high", "target", "gap_cases", "off_target"]
+BACKTEST_TEXTS = {"day": "预测日（每月第几天）", "months": "回测月数", "units": "单位·月数", "projection_mae": "预测平均误差（分）",
+                  "so_far_mae": "“至今成绩”平均误差（分）", "covered": "落在区间内的比例"}
 
 user = current_user()
 if user.role == "unit":
@@ -110,3 +113,25 @@ if picked is not None:
                          reason=f"{row['period_label']}预计 {forecast}，近期每期 {row['recent']:.0f} 件；"
                                 f"模型回测误差 {fmt.value('backtest_wape', row['backtest_wape'])}，"
                                 f"去年同期法 {fmt.value('baseline_wape', row['baseline_wape'])}")
+
+# --- month-end projection of every unit's score ---
+st.subheader("月末成绩预测")
+days = cache.data_days(rules.basis)
+if days is None:
+    st.stop()
+with guarded("月末成绩预测"):
+    projected = cache.projections(rules, days[1])
+    if projected.empty:
+        st.info("本月还没有工单，无法预测月末成绩。")
+    else:
+        st.caption(f"依据 {days[1]:%Y-%m-%d} 为止的本月工单，按各单位近 3 个月的情况推算尚待回访和本月剩余的工单；"
+                   f"目标成绩 {rules.get('targets.score'):g} 分，预测低于目标的 {int(projected['off_target'].sum())} 个"
+                   "单位给出差几件（把失分工单办成解决且满意所需的件数）。")
+        fmt.show(projected.assign(low=projected["low"].round(2), high=projected["high"].round(2)),
+                 PROJECTION_COLUMNS, texts={"low": "下限", "high": "上限"})
+if st.toggle("显示月末预测的回测误差（首次计算较慢）", key="wn_projection_backtest"):
+    with guarded("月末预测回测"):
+        measured = cache.projection_backtest(rules)
+        st.caption("在每个已结束的月份，从第 10 天、第 20 天的数据预测月末成绩，与实际月末成绩比较；"
+                   "对照“至今成绩”（直接拿月初至今的成绩当月末成绩）的误差。")
+        st.dataframe(measured.rename(columns=BACKTEST_TEXTS).round(3), hide_index=True)

@@ -34,7 +34,7 @@ def _table(at, index):
 
 def test_forecasts_by_category_with_their_error(url, monkeypatch):
     at = open_app(monkeypatch, url, "pages/warning.py")
-    assert [s.value for s in at.subheader] == ["突增预警", "季节性议题", "预测明细", "提前排查"]
+    assert [s.value for s in at.subheader] == ["突增预警", "季节性议题", "预测明细", "提前排查", "月末成绩预测"]
     table = _table(at, 0).set_index("二级分类")
     assert table.loc["室温不达标", "预测诉求量"] == 3 and table.loc["室温不达标", "预测上限"] == 3
     assert table.loc["室温不达标", "模型回测误差"] == 0 and table.loc["室温不达标", "预测状态"] == "ok"
