@@ -1,7 +1,7 @@
 """The command line (DATA_FORMAT.md §3): every dashboard number without the browser.
 
     python cli.py init-db | seed-demo | import | rejects | scores | awards | lagging | lost | hotspots | briefing
-    python cli.py forecast | project
+    python cli.py forecast | project | daily
     python cli.py user add|disable|enable|reset|list | audit
 
 Exit status 0 on success, 2 on bad arguments or input, with a one-line reason on stderr.

@@ -1,11 +1,13 @@
-"""未诉先办 commands: forecast (expected volumes by category or street, with backtest error) and project (each
-unit's month-end score from the month so far, with 差几件 to its target)."""
+"""未诉先办 commands: forecast (expected volumes by category or street, with backtest error), project (each
+unit's month-end score from the month so far, with 差几件 to its target) and daily (每日专报, .docx)."""
 from datetime import date
+from pathlib import Path
 
 from metrics.foresight import COLUMNS as FORECAST_COLUMNS, forecasts
 from metrics.periods import parse_period
 from metrics.projection import COLUMNS as PROJECT_COLUMNS, projections
 from metrics.rules import load_rules
+from reports.daily import build_daily_docx, gather_daily
 
 from cli_commands.common import CliError, add_format, emit, open_engine
 
@@ -27,6 +29,11 @@ def register(sub, shared) -> None:
     p.add_argument("--rules", help="rules file or preset name (default: SCORING_RULES, else default)")
     add_format(p)
     p.set_defaults(handler=project_command)
+    p = sub.add_parser("daily", parents=[shared], help="每日专报 of one day (.docx)")
+    p.add_argument("--date", required=True, help="the day, YYYY-MM-DD")
+    p.add_argument("--out", required=True, help="the .docx file to write")
+    p.add_argument("--rules", help="rules file or preset name (default: SCORING_RULES, else default)")
+    p.set_defaults(handler=daily_command)
 
 
 def forecast_command(args) -> int:
@@ -47,15 +54,29 @@ def forecast_command(args) -> int:
     return 0
 
 
-def project_command(args) -> int:
+def _day(text: str) -> date:
     try:
-        day = date.fromisoformat(args.date)
+        return date.fromisoformat(text)
     except ValueError:
-        raise CliError(f"--date 应为 YYYY-MM-DD，而不是 {args.date!r} (--date must be YYYY-MM-DD)") from None
+        raise CliError(f"--date 应为 YYYY-MM-DD，而不是 {text!r} (--date must be YYYY-MM-DD)") from None
+
+
+def project_command(args) -> int:
+    day = _day(args.date)
     rules = load_rules(args.rules)
     with open_engine(args) as engine:
         frame = projections(engine, rules, day)
     if frame.empty:
         raise CliError(f"{day:%Y-%m} 月初至 {day} 没有工单，无法预测 (no cases this month up to --date)")
     emit(frame.astype(object).where(frame.notna(), None), PROJECT_COLUMNS, args.format)
+    return 0
+
+
+def daily_command(args) -> int:
+    day = _day(args.date)
+    rules = load_rules(args.rules)
+    with open_engine(args) as engine:
+        content = build_daily_docx(gather_daily(engine, rules, day))
+    Path(args.out).write_bytes(content)
+    print(f"每日专报已写入 {args.out} (daily report written)")
     return 0

@@ -64,3 +64,11 @@ def places_carrying(conn: Connection, by: str, key: str, start: date, end: date,
                         cases.c.cat_l2 == key, cases.c.address_key.is_not(None)).group_by(cases.c.address_key))
     rows = conn.execute(query.order_by(n.desc(), "address").limit(top)).all()
     return pd.DataFrame(rows, columns=["address", "street", "n"])
+
+
+def day_totals(conn: Connection, start: date, end: date) -> pd.DataFrame:
+    """Columns day, n: all cases received per day, start..end inclusive (days without cases absent)."""
+    t = stat_category_day
+    rows = conn.execute(select(t.c.day, func.sum(t.c.n).label("n"))
+                        .where(t.c.basis == RECEIVED, t.c.day >= start, t.c.day <= end).group_by(t.c.day)).all()
+    return pd.DataFrame(rows, columns=["day", "n"]).astype({"n": "int64"})

@@ -121,6 +121,9 @@ METRICS: dict[str, Metric] = dict([
        "indicator"),
     _m("projected_score", "预测月末成绩", "按本单位近 3 个月的各率和评价比例，推算本月剩余及待回访工单后的月末综合成绩。", "分",
        "up", "score", "indicator"),
+    _m("usual_volume", "同星期常量", "前 8 周同一星期几的平均诉求量（每日专报的对照）。", "件", None, "int", "indicator"),
+    _m("vs_usual", "比常量增减", "当日诉求量 − 同星期常量。", "件", None, "int", "indicator"),
+    _m("last_year", "往年同月诉求量", "最近一年里与即将到来的月份同月的诉求量。", "件", None, "int", "indicator"),
     _m("naive_wape", "上期值法误差", "同样的回测时段上，用最近一期的值作预测的误差。", "", "down", "pct", "indicator"),
 ])
 

@@ -4,7 +4,9 @@ years, and the places and units that carried each a year before, to check in adv
 import pandas as pd
 import streamlit as st
 
+from reports.daily import build_daily_docx, gather_daily
 from ui import cache, rules_choice
+from ui.agenda import DOCX_MIME
 from ui import format as fmt
 from ui.agenda import add_to_agenda_button
 from ui.auth import current_user
@@ -39,8 +41,7 @@ by = left.segmented_control("预测对象", list(BY_LABELS), format_func=BY_LABE
                             required=True, key="wn_by")
 freq = right.segmented_control("时间", list(FREQ_LABELS), format_func=FREQ_LABELS.get, default="W",
                                required=True, key="wn_freq")
-key_text = {"key": "二级分类" if by == "cat_l2" else "所属街道", "period_label": "时段", "month_label": "月份",
-            "last_year": "往年同月诉求量"}
+key_text = {"key": "二级分类" if by == "cat_l2" else "所属街道", "period_label": "时段", "month_label": "月份"}
 
 # --- data ---
 frame = pd.DataFrame()
@@ -135,3 +136,11 @@ if st.toggle("显示月末预测的回测误差（首次计算较慢）", key="w
         st.caption("在每个已结束的月份，从第 10 天、第 20 天的数据预测月末成绩，与实际月末成绩比较；"
                    "对照“至今成绩”（直接拿月初至今的成绩当月末成绩）的误差。")
         st.dataframe(measured.rename(columns=BACKTEST_TEXTS).round(3), hide_index=True)
+
+# --- 每日专报 (.docx) of the last day with data ---
+st.subheader("每日专报")
+if st.button(f"生成 {days[1]:%Y-%m-%d} 的每日专报", key="wn_daily"):
+    with guarded("每日专报"):
+        content = build_daily_docx(gather_daily(cache.engine(), rules, days[1]))
+        st.download_button("下载每日专报（Word）", content, file_name=f"每日专报_{days[1]:%Y%m%d}.docx", mime=DOCX_MIME,
+                           key="wn_daily_download")

@@ -34,7 +34,7 @@ def _table(at, index):
 
 def test_forecasts_by_category_with_their_error(url, monkeypatch):
     at = open_app(monkeypatch, url, "pages/warning.py")
-    assert [s.value for s in at.subheader] == ["突增预警", "季节性议题", "预测明细", "提前排查", "月末成绩预测"]
+    assert [s.value for s in at.subheader] == ["突增预警", "季节性议题", "预测明细", "提前排查", "月末成绩预测", "每日专报"]
     table = _table(at, 0).set_index("二级分类")
     assert table.loc["室温不达标", "预测诉求量"] == 3 and table.loc["室温不达标", "预测上限"] == 3
     assert table.loc["室温不达标", "模型回测误差"] == 0 and table.loc["室温不达标", "预测状态"] == "ok"
@@ -62,3 +62,11 @@ def test_last_years_places_and_the_agenda_button(url, monkeypatch):
     with make_engine(url).connect() as conn:
         item = conn.execute(select(meeting_items.c.kind, meeting_items.c.ref, meeting_items.c.reason)).one()
     assert item[:2] == ("note", "warning:cat_l2:路面积水") and "模型回测误差" in item[2]
+
+
+def test_the_daily_report_is_offered_for_the_last_day(url, monkeypatch):
+    monkeypatch.setattr("ui.auth._through_app_entry", lambda: None)
+    at = open_app(monkeypatch, url, "pages/warning.py")
+    at.button(key="wn_daily").click().run()
+    assert not at.exception and not at.error
+    assert at.get("download_button")[0].proto.label == "下载每日专报（Word）"

@@ -90,11 +90,15 @@ def test_places_and_units_that_carried_a_key_a_year_before(db):
     assert carriers(db, "cat_l2", "室温不达标", "2025-W22")["places"].empty
 
 
-def test_surge_is_a_ratio_over_the_recent_level_above_the_threshold():
+def test_surge_is_a_ratio_over_the_recent_level_above_the_threshold_from_a_trusted_model():
     rules = load_rules_text("[warning]\nsurge_ratio = 2.0\nmin_cases = 10")
-    frame = pd.DataFrame({"forecast": [20.0, 19.9, 9.0, 30.0], "recent": [10.0, 10.0, 2.0, 10.0],
-                          "status": ["ok", "ok", "ok", "数据不足"]})
-    assert is_surge(frame, rules).tolist() == [True, False, False, False]
+    nan = float("nan")
+    frame = pd.DataFrame({"forecast": [20.0, 19.9, 9.0, 30.0, 30.0, 30.0], "recent": [10.0, 10.0, 2.0, 10.0, 10.0, 10.0],
+                          "status": ["ok", "ok", "ok", "数据不足", "ok", "ok"],
+                          "backtest_wape": [0.1, 0.1, 0.1, nan, 0.2, 0.1],
+                          "baseline_wape": [0.2, 0.2, 0.2, nan, 0.15, nan],   # row 5: worse than seasonal-naive
+                          "naive_wape": [0.3, 0.3, 0.3, nan, 0.3, 0.1]})      # row 6: as good as naive
+    assert is_surge(frame, rules).tolist() == [True, False, False, False, False, True]
 
 
 def _run(capsys, *argv):
@@ -118,3 +122,21 @@ def test_cli_forecast_csv_json_and_refusals(db, capsys):
     for bad in (["--period", "2025-Q1"], ["--period", "2025-W22", "--horizon", "0"], ["--period", "2025-13"]):
         code, _, err = _run(capsys, "forecast", "--db", url, *bad)
         assert code == 2 and err.startswith("error:") and "Traceback" not in err
+
+
+def test_daily_report_of_a_day(db, tmp_path, capsys):
+    from docx import Document
+
+    from reports.daily import build_daily_docx, gather_daily
+    # Tuesday 2025-05-27: one heating case; the 8 Tuesdays before it had one each (Monday to Wednesday, 3 a week)
+    daily = gather_daily(db, load_rules(), date(2025, 5, 27))
+    assert (daily.volume, daily.usual) == (1, 1.0)
+    assert daily.tables["top"].frame.values.tolist() == [["室温不达标", 1, 1.0, 0.0]]
+    text = [p.text for p in Document(io.BytesIO(build_daily_docx(daily))).paragraphs]
+    assert "当日受理诉求 1 件；前 8 周同一星期几平均 1 件。" in text
+    out = tmp_path / "daily.docx"
+    url = db.url.render_as_string(hide_password=False)
+    code, _, _ = _run(capsys, "daily", "--db", url, "--date", "2025-05-27", "--out", str(out))
+    assert code == 0 and out.stat().st_size > 0
+    code, _, err = _run(capsys, "daily", "--db", url, "--date", "27.05.2025", "--out", str(out))
+    assert code == 2 and "--date" in err
