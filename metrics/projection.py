@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from data_access.targets import month_targets
 from metrics.adjustments import adjustment_sums
 from metrics.periods import period_of, range_period, shift
 from metrics.rules import Rules
@@ -31,18 +32,22 @@ COLUMNS = ["unit_name", "score_so_far", "projected_score", "low", "high", "targe
 
 def projections(engine: Engine, rules: Rules, day: date) -> pd.DataFrame:
     """One row per unit with cases this month up to `day` (included): unit_id, unit_name, group, score_so_far,
-    projected_score, low, high, target, gap_cases, off_target (the projection is below the target)."""
+    projected_score, low, high, target (the unit's own for the month, else the rules' targets.score), gap_cases,
+    off_target (the projection is below the target)."""
     month = period_of(day, "month")
     so_far = range_period(month.start, day)
     past = [shift(month, -i) for i in range(1, SPREAD_MONTHS + 1)]
     frame = score_frame(engine, [so_far, *past], rules)
     adjustments = adjustment_sums(engine, [month.key])
+    with engine.connect() as conn:
+        targets = month_targets(conn, month.key)
     days_in = monthrange(month.start.year, month.start.month)[1]
-    return _project(frame, so_far.key, [p.key for p in past], rules, days_in / day.day, month.key, adjustments)
+    return _project(frame, so_far.key, [p.key for p in past], rules, days_in / day.day, month.key, adjustments,
+                    targets)
 
 
 def _project(frame: pd.DataFrame, so_far_key: str, past_keys: list[str], rules: Rules, pace: float,
-             month_key: str, adjustments: dict) -> pd.DataFrame:
+             month_key: str, adjustments: dict, targets: dict[int, float]) -> pd.DataFrame:
     now = frame[frame["period"] == so_far_key].set_index("unit_id")
     now = now[now["assessed"] > 0]
     if now.empty:
@@ -70,7 +75,7 @@ def _project(frame: pd.DataFrame, so_far_key: str, past_keys: list[str], rules: 
     adjustment = pd.Series([adjustments.get((month_key, u), 0.0) for u in now.index], index=now.index)
     projected_score = score + adjustment
     half = z * np.sqrt(variance)
-    target = rules.get("targets.score")
+    target = pd.Series([targets.get(u, rules.get("targets.score")) for u in now.index], index=now.index)
     gap = np.where(projected_score >= target, 0, np.ceil((target - projected_score) / gain)).astype(float)
     out = pd.DataFrame({
         "unit_id": now.index, "unit_name": now["unit_name"], "group": now["group"],
@@ -78,7 +83,7 @@ def _project(frame: pd.DataFrame, so_far_key: str, past_keys: list[str], rules: 
         "low": np.clip(score - half, 0, 100) + adjustment, "high": np.clip(score + half, 0, 100) + adjustment,
         "target": target, "gap_cases": pd.array(np.where(np.isfinite(gap), gap, np.nan), dtype="Float64").astype("Int64"),
     }).reset_index(drop=True)
-    out["off_target"] = out["projected_score"] < target
+    out["off_target"] = out["projected_score"] < out["target"]
     return out.sort_values(["projected_score", "unit_name"], ignore_index=True)
 
 

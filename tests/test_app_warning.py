@@ -70,3 +70,11 @@ def test_the_daily_report_is_offered_for_the_last_day(url, monkeypatch):
     at.button(key="wn_daily").click().run()
     assert not at.exception and not at.error
     assert at.get("download_button")[0].proto.label == "下载每日专报（Word）"
+
+
+def test_staff_set_a_units_target_on_the_data_page(url, monkeypatch):
+    monkeypatch.setattr("ui.auth._through_app_entry", lambda: None)
+    at = open_app(monkeypatch, url, "pages/data.py")
+    at.text_input(key="target_month").set_value("2025-05").run()
+    assert not at.exception and not at.error
+    assert at.button(key="save_targets").disabled  # nothing changed yet

@@ -47,6 +47,28 @@ def test_projection_by_hand(db):
     assert (row["target"], row["gap_cases"], bool(row["off_target"])) == (95, 1, True)
 
 
+def test_a_units_own_target_for_the_month_is_audited_and_used(db):
+    from sqlalchemy import select
+
+    from data_access.schema import audit_log, units as units_table
+    from data_access.targets import TargetError, month_targets, set_target
+    with db.begin() as conn:
+        unit = conn.execute(select(units_table.c.id)).scalar_one()
+        set_target(conn, unit, "2025-11", 90.0, "staff1")
+    row = projections(db, load_rules(), date(2025, 11, 15)).iloc[0]
+    assert (row["target"], row["gap_cases"], bool(row["off_target"])) == (90, 0, False)  # 94.6 ≥ 90
+    with db.begin() as conn:
+        set_target(conn, unit, "2025-11", None, "staff1")  # back to the rules' 95
+        with pytest.raises(TargetError):
+            set_target(conn, unit, "2025-11", 101, "staff1")
+        assert month_targets(conn, "2025-11") == {}
+        logged = conn.execute(select(audit_log.c.user_name, audit_log.c.action, audit_log.c.detail)
+                              .order_by(audit_log.c.id)).all()
+    assert [(u, a) for u, a, _ in logged] == [("staff1", "target"), ("staff1", "target")]
+    assert '"score": 90.0' in logged[0][2] and '"score": null' in logged[1][2]
+    assert projections(db, load_rules(), date(2025, 11, 15)).iloc[0]["target"] == 95
+
+
 def test_cli_project_csv(db, capsys):
     url = db.url.render_as_string(hide_password=False)
     assert cli.main(["project", "--db", url, "--date", "2025-11-15", "--format", "csv"]) == 0

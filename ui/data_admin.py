@@ -6,6 +6,7 @@ then drops this session's cached results so that every page shows the new data a
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
+from data_access.targets import month_targets, set_target
 from data_access import audit
 from data_access.case_store import undo_batch
 from data_access.importer import ImportResult, import_bytes
@@ -88,3 +89,17 @@ def population_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[int, i
     new = after.set_index("id")["population"]
     changed = [i for i in new.index if not (pd.isna(old[i]) and pd.isna(new[i])) and old[i] != new[i]]
     return {int(i): None if pd.isna(new[i]) else int(new[i]) for i in changed}
+
+
+def unit_targets(month_key: str) -> dict[int, float]:
+    """The units' own targets for a month (read fresh: staff edit them here)."""
+    with cache.engine().connect() as conn:
+        return month_targets(conn, month_key)
+
+
+def save_targets(month_key: str, changes: dict[int, float | None], user: str) -> None:
+    """unit id → the month's target score (None: back to the rules' default); each change audited."""
+    with cache.engine().begin() as conn:
+        for unit_id, score in changes.items():
+            set_target(conn, unit_id, month_key, score, user)
+    cache.clear()
