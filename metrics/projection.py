@@ -46,6 +46,26 @@ def projections(engine: Engine, rules: Rules, day: date) -> pd.DataFrame:
                     targets)
 
 
+def progress(engine: Engine, rules: Rules, day: date) -> pd.DataFrame:
+    """The month's daily progress line: day, unit_id, unit_name, score_so_far (from the month's first day to that
+    day), target, behind (below the target) — for every day of the month up to `day`, every unit with cases."""
+    month = period_of(day, "month")
+    ranges = [range_period(month.start, month.start + timedelta(days=i)) for i in range((day - month.start).days + 1)]
+    frame = score_frame(engine, ranges, rules)
+    frame = frame[frame["assessed"] > 0]
+    with engine.connect() as conn:
+        targets = month_targets(conn, month.key)
+    adjustments = adjustment_sums(engine, [month.key])
+    ends = {p.key: p.end - timedelta(days=1) for p in ranges}
+    out = pd.DataFrame({
+        "day": frame["period"].map(ends), "unit_id": frame["unit_id"], "unit_name": frame["unit_name"],
+        "score_so_far": frame["raw_score"] + frame["unit_id"].map(lambda u: adjustments.get((month.key, u), 0.0)),
+        "target": frame["unit_id"].map(lambda u: targets.get(u, rules.get("targets.score"))),
+    })
+    out["behind"] = out["score_so_far"] < out["target"]
+    return out.sort_values(["unit_name", "day"], ignore_index=True)
+
+
 def _project(frame: pd.DataFrame, so_far_key: str, past_keys: list[str], rules: Rules, pace: float,
              month_key: str, adjustments: dict, targets: dict[int, float]) -> pd.DataFrame:
     now = frame[frame["period"] == so_far_key].set_index("unit_id")

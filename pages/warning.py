@@ -130,6 +130,13 @@ with guarded("月末成绩预测"):
                    "单位给出差几件（把失分工单办成解决且满意所需的件数）。")
         fmt.show(projected.assign(low=projected["low"].round(2), high=projected["high"].round(2)),
                  PROJECTION_COLUMNS, texts={"low": "下限", "high": "上限"})
+        # the daily progress line of one unit against its target (the lowest projection first)
+        unit = st.selectbox("每日进度：选择单位", list(projected["unit_name"]), key="wn_progress_unit")
+        daily = cache.progress(rules, days[1])
+        line = daily[daily["unit_name"] == unit].set_index("day")[["score_so_far", "target"]]
+        st.line_chart(line.rename(columns={"score_so_far": "本月至今成绩", "target": "目标成绩"}), height=220)
+        st.caption(f"截至 {days[1]:%m月%d日}，本月至今成绩低于目标的单位 "
+                   f"{int(daily[daily['day'] == days[1]]['behind'].sum())} 个。")
 if st.toggle("显示月末预测的回测误差（首次计算较慢）", key="wn_projection_backtest"):
     with guarded("月末预测回测"):
         measured = cache.projection_backtest(rules)

@@ -78,3 +78,12 @@ def test_cli_project_csv(db, capsys):
         ("东华门街道", 94.6, "1")
     assert cli.main(["project", "--db", url, "--date", "2025-12-01"]) == 2  # no cases this month yet
     assert cli.main(["project", "--db", url, "--date", "15/11/2025"]) == 2
+
+
+def test_daily_progress_line_against_the_target(db):
+    from metrics.projection import progress
+    line = progress(db, load_rules(), date(2025, 11, 6))
+    # Nov 1–4: 解决 and 满意, answered on time (100); Nov 5 is still awaiting its callback, so nothing changes
+    assert line["day"].tolist() == [date(2025, 11, d) for d in range(1, 7)]
+    assert line["score_so_far"].tolist() == pytest.approx([100] * 6)
+    assert line["target"].tolist() == [95] * 6 and not line["behind"].any()
