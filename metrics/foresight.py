@@ -64,8 +64,9 @@ def _periods(first: Period, upto: Period) -> list[Period]:
 
 def _period_starts(days: pd.Series, kind: str) -> pd.Series:
     days = pd.to_datetime(days)
-    starts = days - pd.to_timedelta(days.dt.weekday, unit="D") if kind == "week" else days.dt.to_period("M").dt.start_time
-    return starts.dt.date
+    if kind == "week":
+        return (days - pd.to_timedelta(days.dt.weekday, unit="D")).dt.date
+    return days.dt.to_period("M").dt.start_time.dt.date
 
 
 def forecasts(engine: Engine, rules: Rules, by: str = "cat_l2", freq: str = "W", horizon: int = 4,

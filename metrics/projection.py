@@ -97,11 +97,12 @@ def _project(frame: pd.DataFrame, so_far_key: str, past_keys: list[str], rules: 
     half = z * np.sqrt(variance)
     target = pd.Series([targets.get(u, rules.get("targets.score")) for u in now.index], index=now.index)
     gap = np.where(projected_score >= target, 0, np.ceil((target - projected_score) / gain)).astype(float)
+    gap = np.where(np.isfinite(gap), gap, np.nan)  # no rated case left to expect: no count to give
     out = pd.DataFrame({
         "unit_id": now.index, "unit_name": now["unit_name"], "group": now["group"],
         "score_so_far": now["raw_score"] + adjustment, "projected_score": projected_score,
         "low": np.clip(score - half, 0, 100) + adjustment, "high": np.clip(score + half, 0, 100) + adjustment,
-        "target": target, "gap_cases": pd.array(np.where(np.isfinite(gap), gap, np.nan), dtype="Float64").astype("Int64"),
+        "target": target, "gap_cases": pd.array(gap, dtype="Float64").astype("Int64"),
     }).reset_index(drop=True)
     out["off_target"] = out["projected_score"] < out["target"]
     return out.sort_values(["projected_score", "unit_name"], ignore_index=True)

@@ -20,7 +20,8 @@ NUMBERS = ["forecast", "low", "high", "baseline", "recent"]
 TABLE_COLUMNS = ["key", *NUMBERS, "surge", "backtest_wape", "baseline_wape", "naive_wape", "status"]
 SURGE_COLUMNS = ["key", "period_label", "forecast", "low", "high", "recent", "backtest_wape", "baseline_wape"]
 TOPIC_COLUMNS = ["key", "month_label", "season_index", "arriving", "last_year"]
-PROJECTION_COLUMNS = ["unit_name", "score_so_far", "projected_score", "low", "high", "target", "gap_cases", "off_target"]
+PROJECTION_COLUMNS = ["unit_name", "score_so_far", "projected_score", "low", "high", "target", "gap_cases",
+                      "off_target"]
 BACKTEST_TEXTS = {"day": "预测日（每月第几天）", "months": "回测月数", "units": "单位·月数", "projection_mae": "预测平均误差（分）",
                   "so_far_mae": "“至今成绩”平均误差（分）", "covered": "落在区间内的比例"}
 

@@ -93,7 +93,8 @@ def test_places_and_units_that_carried_a_key_a_year_before(db):
 def test_surge_is_a_ratio_over_the_recent_level_above_the_threshold_from_a_trusted_model():
     rules = load_rules_text("[warning]\nsurge_ratio = 2.0\nmin_cases = 10")
     nan = float("nan")
-    frame = pd.DataFrame({"forecast": [20.0, 19.9, 9.0, 30.0, 30.0, 30.0], "recent": [10.0, 10.0, 2.0, 10.0, 10.0, 10.0],
+    frame = pd.DataFrame({"forecast": [20.0, 19.9, 9.0, 30.0, 30.0, 30.0],
+                          "recent": [10.0, 10.0, 2.0, 10.0, 10.0, 10.0],
                           "status": ["ok", "ok", "ok", "数据不足", "ok", "ok"],
                           "backtest_wape": [0.1, 0.1, 0.1, nan, 0.2, 0.1],
                           "baseline_wape": [0.2, 0.2, 0.2, nan, 0.15, nan],   # row 5: worse than seasonal-naive
