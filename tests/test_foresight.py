@@ -76,6 +76,14 @@ def test_forecasts_with_status_and_measured_error(db):
     assert not frame["surge"].any()  # min_cases 20: nothing this small is flagged
 
 
+def test_months_too_few_give_no_numbers(db):
+    # complete months 2024-06 .. 2025-04; every street's cases start in 2025 (May 2024 is not a complete month)
+    frame = forecasts(db, load_rules(), by="street", freq="M", horizon=2)
+    assert list(frame["period"].drop_duplicates()) == ["2025-05", "2025-06"]
+    assert (frame["status"] == "数据不足").all() and frame[["forecast", "low", "high"]].isna().all().all()
+    assert not frame["surge"].any()
+
+
 def test_a_forecast_from_a_past_week_uses_the_weeks_before_it_only(db):
     frame = forecasts(db, load_rules(), by="street", freq="W", horizon=1, start=parse_period("2025-W20"))
     heat = frame[frame["key"] == "和平里街道"].iloc[0]
