@@ -1,6 +1,6 @@
 """每日专报: a one-to-two page .docx for one day — the day's volume against the usual for that weekday, its top
-categories and their change, surges expected next week, seasonal topics, units projected below their target with
-差几件. Figures from the summaries (data_access.volume_series) and the 预警 metrics."""
+categories and their change, surges expected next week, seasonal topics, places surging this week, units
+projected below their target with 差几件. Figures from the summaries (data_access.volume_series) and the 预警 metrics."""
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -12,13 +12,15 @@ from sqlalchemy.engine import Engine
 
 from data_access.volume_series import day_totals, volumes
 from metrics.foresight import forecasts, seasonal_topics
-from metrics.periods import period_of
+from metrics.hotspots import hotspots
+from metrics.periods import period_of, range_period
 from metrics.projection import projections
 from metrics.rules import Rules
 from reports.briefing_data import Table
 from reports.briefing_docx import _setup, add_table
 
 USUAL_WEEKS = 8
+HOTSPOT_DAYS = 7  # surging places: the week ending on the day against the week before
 TOP_CATEGORIES = 8
 
 
@@ -46,6 +48,8 @@ def gather_daily(engine: Engine, rules: Rules, day: date) -> Daily:
     week = forecasts(engine, rules, by="cat_l2", freq="W", horizon=1, start=period_of(day + timedelta(days=1), "week"))
     surges = week[week["surge"]] if not week.empty else week
     topics = seasonal_topics(engine, rules, as_of=day + timedelta(days=1))
+    spots = hotspots(engine, range_period(day - timedelta(days=HOTSPOT_DAYS - 1), day), rules)
+    spots = spots[spots["surge"].fillna(False).astype(bool)]
     behind = projections(engine, rules, day)
     behind = behind[behind["off_target"]] if not behind.empty else behind
     return Daily(day, volume, usual, {
@@ -54,6 +58,7 @@ def gather_daily(engine: Engine, rules: Rules, day: date) -> Daily:
                                           "baseline_wape"]),
         "topics": Table("季节性议题", topics.rename(columns={"month": "period"}),
                         ["key", "period", "season_index", "arriving", "last_year"]),
+        "places": Table("突增点位", spots, ["label", "street", "volume", "prev_volume"]),
         "behind": Table("未达目标单位", behind, ["unit_name", "score_so_far", "projected_score", "target", "gap_cases"]),
     })
 
@@ -71,6 +76,8 @@ def build_daily_docx(d: Daily) -> bytes:
     doc.add_paragraph("预测值附回测误差，并与“去年同期法”的误差对照。")
     add_table(doc, d.tables["surges"], empty="下周没有预计突增的类别。")
     add_table(doc, d.tables["topics"], empty="没有即将到来的季节性议题。")
+    doc.add_paragraph(f"近 {HOTSPOT_DAYS} 天诉求量达到前 {HOTSPOT_DAYS} 天评分规则所定倍数的点位：")
+    add_table(doc, d.tables["places"], empty="没有突增的点位。")
     doc.add_heading("三、月末成绩预测未达目标的单位", level=1)
     add_table(doc, d.tables["behind"], empty="预计各单位月末成绩都能达到目标。")
     out = io.BytesIO()

@@ -149,3 +149,11 @@ def test_daily_report_of_a_day(db, tmp_path, capsys):
     assert code == 0 and out.stat().st_size > 0
     code, _, err = _run(capsys, "daily", "--db", url, "--date", "27.05.2025", "--out", str(out))
     assert code == 2 and "--date" in err
+
+
+def test_daily_report_lists_places_surging_this_week(db):
+    from reports.daily import gather_daily
+    # 东华门大街1号: 3 cases in the week ending 2024-05-30, none the week before — a surge once 3 cases make a hotspot
+    places = gather_daily(db, load_rules_text("[hotspots]\nmin_cases = 3"), date(2024, 5, 30)).tables["places"]
+    assert places.frame[["label", "street", "volume", "prev_volume"]].values.tolist() == [
+        ["东华门大街1号", "东华门街道", 3, 0]]
