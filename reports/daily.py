@@ -20,6 +20,7 @@ from reports.briefing_data import Table
 from reports.briefing_docx import _setup, add_table
 
 USUAL_WEEKS = 8
+SHOWN = 10  # rows of a table at most: the report stays within two pages
 HOTSPOT_DAYS = 7  # surging places: the week ending on the day against the week before
 TOP_CATEGORIES = 8
 
@@ -46,12 +47,12 @@ def gather_daily(engine: Engine, rules: Rules, day: date) -> Daily:
     top["usual_volume"] = top["cat_l2"].map(usual_by).fillna(0).round(1)
     top["vs_usual"] = (top["volume"] - top["usual_volume"]).round()
     week = forecasts(engine, rules, by="cat_l2", freq="W", horizon=1, start=period_of(day + timedelta(days=1), "week"))
-    surges = week[week["surge"]] if not week.empty else week
+    surges = week[week["surge"]].head(SHOWN) if not week.empty else week
     topics = seasonal_topics(engine, rules, as_of=day + timedelta(days=1))
     spots = hotspots(engine, range_period(day - timedelta(days=HOTSPOT_DAYS - 1), day), rules)
-    spots = spots[spots["surge"].fillna(False).astype(bool)]
+    spots = spots[spots["surge"].fillna(False).astype(bool)].head(SHOWN)
     behind = projections(engine, rules, day)
-    behind = behind[behind["off_target"]] if not behind.empty else behind
+    behind = behind[behind["off_target"]].head(SHOWN) if not behind.empty else behind  # lowest projections first
     return Daily(day, volume, usual, {
         "top": Table("主要诉求", top, ["cat_l2", "volume", "usual_volume", "vs_usual"]),
         "surges": Table("突增预警", surges, ["key", "period", "forecast", "low", "high", "recent", "backtest_wape",
