@@ -20,6 +20,7 @@ PAGES = (
     (LEADERS, "pages/awards.py", "流动红旗", "awards", None),
     (LEADERS, "pages/lagging.py", "后进会诊", "lagging", None),
     (LEADERS, "pages/hotspots.py", "高频点位", "hotspots", None),
+    (LEADERS, "pages/warning.py", "预警", "warning", ("leader", "staff", "admin")),
     (WORKBENCH, "pages/meeting.py", "调度会", "meeting", ("leader", "staff", "admin")),
     (WORKBENCH, "pages/topics.py", "诉求分析", "topics", ("leader", "staff")),
     (WORKBENCH, "pages/data.py", "数据管理", "data", ("staff", "admin")),

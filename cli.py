@@ -3,6 +3,7 @@
     python cli.py init-db | seed-demo | import | rejects | scores | awards | lagging | lost | hotspots | briefing
     python cli.py mapping suggest|save|export|list | units import|export|rename|merge
     python cli.py topics | hotwords | classify train|evaluate|suggest
+    python cli.py forecast | project | daily
     python cli.py user add|disable|enable|reset|list | audit
 
 Exit status 0 on success, 2 on bad arguments or input, with a one-line reason on stderr.
@@ -10,7 +11,7 @@ Exit status 0 on success, 2 on bad arguments or input, with a one-line reason on
 import argparse
 import sys
 
-from cli_commands import briefing, common, data, demo, drill, mappings, scoring, text, users
+from cli_commands import briefing, common, data, demo, drill, foresight, mappings, scoring, text, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     shared = argparse.ArgumentParser(add_help=False)
     shared.add_argument("--db", help="database URL (default: CASES_DB_URL, secrets.toml, or data/cases.db)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (data, mappings, demo, scoring, drill, briefing, text, users):
+    for module in (data, mappings, demo, scoring, drill, briefing, foresight, text, users):
         module.register(sub, shared)
     return parser
 

@@ -11,7 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 PAGES = {"overview": "pages/overview.py", "scores": "pages/scores.py", "rankings": "pages/rankings.py",
-         "awards": "pages/awards.py", "lagging": "pages/lagging.py", "hotspots": "pages/hotspots.py"}
+         "awards": "pages/awards.py", "lagging": "pages/lagging.py", "hotspots": "pages/hotspots.py",
+         "warning": "pages/warning.py"}
 WARM_UP = "pages/rules.py"
 
 

@@ -398,3 +398,13 @@ unit_aliases = Table(
     Column("alias", String(64), primary_key=True),
     Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
 )
+
+# --- 预警 (FORESIGHT, migration 0018): a unit's target 综合成绩 for a month, over the rules' targets.score ---
+unit_targets = Table(
+    "unit_targets", metadata,
+    Column("unit_id", Integer, ForeignKey("units.id"), primary_key=True),
+    Column("period", String(7), primary_key=True),   # the month's key, e.g. 2025-12
+    Column("score", Double, nullable=False),
+    Column("set_by", String(64), nullable=False),
+    Column("set_at", DateTime, nullable=False),
+)

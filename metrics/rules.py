@@ -31,7 +31,10 @@ CHOICES = {"period_basis": ("received", "callback")}
 # Limits must be whole hours: the summary tables bucket elapsed time by whole hours (data_access.case_store).
 WHOLE_NUMBERS = ("response_limit_hours", "close_limit_hours", "ranking.min_assessed", "awards.top_n",
                  "awards.min_rank_gain", "lagging.bottom_n", "lagging.consecutive", "repeat.window_days",
-                 "repeat.frequent_caller_min", "hotspots.h3_resolution", "hotspots.min_cases")
+                 "repeat.frequent_caller_min", "hotspots.h3_resolution", "hotspots.min_cases", "warning.min_cases")
+# Inclusive bounds of settings that make no sense outside them (None: unbounded).
+RANGES = {"warning.surge_ratio": (1.0, None), "warning.season_ratio": (1.0, None), "warning.min_cases": (0, None),
+          "warning.interval": (0.5, 0.99), "targets.score": (0, 100)}
 
 
 class RulesError(ValueError):
@@ -104,6 +107,10 @@ def _check_value(key: str, value, default) -> None:
     if not ok:
         raise RulesError(f"规则 {key} 的类型应为{_type_name(default)}，而不是 {value!r} "
                          f"({key} has the wrong type)")
+    low, high = RANGES.get(key, (None, None))
+    if (low is not None and value < low) or (high is not None and value > high):
+        span = f"在 {low:g} 到 {high:g} 之间" if high is not None else f"不小于 {low:g}"
+        raise RulesError(f"规则 {key} 应{span}，而不是 {value!r} ({key} is out of range)")
     if key in CHOICES and value not in CHOICES[key]:
         raise RulesError(f"规则 {key} 只能是 {' / '.join(CHOICES[key])}，而不是 {value!r} ({key}: invalid value)")
 

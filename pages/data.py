@@ -1,6 +1,8 @@
 """数据管理 — is the data current and clean? Import with progress, batch history, rejected rows with reasons and
 download, undo a batch (with confirmation), 加减分 entry, units and populations. Center staff only. No sidebar
 filters: the page must work on an empty database, where the first import is made."""
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -51,7 +53,8 @@ if user.role != "staff":
 st.title("数据管理")
 if FLASH in st.session_state:
     st.success(st.session_state.pop(FLASH))
-imports, batches, adjustments, units = st.tabs(["导入工单", "导入批次与拒收行", "加减分", "单位目录与人口"])
+imports, batches, adjustments, units, targets = st.tabs(["导入工单", "导入批次与拒收行", "加减分", "单位目录与人口",
+                                                          "单位目标"])
 
 # --- import a file, with a progress bar ---
 with imports:
@@ -209,3 +212,28 @@ with units, guarded("单位与人口"):
                 st.error(plain(chinese(str(exc))))
             else:
                 done(f"已新增单位：{plain(name.strip())}")
+
+# --- units' monthly targets (预警's month-end projection; empty = the rules' targets.score) ---
+with targets, guarded("单位目标"):
+    month = st.text_input("月份", value=period_of(date.today(), "month").key, key="target_month",
+                          help="例如 2025-12。留空的单位按评分规则的目标成绩。")
+    try:
+        month_key = parse_period(month).key if parse_period(month).kind == "month" else None
+    except PeriodError:
+        month_key = None
+    if month_key is None:
+        st.error("请填写月份，例如 2025-12。")
+    else:
+        own = data_admin.unit_targets(month_key)
+        table = pd.DataFrame(cache.list_units(), columns=["id", "name"])
+        table["target"] = pd.Series([own.get(i) for i in table["id"]], dtype="float64")
+        edited = st.data_editor(table, hide_index=True, disabled=["id", "name"], key=f"targets_editor_{month_key}",
+                                column_config={"id": None, "name": "单位名称",
+                                               "target": st.column_config.NumberColumn("目标成绩", min_value=0,
+                                                                                       max_value=100, step=0.5)})
+        changes = {int(i): (None if pd.isna(v) else float(v)) for i, v, before in
+                   zip(edited["id"], edited["target"], table["target"]) if not (pd.isna(v) and pd.isna(before))
+                   and v != before}
+        if st.button(f"保存目标（{len(changes)} 处修改）", disabled=not changes, key="save_targets"):
+            data_admin.save_targets(month_key, changes, user.name)
+            done(f"已保存 {len(changes)} 个单位 {month_key} 的目标成绩。")

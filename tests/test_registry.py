@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from cli_commands.scoring import COLUMNS as CLI_COLUMNS
+from metrics.foresight import COLUMNS as FORECAST_COLUMNS
 from metrics.awards import AWARD_COLUMNS, HISTORY_COLUMNS
 from metrics.lagging import LAGGING_COLUMNS
 from metrics.registry import FIELDS, METRICS, entry, export_headers, format_value, label, metric
@@ -41,7 +42,7 @@ def test_the_required_metrics_are_declared():
 
 
 @pytest.mark.parametrize("columns", [*CLI_COLUMNS.values(), SCORE_COLUMNS, TREND_COLUMNS, AWARD_COLUMNS,
-                                     HISTORY_COLUMNS, LAGGING_COLUMNS, DISTRICT_KEYS])
+                                     HISTORY_COLUMNS, LAGGING_COLUMNS, DISTRICT_KEYS, FORECAST_COLUMNS])
 def test_every_printed_or_returned_column_has_a_registry_entry(columns):
     assert [c for c in columns if c not in METRICS and c not in FIELDS] == []
 

@@ -136,4 +136,14 @@ def text_model(field: str):
     classifier = importlib.import_module("metrics.text.classifier")
     path = classifier.model_path(engine(), field)
     return _text_model(resolve_url(), field, path.stat().st_mtime if path.exists() else 0.0)
+
+
 dispatch_check = _cached("metrics.text.classifier.dispatch_check")
+
+# 预警 (未诉先办): forecasts with their backtest, seasonal topics, last year's places and units.
+forecasts = _cached("metrics.foresight.forecasts")
+seasonal_topics = _cached("metrics.foresight.seasonal_topics")
+carriers = _cached("metrics.foresight.carriers")
+projections = _cached("metrics.projection.projections")
+projection_backtest = _cached("metrics.projection.backtest")
+progress = _cached("metrics.projection.progress")

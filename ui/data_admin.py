@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from data_access import audit, saved_mappings
 from data_access.batches import batch_warnings
+from data_access.targets import month_targets, set_target
 from data_access.case_store import undo_batch
 from data_access.column_mappings import Mapping
 from data_access.file_reader import decode, sources_from_uploads
@@ -183,3 +184,17 @@ def units_file(user: str) -> bytes:
         data = units_csv(conn)
         audit.record(conn, user, "export", {"file": "单位目录.csv"})
     return data
+
+
+def unit_targets(month_key: str) -> dict[int, float]:
+    """The units' own targets for a month (read fresh: staff edit them here)."""
+    with cache.engine().connect() as conn:
+        return month_targets(conn, month_key)
+
+
+def save_targets(month_key: str, changes: dict[int, float | None], user: str) -> None:
+    """unit id → the month's target score (None: back to the rules' default); each change audited."""
+    with cache.engine().begin() as conn:
+        for unit_id, score in changes.items():
+            set_target(conn, unit_id, month_key, score, user)
+    cache.clear()

@@ -68,6 +68,18 @@ SINGLE = {
     "hotspots.placeholder_share": ("高频点位", "占位坐标判定", _pct,
                                    lambda v: f"同一坐标承载了全部有坐标工单的 {v}以上、且涉及 10 个以上不同地址时，"
                                    "视为占位坐标，不上地图。"),
+    "warning.surge_ratio": ("预警", "突增预警倍数", lambda v: f"{v:g} 倍",
+                            lambda v: f"某类诉求或某街道的预测量达到近期水平（近 4 周或近 3 个月的平均）的 {v}，"
+                            "且不少于预警门槛，列为突增预警。"),
+    "warning.season_ratio": ("预警", "季节性议题倍数", lambda v: f"{v:g} 倍",
+                             lambda v: f"往年同月诉求量达到当年月均的 {v}的类别，列为即将到来的季节性议题；"
+                             "比上月也增长这么多的，标为“来临”。"),
+    "warning.min_cases": ("预警", "预警门槛", lambda v: f"{v} 件",
+                          lambda v: f"预测量或往年同期诉求量少于 {v}的，不列入预警。"),
+    "targets.score": ("预警", "目标成绩", lambda v: f"{v:g} 分",
+                      lambda v: f"月末成绩预测对照的目标：各单位本月综合成绩目标为 {v}；预测低于它的单位标为未达目标，并给出差几件。"),
+    "warning.interval": ("预警", "预测区间", _pct,
+                         lambda v: f"预测值给出 {v}预测区间：模型认为实际值落在区间内的把握为 {v}。"),
 }
 
 
