@@ -1,6 +1,8 @@
 """Shared fixtures. `engine` runs a test on SQLite, PostgreSQL and MariaDB; `sqlite_engine` on SQLite only."""
 import pytest
 
+from tests.ci_strict import (  # noqa: F401 — pytest's hooks, from their module
+    pytest_make_collect_report, pytest_runtest_makereport, pytest_sessionfinish, pytest_terminal_summary)
 from tests.dbs import BACKENDS, drop_server_database, empty_all_tables, migrated_engine, server_database
 
 

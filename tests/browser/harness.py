@@ -2,12 +2,14 @@
 
 Shared by the end-to-end tests (tests/browser) and the page and load benchmarks (bench/).
 """
+import os
 import socket
 import subprocess
 import time
 from urllib.request import urlopen
 
-CHROMIUM = "/usr/bin/chromium"
+# TEST_CHROMIUM: another browser binary (a missing path shows what a machine without Chromium does).
+CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
 # No network of its own (this machine has none) and software WebGL for the pydeck map.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
