@@ -6,6 +6,13 @@ from tests.ci_strict import (  # noqa: F401 — pytest's hooks, from their modul
 from tests.dbs import BACKENDS, drop_server_database, empty_all_tables, migrated_engine, server_database
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests are slow by nature: `-m "not slow"` leaves them out without each one saying so."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def _server_engines():
     made = {}

@@ -1,12 +1,22 @@
 """Test databases: a fresh SQLite file, and a private database on each local server (skipped only if unreachable).
 
+SQLite databases are copies of one file migrated once per process (a copy takes a millisecond, the migrations
+about half a second). On the servers each process migrates its database once and every test starts by emptying
+its tables: measured, that takes 0.02–0.1 s, where `CREATE DATABASE … TEMPLATE` takes 0.35 s on PostgreSQL (plus
+0.2–2.6 s to drop), and MariaDB has no template databases.
+
 Each pytest process makes its own database on the servers, named `jsjb_test_<unix time>_<pid>`, so parallel runs
 never meet; the first time a process reaches a server it drops that server's test databases older than a day
 (left behind by killed runs).
 """
+import atexit
 import os
 import re
+import shutil
+import tempfile
 import time
+from functools import lru_cache
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -81,7 +91,26 @@ def empty_all_tables(engine) -> None:
             conn.execute(table.delete())
 
 
+@lru_cache(maxsize=1)
+def _sqlite_template() -> Path:
+    """A SQLite file with every migration applied, made once per process."""
+    folder = Path(tempfile.mkdtemp(prefix="jsjb-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "migrated.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection closing checkpoints the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists(), "the template's WAL was not checkpointed"
+    return path
+
+
 def migrated_engine(url: str):
+    """An engine on a database at the newest schema: a new SQLite file is a copy of the template."""
+    path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if path is not None and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_sqlite_template(), path)
+        return make_engine(url)
     engine = make_engine(url)
     upgrade(engine)
     return engine

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.dbs import stale_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +37,7 @@ def _run(tmp_path, ci: str):
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow  # two pytest runs in subprocesses
 def test_a_skip_fails_under_ci_and_stays_a_skip_outside(tmp_path):
     outside = _run(tmp_path, "")
     assert outside.returncode == 0, outside.stdout

@@ -132,6 +132,7 @@ def test_an_import_that_fails_midway_writes_nothing(engine):
     assert result.rows == 3 * CHUNK_ROWS and result.rejected == len(range(0, 3 * CHUNK_ROWS, 7))
 
 
+@pytest.mark.slow
 def test_an_import_killed_midway_leaves_nothing(tmp_path):
     url = f"sqlite:///{tmp_path / 'kill.db'}"
     engine = make_engine(url)
