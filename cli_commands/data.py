@@ -1,5 +1,5 @@
 """Data commands: init-db, import (one file as one batch) and rejects (the rows an import refused)."""
-import os
+import getpass
 import sys
 from pathlib import Path
 
@@ -48,7 +48,7 @@ def import_cases(args) -> int:
     show_progress = sys.stderr.isatty()
     try:
         result = import_file(engine, args.file, mapping=args.mapping, crs=args.crs,
-                             user=os.environ.get("USER", ""), progress=_progress if show_progress else None)
+                             user=getpass.getuser(), progress=_progress if show_progress else None)
     except ImportRefused as exc:
         raise CliError(str(exc)) from exc
     finally:

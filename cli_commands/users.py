@@ -4,7 +4,6 @@ Passwords are never taken as arguments (they would land in the shell history): `
 or reads one line from standard input when it is not a terminal (for scripts). Every change is audited.
 """
 import getpass
-import os
 import sys
 
 from cli_commands.common import CliError, add_format, emit, engine_for
@@ -49,7 +48,7 @@ def register(sub, shared) -> None:
 
 
 def _operator() -> str:
-    return "cli:" + (os.environ.get("USER") or getpass.getuser())
+    return "cli:" + getpass.getuser()
 
 
 def _password() -> str:

@@ -5,7 +5,6 @@ that wants the key outside the database sets CALLER_HASH_KEY; changing it breaks
 """
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from datetime import datetime
@@ -13,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+import settings
 from data_access.schema import app_settings
 
 _KEY_NAME = "caller_hash_key"
@@ -39,8 +39,8 @@ def caller_key(raw: str, key: bytes) -> str:
 
 
 def hash_key(conn: Connection) -> bytes:
-    if os.environ.get("CALLER_HASH_KEY"):
-        return os.environ["CALLER_HASH_KEY"].encode()
+    if settings.CALLER_HASH_KEY.get():
+        return settings.CALLER_HASH_KEY.get().encode()
     value = conn.execute(select(app_settings.c.value).where(app_settings.c.key == _KEY_NAME)).scalar()
     if value is None:
         value = secrets.token_hex(32)

@@ -5,12 +5,13 @@ Tables whose keys are fixed vocabularies (urgencies, deadline classes, rating va
 those keys; a user's [tiers] replaces the default tiers as a whole (names and thresholds belong together).
 """
 import math
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+import settings
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 DEFAULT_FILE = RULES_DIR / "default.toml"
@@ -151,7 +152,7 @@ def list_presets() -> dict[str, Path]:
 
 def load_rules(source: str | Path | None = None) -> Rules:
     """Load a rules file by path or preset name; None means SCORING_RULES, else the shipped default."""
-    source = source or os.environ.get("SCORING_RULES") or "default"
+    source = source or settings.SCORING_RULES.get()
     presets = list_presets()
     path = presets.get(str(source), Path(source))
     default = _read(DEFAULT_FILE)

@@ -4,16 +4,16 @@ The app's map is pydeck, drawn by the browser; for a document the hotspots are d
 Mercator projection (no basemap, as in the app): circles sized by volume, surges red, street names at the
 volume-weighted centre of their hotspots. vl-convert renders offline; the Noto CJK fonts make Chinese show.
 """
-import os
 from functools import cache
 
 import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+import settings
 from ui.charts import AMBER, BLUE, FONT_SIZE, GREY, RED
 
-FONT_DIR = os.environ.get("BRIEFING_FONT_DIR", "/usr/share/fonts/opentype/noto")
+FONT_DIR = settings.BRIEFING_FONT_DIR.get()
 FONT = "Noto Sans CJK SC"
 WIDTH = 640   # CSS pixels of a chart in the document (the app's charts fill their container instead)
 SCALE = 1.5   # pixel density of the PNG: 960 px across 16 cm, about 150 dpi on paper

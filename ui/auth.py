@@ -14,13 +14,13 @@ A name that is not there, or disabled, sees nothing.
 - `local`: the app's own accounts — a login form; argon2 password hashes; locked after repeated failures.
 """
 import logging
-import os
 from dataclasses import dataclass
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
 
+import settings
 from data_access import audit, users
 from ui import cache
 from ui.plain import plain
@@ -44,7 +44,7 @@ class User:
 
 def auth_mode() -> str:
     """The configured login mode; "" for none (the open demo mode)."""
-    mode = os.environ.get("AUTH_MODE", "").strip().lower()
+    mode = settings.AUTH_MODE.get().strip().lower()
     return "" if mode == "none" else mode
 
 
@@ -99,7 +99,7 @@ def _clean(name) -> str:
 # --- header: the intranet login proxy ---
 
 def header_name() -> str:
-    return os.environ.get("AUTH_HEADER", "X-Remote-User")
+    return settings.AUTH_HEADER.get()
 
 
 def request_headers():
@@ -119,7 +119,7 @@ def oidc_identity() -> tuple[bool, str]:
     """(signed in, the claim that names the user)."""
     if not st.user.is_logged_in:
         return False, ""
-    return True, st.user.get(os.environ.get("AUTH_OIDC_CLAIM", "email")) or ""
+    return True, st.user.get(settings.AUTH_OIDC_CLAIM.get()) or ""
 
 
 def _oidc_name() -> str:
@@ -127,7 +127,7 @@ def _oidc_name() -> str:
     if not signed_in:
         st.warning(LOGIN_NOTICE)
         st.button("通过统一身份认证登录", type="primary", on_click=st.login,
-                  args=(os.environ.get("AUTH_OIDC_PROVIDER") or None,), key="auth_oidc_login")
+                  args=(settings.AUTH_OIDC_PROVIDER.get(),), key="auth_oidc_login")
         st.stop()
     name = _clean(name)
     if not name:

@@ -3,11 +3,11 @@
 The default is SCORING_RULES (a preset name or a file path) or the shipped default.toml; the options are the
 presets in metrics/rules/ plus that file. Preset names stay ASCII, so a URL like `?rules=beijing-2019` works.
 """
-import os
 from pathlib import Path
 
 import streamlit as st
 
+import settings
 from metrics.rules import Rules, RulesError, list_presets, load_rules
 from ui import bound, cache
 
@@ -20,7 +20,7 @@ PRESET_NOTES = {
 
 
 def default_source() -> str:
-    return os.environ.get("SCORING_RULES") or "default"
+    return settings.SCORING_RULES.get()
 
 
 def options() -> list[str]:
