@@ -22,7 +22,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 import settings
 from data_access import audit, users
-from ui import cache
+from ui import db
 from ui.plain import plain
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def current_user() -> User:
     _through_app_entry()
     mode = auth_mode()
     if not mode:
-        if cache.is_demo():
+        if db.is_demo():
             return User(DEMO_USER_NAME, "staff", demo=True)
         _refuse(LOGIN_NOTICE)
     if mode not in MODES:
@@ -82,7 +82,7 @@ def _refuse(message: str) -> None:
 
 def _account(name: str) -> users.Account | None:
     try:
-        with cache.engine().connect() as conn:
+        with db.engine().connect() as conn:
             return users.find(conn, name)
     except SQLAlchemyError:
         log.exception("user lookup failed")
@@ -164,7 +164,7 @@ def _login_form() -> None:
 def _check(name: str, password: str):
     """Verify the password (with the lockout) and write the attempt to the audit log, in one transaction."""
     try:
-        with cache.engine().begin() as conn:
+        with db.engine().begin() as conn:
             account, reason = users.check_password(conn, name, password)
             audit.record(conn, name[:64], "login" if account else "login_failed", {"mode": "local"})
         return account, reason
