@@ -6,19 +6,20 @@ import sys
 from contextlib import contextmanager
 from datetime import date, datetime
 
-from sqlalchemy.exc import OperationalError
-
-from data_access.engine import make_engine
-from data_access.migrate import is_current
 from metrics.periods import PeriodError
-from metrics.rules import RulesError
 
 
 class CliError(Exception):
     """Bad arguments or input: printed as one line, exit status 2."""
 
 
-USER_ERRORS = (CliError, PeriodError, RulesError, OperationalError, FileNotFoundError, UnicodeDecodeError)
+def user_errors() -> tuple:
+    """The errors that mean bad arguments or input. Imported here, when a command has run: `--help` and argument
+    errors never load SQLAlchemy or the rules (numpy), so the command line starts in a fraction of a second."""
+    from sqlalchemy.exc import OperationalError
+
+    from metrics.rules import RulesError
+    return CliError, PeriodError, RulesError, OperationalError, FileNotFoundError, UnicodeDecodeError
 
 
 def one_line(exc: Exception) -> str:
@@ -27,6 +28,8 @@ def one_line(exc: Exception) -> str:
 
 
 def engine_for(args, *, migrated: bool = True):
+    from data_access.engine import make_engine
+    from data_access.migrate import is_current
     engine = make_engine(args.db)
     if migrated and not is_current(engine):
         raise CliError("数据库尚未初始化或版本较旧，请先运行 python cli.py init-db "

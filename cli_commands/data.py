@@ -4,13 +4,7 @@ import sys
 from pathlib import Path
 
 from cli_commands.common import CliError, emit, engine_for
-from data_access.batches import get_batch
-from data_access.case_fields import ImportRefused
 from data_access.coords import CRS_NAMES
-from data_access.engine import make_engine, resolve_url
-from data_access.importer import ImportResult, import_file
-from data_access.migrate import upgrade
-from data_access.rejects import latest_import_batch, list_rejects, rejects_csv
 
 
 def register(sub, shared) -> None:
@@ -30,6 +24,8 @@ def register(sub, shared) -> None:
 
 
 def init_db(args) -> int:
+    from data_access.engine import make_engine, resolve_url
+    from data_access.migrate import upgrade
     engine = make_engine(args.db)
     revision = upgrade(engine)
     print(f"database ready at schema {revision}: {_safe_url(resolve_url(args.db))}")
@@ -42,6 +38,8 @@ def _safe_url(url: str) -> str:
 
 
 def import_cases(args) -> int:
+    from data_access.case_fields import ImportRefused
+    from data_access.importer import import_file
     if not Path(args.file).is_file():
         raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
     engine = engine_for(args)
@@ -62,7 +60,8 @@ def _progress(rows: int, fraction: float) -> None:
     print(f"\r已读 {rows} 行 ({fraction:.0%})", end="", file=sys.stderr, flush=True)
 
 
-def _summary(r: ImportResult) -> str:
+def _summary(r) -> str:
+    """`r`: the importer's ImportResult."""
     if r.duplicate_of is not None:
         return (f"{r.file_name} 已由批次 {r.duplicate_of} 导入，本次未做任何更改 "
                 f"(already imported as batch {r.duplicate_of}: nothing changed)")
@@ -80,6 +79,8 @@ def _summary(r: ImportResult) -> str:
 
 
 def show_rejects(args) -> int:
+    from data_access.batches import get_batch
+    from data_access.rejects import latest_import_batch, list_rejects, rejects_csv
     engine = engine_for(args)
     with engine.connect() as conn:
         batch = args.batch if args.batch is not None else latest_import_batch(conn)
