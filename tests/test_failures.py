@@ -85,7 +85,7 @@ def app_url(tmp_path_factory):
 def test_a_failing_query_degrades_its_panel_not_the_page(app_url, monkeypatch):
     def timed_out(*args, **kwargs):
         raise OperationalError("SELECT …", {}, Exception("canceling statement due to statement timeout"))
-    monkeypatch.setattr("metrics.lost.loss_by", timed_out)
+    monkeypatch.setattr("ui.cache.loss_by", timed_out)  # the cached read the page calls
     at = app_fixture.AppTest.from_file(app_fixture.APP, default_timeout=60)
     monkeypatch.setenv("CASES_DB_URL", app_url)
     monkeypatch.delenv("AUTH_MODE", raising=False)
