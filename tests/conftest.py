@@ -7,9 +7,11 @@ from tests.dbs import BACKENDS, drop_server_database, empty_all_tables, migrated
 
 
 def pytest_collection_modifyitems(items):
-    """Browser tests are slow by nature: `-m "not slow"` leaves them out without each one saying so."""
+    """The fast lane (`-m "not slow"`) runs every database test on SQLite only, and no browser test: the PostgreSQL
+    and MariaDB variants (server round trips, MariaDB's slow DDL) and the browser are the full suite's (and CI's)."""
     for item in items:
-        if item.get_closest_marker("browser"):
+        backend = getattr(item, "callspec", None) and item.callspec.params.get("engine")
+        if item.get_closest_marker("browser") or backend in ("postgresql", "mariadb"):
             item.add_marker(pytest.mark.slow)
 
 

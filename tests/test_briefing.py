@@ -31,6 +31,8 @@ from reports.briefing_xlsx import build_xlsx
 from tests import meeting_fixture as fx
 from tests.dbs import migrated_engine
 
+pytestmark = pytest.mark.slow  # builds the Word and Excel briefing; one test renders it with LibreOffice
+
 MAY_6 = datetime(2025, 5, 6, 9, 0)
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -169,7 +171,6 @@ def test_cli_writes_both_files_and_refuses_a_wrong_suffix(files, tmp_path, capsy
     assert cli.main(["briefing", "--db", url, "--period", "2025-W15", "--out", str(out), "--meeting", "999"]) == 2
 
 
-@pytest.mark.slow
 def test_rendered_page_shows_chinese(files, tmp_path):
     """LibreOffice renders the Word file; the PDF must carry the Chinese text in a CJK font (not boxes)."""
     soffice, pdftoppm = shutil.which("soffice"), shutil.which("pdftoppm")

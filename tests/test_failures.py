@@ -115,6 +115,7 @@ def nothing_written(engine) -> bool:
     return counts == [0] * 6
 
 
+@pytest.mark.slow  # a large import, stopped
 def test_an_import_that_fails_midway_writes_nothing(engine):
     calls = []
 
