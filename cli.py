@@ -7,6 +7,7 @@
     python cli.py user add|disable|enable|reset|list | audit
 
 Exit status 0 on success, 2 on bad arguments or input, with a one-line reason on stderr.
+Each command imports what it needs (pandas, SQLAlchemy, the briefing) when it runs: `--help` starts fast.
 """
 import argparse
 import sys
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args) or 0
-    except common.USER_ERRORS as exc:
+    except common.user_errors() as exc:  # evaluated only when an error arrives
         print(f"error: {common.one_line(exc)}", file=sys.stderr)
         return 2
 

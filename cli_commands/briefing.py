@@ -4,13 +4,7 @@
 """
 from pathlib import Path
 
-from data_access import audit
-from data_access.meetings import get_meeting
 from metrics.periods import parse_period
-from metrics.rules import load_rules
-from reports.briefing_data import gather
-from reports.briefing_docx import build_docx
-from reports.briefing_xlsx import build_xlsx
 
 from cli_commands.common import CliError, engine_for
 
@@ -39,6 +33,12 @@ def _target(path: str | None, suffix: str, option: str) -> Path | None:
 
 
 def briefing_command(args) -> int:
+    from data_access import audit
+    from data_access.meetings import get_meeting
+    from metrics.rules import load_rules
+    from reports.briefing_data import gather
+    from reports.briefing_docx import build_docx
+    from reports.briefing_xlsx import build_xlsx
     period, rules = parse_period(args.period), load_rules(args.rules)
     docx_path, xlsx_path = _target(args.out, ".docx", "--out"), _target(args.xlsx, ".xlsx", "--xlsx")
     engine = engine_for(args)

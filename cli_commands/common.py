@@ -2,34 +2,32 @@
 import getpass
 import json
 import math
-import os
 import sys
 from contextlib import contextmanager
 from datetime import date, datetime
 
-from sqlalchemy.exc import OperationalError
-
-from data_access.engine import make_engine
-from data_access.export_cells import csv_rows
-from data_access.migrate import is_current
 from metrics.periods import PeriodError
-from metrics.registry import METRICS, NO_DATA
-from metrics.rules import RulesError
 
 
 class CliError(Exception):
     """Bad arguments or input: printed as one line, exit status 2."""
 
 
-USER_ERRORS = (CliError, PeriodError, RulesError, OperationalError, FileNotFoundError, UnicodeDecodeError)
+def user_errors() -> tuple:
+    """The errors that mean bad arguments or input. Imported here, when a command has run: `--help` and argument
+    errors never load SQLAlchemy or the rules (numpy), so the command line starts in a fraction of a second."""
+    from sqlalchemy.exc import OperationalError
+
+    from metrics.rules import RulesError
+    return CliError, PeriodError, RulesError, OperationalError, FileNotFoundError, UnicodeDecodeError
 
 
 def operator_name() -> str:
     """Who runs the command, for the audit log and the batch: never empty, even with $USER unset (cron, a
     container)."""
     try:
-        name = os.environ.get("USER") or getpass.getuser()
-    except (OSError, KeyError):  # no LOGNAME/USER and no passwd entry for the uid
+        name = getpass.getuser()   # $LOGNAME or $USER, else the account of the uid
+    except (OSError, KeyError):  # neither set and no passwd entry for the uid
         name = ""
     return "cli:" + (name.strip() or "unknown")
 
@@ -40,6 +38,8 @@ def one_line(exc: Exception) -> str:
 
 
 def engine_for(args, *, migrated: bool = True):
+    from data_access.engine import make_engine
+    from data_access.migrate import is_current
     engine = make_engine(args.db)
     if migrated and not is_current(engine):
         raise CliError("数据库尚未初始化或版本较旧，请先运行 python cli.py init-db "
@@ -81,12 +81,14 @@ def emit(rows, columns: list[str], fmt: str, out=None) -> None:
         json.dump(recs, out, ensure_ascii=False, indent=1)
         out.write("\n")
     elif fmt == "csv":
+        from data_access.export_cells import csv_rows   # numpy and pandas: loaded by a command, never by --help
         csv_rows(out, columns, ([r[c] for c in columns] for r in recs), lineterminator="\n")
     else:
         out.write(table_text(recs, columns))
 
 
 def _cell(value, column: str = "") -> str:
+    from metrics.registry import METRICS, NO_DATA
     fmt = METRICS[column].fmt if column in METRICS else None
     if value is None:  # a rate or score without data reads 无数据 (never 0); other empty cells "-"
         return NO_DATA if fmt in ("pct", "score") else "-"

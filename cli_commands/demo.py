@@ -2,8 +2,6 @@
 import sys
 
 from cli_commands.common import CliError, engine_for
-from data_access.demo import DemoRefused, seed_demo
-from data_access.migrate import upgrade
 
 
 def register(sub, shared) -> None:
@@ -17,6 +15,8 @@ def register(sub, shared) -> None:
 
 
 def seed(args) -> int:
+    from data_access.demo import DemoRefused, seed_demo
+    from data_access.migrate import upgrade
     engine = engine_for(args, migrated=False)
     upgrade(engine)  # a new database needs no separate init-db; upgrading never drops data
     try:

@@ -2,14 +2,11 @@
 import json
 import sys
 
-from data_access.units import unit_index
-from metrics.hotspots import BY, COLUMNS as HOTSPOT_COLUMNS, NO_PREVIOUS, hotspots, placeholder_points
-from metrics.lost import lost_cases, lost_summary
 from metrics.periods import parse_period
-from metrics.rules import load_rules
 
 from cli_commands.common import CliError, add_format, emit, open_engine, records, table_text
 
+BY = ("address", "h3")  # metrics.hotspots.BY, not imported for --help (pandas, h3); a test keeps them equal
 LOST_COLUMNS = ["case_no", "cost", "on_time", "solved", "satisfaction", "cat_l1", "cat_l2", "community"]
 
 
@@ -38,6 +35,9 @@ def _plain(frame):
 
 
 def lost_command(args) -> int:
+    from data_access.units import unit_index
+    from metrics.lost import lost_cases
+    from metrics.rules import load_rules
     period, rules = parse_period(args.period), load_rules(args.rules)
     with open_engine(args) as engine:
         with engine.connect() as conn:
@@ -60,6 +60,7 @@ def lost_command(args) -> int:
 
 
 def _summary(engine, period, rules, unit_id: int, target: float | None) -> dict:
+    from metrics.lost import lost_summary
     try:
         return lost_summary(engine, period, rules, unit_id, target=target)
     except ValueError as exc:  # a unit without scores: inactive and without cases in the period
@@ -76,6 +77,8 @@ def _lost_heading(summary: dict, period) -> str:
 
 
 def hotspots_command(args) -> int:
+    from metrics.hotspots import COLUMNS as HOTSPOT_COLUMNS, NO_PREVIOUS, hotspots, placeholder_points
+    from metrics.rules import load_rules
     period, rules = parse_period(args.period), load_rules(args.rules)
     if args.top < 1:
         raise CliError(f"--top 应为正整数，而不是 {args.top} (--top must be at least 1)")

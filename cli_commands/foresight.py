@@ -3,11 +3,7 @@ unit's month-end score from the month so far, with 差几件 to its target) and 
 from datetime import date
 from pathlib import Path
 
-from metrics.foresight import COLUMNS as FORECAST_COLUMNS, forecasts
 from metrics.periods import parse_period
-from metrics.projection import COLUMNS as PROJECT_COLUMNS, projections
-from metrics.rules import load_rules
-from reports.daily import build_daily_docx, gather_daily
 
 from cli_commands.common import CliError, add_format, emit, open_engine
 
@@ -37,6 +33,8 @@ def register(sub, shared) -> None:
 
 
 def forecast_command(args) -> int:
+    from metrics.foresight import COLUMNS as FORECAST_COLUMNS, forecasts
+    from metrics.rules import load_rules
     period, rules = parse_period(args.period), load_rules(args.rules)
     freq = FREQ_OF_KIND.get(period.kind)
     if freq is None:
@@ -62,6 +60,8 @@ def _day(text: str) -> date:
 
 
 def project_command(args) -> int:
+    from metrics.projection import COLUMNS as PROJECT_COLUMNS, projections
+    from metrics.rules import load_rules
     day = _day(args.date)
     rules = load_rules(args.rules)
     with open_engine(args) as engine:
@@ -73,6 +73,8 @@ def project_command(args) -> int:
 
 
 def daily_command(args) -> int:
+    from metrics.rules import load_rules
+    from reports.daily import build_daily_docx, gather_daily
     day = _day(args.date)
     rules = load_rules(args.rules)
     with open_engine(args) as engine:

@@ -1,18 +1,10 @@
 """Mapping and unit-directory commands: `mapping suggest|save|export|list` and `units import|export|rename|merge`
 (DATA_FORMAT.md §1b, §3)."""
 import io
-import os
 import sys
 from pathlib import Path
 
-from cli_commands.common import CliError, emit, open_engine
-from data_access import audit
-from data_access.case_fields import FIELD_BY_KEY, ImportRefused
-from data_access.mapping_suggest import Suggestion, suggest_file
-from data_access.saved_mappings import all_mappings, mapping_toml, save_mapping
-from data_access.file_reader import decode
-from data_access.unit_directory import UnitError, import_units_csv, merge_units, rename_unit, units_csv
-from data_access.units import unit_index
+from cli_commands.common import CliError, emit, open_engine, operator_name
 
 
 def register(sub, shared) -> None:
@@ -52,11 +44,9 @@ def register(sub, shared) -> None:
     q.set_defaults(handler=units_merge)
 
 
-def _user() -> str:
-    return os.environ.get("USER", "")
-
-
 def suggest(args) -> int:
+    from data_access.case_fields import ImportRefused
+    from data_access.mapping_suggest import suggest_file
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
@@ -72,7 +62,9 @@ def suggest(args) -> int:
     return 0
 
 
-def proposal_text(proposal: Suggestion) -> str:
+def proposal_text(proposal) -> str:
+    """`proposal`: a data_access.mapping_suggest.Suggestion."""
+    from data_access.case_fields import FIELD_BY_KEY
     rows = [{"field": k, "字段": FIELD_BY_KEY[k].header, "header": g.header, "confidence": f"{g.confidence:.0%}",
              "sample": g.sample.replace("\n", " ")} for k, g in proposal.guesses.items() if g.header]
     out = io.StringIO()
@@ -95,13 +87,15 @@ def proposal_text(proposal: Suggestion) -> str:
 
 
 def save(args) -> int:
+    from data_access.case_fields import ImportRefused
+    from data_access.saved_mappings import save_mapping
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
     name = args.name or path.stem
     with open_engine(args) as engine, engine.begin() as conn:
         try:
-            mapping = save_mapping(conn, name, path.read_text(encoding="utf-8"), _user())
+            mapping = save_mapping(conn, name, path.read_text(encoding="utf-8"), operator_name())
         except ImportRefused as exc:
             raise CliError(str(exc)) from exc
     print(f"列映射「{name}」已保存（{mapping.label}）；导入时用 --mapping {name} (mapping saved as {name!r})")
@@ -109,9 +103,11 @@ def save(args) -> int:
 
 
 def export(args) -> int:
+    from data_access.case_fields import ImportRefused
+    from data_access.saved_mappings import mapping_toml
     with open_engine(args) as engine, engine.begin() as conn:
         try:
-            text = mapping_toml(conn, args.name, _user())
+            text = mapping_toml(conn, args.name, operator_name())
         except ImportRefused as exc:
             raise CliError(str(exc)) from exc
     if args.out:
@@ -123,6 +119,7 @@ def export(args) -> int:
 
 
 def list_all(args) -> int:
+    from data_access.saved_mappings import all_mappings
     with open_engine(args) as engine, engine.connect() as conn:
         rows = [{"name": n, "label": label} for n, label in all_mappings(conn)]
     emit(rows, ["name", "label"], "table")
@@ -130,6 +127,9 @@ def list_all(args) -> int:
 
 
 def units_import(args) -> int:
+    from data_access import audit
+    from data_access.file_reader import decode
+    from data_access.unit_directory import UnitError, import_units_csv
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
@@ -138,7 +138,7 @@ def units_import(args) -> int:
             counts = import_units_csv(conn, decode(path.read_bytes(), path.name))
         except UnitError as exc:
             raise CliError(str(exc)) from exc
-        audit.record(conn, _user(), "units_import", {"file": path.name, **counts},
+        audit.record(conn, operator_name(), "units_import", {"file": path.name, **counts},
                      counts["created"] + counts["updated"])
     print(f"新建 {counts['created']} 个单位，更新 {counts['updated']} 个 "
           f"({counts['created']} units created, {counts['updated']} updated)")
@@ -146,9 +146,11 @@ def units_import(args) -> int:
 
 
 def units_export(args) -> int:
+    from data_access import audit
+    from data_access.unit_directory import units_csv
     with open_engine(args) as engine, engine.begin() as conn:
         data = units_csv(conn)
-        audit.record(conn, _user(), "export", {"file": args.out or "stdout", "units": True})
+        audit.record(conn, operator_name(), "export", {"file": args.out or "stdout", "units": True})
     if args.out:
         Path(args.out).write_bytes(data)
         print(f"单位目录已写入 {args.out} (units written to {args.out})")
@@ -158,6 +160,7 @@ def units_export(args) -> int:
 
 
 def _unit_id(conn, name: str) -> int:
+    from data_access.units import unit_index
     unit_id = unit_index(conn).get(name)
     if unit_id is None:
         raise CliError(f"找不到单位「{name}」 (no unit named or coded {name!r})")
@@ -165,25 +168,29 @@ def _unit_id(conn, name: str) -> int:
 
 
 def units_rename(args) -> int:
+    from data_access import audit
+    from data_access.unit_directory import UnitError, rename_unit
     with open_engine(args) as engine, engine.begin() as conn:
         unit_id = _unit_id(conn, args.unit)
         try:
             old = rename_unit(conn, unit_id, args.name)
         except UnitError as exc:
             raise CliError(str(exc)) from exc
-        audit.record(conn, _user(), "unit_rename", {"id": unit_id, "from": old, "to": args.name})
+        audit.record(conn, operator_name(), "unit_rename", {"id": unit_id, "from": old, "to": args.name})
     print(f"单位「{old}」已改名为「{args.name}」 (renamed)")
     return 0
 
 
 def units_merge(args) -> int:
+    from data_access import audit
+    from data_access.unit_directory import UnitError, merge_units
     with open_engine(args) as engine, engine.begin() as conn:
         source, target = _unit_id(conn, args.source), _unit_id(conn, args.target)
         try:
             merged = merge_units(conn, source, target)
         except UnitError as exc:
             raise CliError(str(exc)) from exc
-        audit.record(conn, _user(), "unit_merge", merged, merged["cases"])
+        audit.record(conn, operator_name(), "unit_merge", merged, merged["cases"])
     print(f"单位「{merged['source']}」已并入「{merged['target']}」，移动工单 {merged['cases']} 件 "
           f"(merged, {merged['cases']} cases moved)")
     return 0

@@ -1,12 +1,6 @@
 """Scoring commands (DATA_FORMAT.md §3): scores, awards, lagging; and adjust, to enter a 加减分."""
 
-from data_access.units import unit_index
-from metrics.adjustments import AdjustmentError, add_adjustment
-from metrics.awards import awards
-from metrics.lagging import lagging
 from metrics.periods import parse_period
-from metrics.rules import load_rules
-from metrics.scores import group_order, unit_scores
 
 from cli_commands.common import CliError, add_format, emit, open_engine
 
@@ -40,6 +34,7 @@ def register(sub, shared) -> None:
 
 def _inputs(args):
     """Period and rules first, so a bad one is reported before the database is touched."""
+    from metrics.rules import load_rules
     return parse_period(args.period), load_rules(args.rules)
 
 
@@ -51,6 +46,7 @@ def _emit(table, command: str, fmt: str) -> int:
 
 
 def scores_command(args) -> int:
+    from metrics.scores import group_order, unit_scores
     period, rules = _inputs(args)
     if args.group is not None and args.group not in group_order(rules):
         raise CliError(f"未知的排名分组 {args.group!r}，应为 {' / '.join(group_order(rules))} (unknown --group)")
@@ -59,18 +55,22 @@ def scores_command(args) -> int:
 
 
 def awards_command(args) -> int:
+    from metrics.awards import awards
     period, rules = _inputs(args)
     with open_engine(args) as engine:
         return _emit(awards(engine, period, rules), "awards", args.format)
 
 
 def lagging_command(args) -> int:
+    from metrics.lagging import lagging
     period, rules = _inputs(args)
     with open_engine(args) as engine:
         return _emit(lagging(engine, period, rules), "lagging", args.format)
 
 
 def adjust_command(args) -> int:
+    from data_access.units import unit_index
+    from metrics.adjustments import AdjustmentError, add_adjustment
     period = parse_period(args.period)
     with open_engine(args) as engine:
         with engine.connect() as conn:

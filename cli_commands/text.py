@@ -2,13 +2,15 @@
 import json
 import sys
 
-from data_access.text_queries import batch_texts
 from metrics.periods import parse_period
-from metrics.text import classifier
-from metrics.text.hotwords import BY as HOT_BY, COLUMNS as HOT_COLUMNS, hot_words
-from metrics.text.topics import RANKS, topics
 
 from cli_commands.common import CliError, add_format, emit, open_engine, records, table_text
+
+# The choices of metrics.text (topics.RANKS, hotwords.BY, classifier.FIELDS), not imported for --help (jieba,
+# scikit-learn); a test keeps them equal.
+RANKS = ("growth", "size")
+HOT_BY = ("district", "street", "unit", "category")
+CLASSIFIED = ("cat_l1", "cat_l2", "unit_name")
 
 TOPIC_COLUMNS = ["label", "size", "prev_size", "growth", "top_terms", "case_nos", "units", "places"]
 SUGGEST_COLUMNS = ["case_no", "recorded", "suggested", "parent", "confidence", "disagrees"]
@@ -25,13 +27,13 @@ def register(sub, shared) -> None:
     p.set_defaults(handler=topics_command)
     p = sub.add_parser("hotwords", parents=[shared], help="hot words per street, unit or category (热词)")
     p.add_argument("--period", required=True)
-    p.add_argument("--by", choices=list(HOT_BY), default="district")
+    p.add_argument("--by", choices=HOT_BY, default="district")
     p.add_argument("--top", type=int, default=10, help="words per group (default 10)")
     add_format(p)
     p.set_defaults(handler=hotwords_command)
     p = sub.add_parser("classify", parents=[shared], help="category classifier: train, evaluate, suggest")
     p.add_argument("action", choices=("train", "evaluate", "suggest"))
-    p.add_argument("--field", choices=list(classifier.FIELDS), default="cat_l1")
+    p.add_argument("--field", choices=CLASSIFIED, default="cat_l1")
     p.add_argument("--batch", type=int, help="suggest for this import batch's uncategorised cases (default: all)")
     add_format(p)
     p.set_defaults(handler=classify_command)
@@ -44,6 +46,7 @@ def _top(value: int) -> int:
 
 
 def topics_command(args) -> int:
+    from metrics.text.topics import topics
     period = parse_period(args.period)
     with open_engine(args) as engine:
         found = topics(engine, period, top=_top(args.top), rank=args.rank)
@@ -55,12 +58,14 @@ def topics_command(args) -> int:
 
 
 def hotwords_command(args) -> int:
+    from metrics.text.hotwords import COLUMNS as HOT_COLUMNS, hot_words
     with open_engine(args) as engine:
         emit(hot_words(engine, parse_period(args.period), by=args.by, top=_top(args.top)), HOT_COLUMNS, args.format)
     return 0
 
 
 def classify_command(args) -> int:
+    from metrics.text import classifier
     with open_engine(args) as engine:
         try:
             if args.action == "train":
@@ -76,6 +81,8 @@ def classify_command(args) -> int:
 
 
 def _suggest(engine, args) -> int:
+    from data_access.text_queries import batch_texts
+    from metrics.text import classifier
     stored = classifier.load(engine, args.field)
     with engine.connect() as conn:
         cases = batch_texts(conn, args.batch, uncategorised_only=args.batch is None or args.field != "unit_name")
@@ -84,6 +91,7 @@ def _suggest(engine, args) -> int:
 
 
 def _print_measure(meta: dict, fmt: str) -> None:
+    from metrics.text import classifier
     per_class = meta["per_class"]
     if fmt == "csv":
         emit(per_class, CLASS_COLUMNS, "csv")

@@ -3,13 +3,13 @@
 Order (DATA_FORMAT.md §2): an explicit URL, then CASES_DB_URL, then [connections.cases] url in
 .streamlit/secrets.toml, then the embedded SQLite file data/cases.db.
 """
-import os
 import tomllib
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
+import settings
 from data_access.query_timeout import limit_statements
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,8 +21,8 @@ CONNECT_TIMEOUT_S = 10
 def resolve_url(url: str | None = None) -> str:
     if url:
         return url
-    if os.environ.get("CASES_DB_URL"):
-        return os.environ["CASES_DB_URL"]
+    if settings.CASES_DB_URL.get():
+        return settings.CASES_DB_URL.get()
     if SECRETS.exists():
         with SECRETS.open("rb") as f:
             conn = tomllib.load(f).get("connections", {}).get("cases", {})

@@ -3,9 +3,10 @@
 Every limit keeps a crafted or broken file from costing unbounded time or memory; a file beyond one is refused (or
 its row rejected) with a reason, never read half-way in silence. An unreadable value falls back to the default.
 """
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+
+import settings
 
 MB = 1 << 20
 
@@ -44,13 +45,13 @@ def limits_from_env() -> Limits:
     given = {}
     for key, (name, unit) in _SETTINGS.items():
         try:
-            value = int(os.environ.get(name, "")) * unit
+            value = int(getattr(settings, name).get() or "") * unit
         except ValueError:
             continue
         if value > 0:
             given[key] = value
     try:
-        given["date_from"] = date.fromisoformat(os.environ.get("IMPORT_DATE_FROM", ""))
+        given["date_from"] = date.fromisoformat(settings.IMPORT_DATE_FROM.get() or "")
     except ValueError:
         pass
     return Limits(**given)

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+import settings
 from data_access.case_fields import ImportRefused
 from data_access.schema import app_settings, import_batches
 
@@ -63,8 +64,8 @@ def caller_key(raw: str, key: bytes) -> str:
 
 def configured_key() -> bytes | None:
     """The key from CALLER_HASH_KEY or the file CALLER_HASH_KEY_FILE; None when neither is set."""
-    where, key = KEY_ENV, os.environ.get(KEY_ENV, "").strip().encode()
-    path = os.environ.get(KEY_FILE_ENV, "").strip()
+    where, key = KEY_ENV, (settings.CALLER_HASH_KEY.get() or "").strip().encode()
+    path = (settings.CALLER_HASH_KEY_FILE.get() or "").strip()
     if not key and path:
         where = path
         try:

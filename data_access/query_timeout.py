@@ -8,13 +8,14 @@ none (imports and the demo build of a whole city may run long). Each database ha
 - SQLite: a progress handler that interrupts a statement running longer than the limit.
 A statement over its limit raises sqlalchemy.exc.OperationalError; `is_timeout(exc)` tells it from other errors.
 """
-import os
 import time
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-DEFAULT_SECONDS = 10.0
+import settings
+
+DEFAULT_SECONDS = float(settings.QUERY_TIMEOUT_S.default)
 SQLITE_STEPS = 20_000  # SQLite calls the handler every this many VM steps: well under a millisecond apart
 _CLOCK = "statement_started"
 # What each database says when it cancels a statement for its time limit.
@@ -25,7 +26,7 @@ _TIMEOUT_SIGNS = ("statement timeout", "max_statement_time", "maximum statement 
 def query_timeout_s() -> float | None:
     """QUERY_TIMEOUT_S from the environment: seconds, default 10; 0 or less means no limit; unreadable → default."""
     try:
-        seconds = float(os.environ.get("QUERY_TIMEOUT_S", DEFAULT_SECONDS))
+        seconds = float(settings.QUERY_TIMEOUT_S.get())
     except ValueError:
         seconds = DEFAULT_SECONDS
     return seconds if seconds > 0 else None

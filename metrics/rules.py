@@ -6,13 +6,13 @@ those keys; a user's [tiers] replaces the default tiers as a whole (names and th
 does a user's [weights] (the rates it does not name take no part in the score, METRICS.md §9).
 """
 import math
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+import settings
 from data_access.vocabulary import DEADLINE_CLASSES, SATISFACTION_RATED, SOLVED, URGENCIES
 from metrics.registry import RATES, metric
 
@@ -174,7 +174,7 @@ def list_presets() -> dict[str, Path]:
 
 def load_rules(source: str | Path | None = None) -> Rules:
     """Load a rules file by path or preset name; None means SCORING_RULES, else the shipped default."""
-    source = source or os.environ.get("SCORING_RULES") or "default"
+    source = source or settings.SCORING_RULES.get()
     presets = list_presets()
     path = presets.get(str(source), Path(source))
     default = _read(DEFAULT_FILE)

@@ -6,7 +6,7 @@ import streamlit as st
 from metrics.periods import trailing
 from metrics.registry import label
 from metrics.scores import of_group, trend_of_units
-from ui import cache, chart_view, filters
+from ui import cache, chart_view, charts, filters
 from ui import format as fmt
 from ui.agenda import add_to_agenda_button
 from ui.auth import current_user
@@ -90,12 +90,12 @@ with guarded("各率失分"):
     lost = summary["points_lost"]  # the rates the rules weight
     rates = pd.DataFrame({"rate": [label(r) for r in lost], "lost_points": list(lost.values())}).dropna()
     per_rate.markdown("**各率失分**")
-    chart_view.show("loss_by_category", rates, by="rate", value="lost_points", where=per_rate)
+    chart_view.show(charts.loss_by_category, rates, by="rate", value="lost_points", where=per_rate)
 for column, by, title in ((by_category, "cat_l1", "按一级分类"), (by_community, "community", "按社区")):
     with guarded(f"失分{title}"):
         losses = cache.loss_by(f.period, f.rules, unit, by=by, scores=all_scores)
         column.markdown(f"**失分{title}**")
-        chart_view.show("loss_by_category", losses.fillna({by: UNKNOWN}), by=by, where=column)
+        chart_view.show(charts.loss_by_category, losses.fillna({by: UNKNOWN}), by=by, where=column)
 
 # --- 失分工单 (错题本), largest Δ first ---
 st.subheader("失分工单（错题本）")
@@ -119,4 +119,4 @@ with guarded("高频诉求人"):
 st.subheader("成绩走势")
 with guarded("成绩走势"):
     trend = trend_of_units(trends, (unit,))
-    chart_view.show("score_trend", trend, target=summary["target"])
+    chart_view.show(charts.score_trend, trend, target=summary["target"])

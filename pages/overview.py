@@ -4,7 +4,7 @@ import streamlit as st
 
 from metrics.periods import trailing
 from metrics.registry import label
-from ui import cache, chart_view, filters, kpi
+from ui import cache, chart_view, charts, filters, kpi
 from ui import format as fmt
 from ui.auth import current_user
 from ui.cases import drill_button
@@ -38,7 +38,7 @@ with guarded("成绩走势"):
     trend = cache.score_trend(trailing(f.period, TREND_PERIODS), f.rules)
     trend = trend[trend["volume"].cumsum() > 0]  # leave out the periods before the first data
     tier_name, tier_line = next(iter(f.rules["tiers"].items()))
-    chart_view.show("score_trend", trend, target=tier_line, target_label=f"{tier_name}线")
+    chart_view.show(charts.score_trend, trend, target=tier_line, target_label=f"{tier_name}线")
 
 left, right = st.columns(2)
 
@@ -50,7 +50,7 @@ with left:
         if mix["volume"].sum() == 0:
             st.info("本期没有工单。")
         else:
-            chart_view.show("category_mix", mix)
+            chart_view.show(charts.category_mix, mix)
 
 # --- 每月一题: the tagged cases over the last periods, and this period's topics ---
 with right:
@@ -62,7 +62,7 @@ with right:
         if tagged.empty:
             st.info(f"近 {TREND_PERIODS} 期没有标注“{TOPIC_TAG}”的工单。")
         else:
-            chart_view.show("volume_trend", tagged)
+            chart_view.show(charts.volume_trend, tagged)
             topics = cache.category_mix(f.period, filters.case_filter(f, tag=TOPIC_TAG), by="cat_l2")
             topics = topics[topics["volume"] > 0].rename(columns={"change": "volume_change"})
             fmt.show(topics, ["cat_l2", "volume", "prev_volume", "volume_change"])

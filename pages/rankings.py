@@ -6,7 +6,7 @@ import streamlit as st
 from metrics.periods import trailing
 from metrics.registry import label
 from metrics.scores import of_group, trend_of_units
-from ui import cache, chart_view, filters
+from ui import cache, chart_view, charts, filters
 from ui import format as fmt
 from ui.auth import current_user
 from ui.panel import guarded
@@ -29,7 +29,7 @@ def rank_trend(f: filters.Filters, ranked: pd.DataFrame) -> None:
             return
         _, trend = cache.scores_and_trend(f.period, f.rules, trailing(f.period, TREND_PERIODS))
         trend = trend_of_units(trend, chosen)
-        chart_view.show("rank_over_time", trend[trend["unit_id"].notna()])
+        chart_view.show(charts.rank_over_time, trend[trend["unit_id"].notna()])
 
 
 user = current_user()

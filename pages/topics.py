@@ -9,7 +9,7 @@ from data_access.category_accept import accept_categories
 from data_access.text_queries import batch_texts
 from metrics.text import classifier
 from metrics.text.hotwords import BY_LABELS
-from ui import cache, chart_view, filters
+from ui import cache, chart_view, charts, filters
 from ui import format as fmt
 from ui.agenda import add_to_agenda_button, can_edit
 from ui.auth import current_user
@@ -88,7 +88,7 @@ else:
                                                            "change": "word_change"})
     table, chart = st.columns([1, 2])
     table.dataframe(fmt.table(shown, WORD_COLUMNS), hide_index=True)
-    chart_view.show("hot_words", shown.reset_index(drop=True), where=chart)
+    chart_view.show(charts.hot_words, shown.reset_index(drop=True), where=chart)
 
 # --- 分类建议: the classifier, its measured accuracy, suggestions and the 派单 check ---
 st.header("分类建议")

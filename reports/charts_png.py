@@ -5,16 +5,16 @@ Mercator projection (no basemap, as in the app): street areas and the district o
 under circles sized by volume, surges red, and the names of the busiest streets — only as many as fit without
 two labels overlapping. vl-convert renders offline; the Noto CJK fonts make Chinese show.
 """
-import os
 from functools import cache
 
 import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+import settings
 from ui.charts import AMBER, BLUE, FONT_SIZE, GREY, RED
 
-FONT_DIR = os.environ.get("BRIEFING_FONT_DIR", "/usr/share/fonts/opentype/noto")
+FONT_DIR = settings.BRIEFING_FONT_DIR.get()
 FONT = "Noto Sans CJK SC"
 WIDTH = 640   # CSS pixels of a chart in the document (the app's charts fill their container instead)
 SCALE = 1.5   # pixel density of the PNG: 960 px across 16 cm, about 150 dpi on paper

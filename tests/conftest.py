@@ -3,11 +3,22 @@ import os
 
 import pytest
 
+from tests.ci_strict import (  # noqa: F401 — pytest's hooks, from their module
+    pytest_make_collect_report, pytest_runtest_makereport, pytest_sessionfinish, pytest_terminal_summary)
 from tests.dbs import BACKENDS, drop_server_database, empty_all_tables, migrated_engine, server_database
 
 # A deployment keeps the caller hash key outside the database (data_access.privacy); tests that need it missing
 # remove it with monkeypatch.
 os.environ.setdefault("CALLER_HASH_KEY", "test-caller-hash-key-outside-the-db")
+
+
+def pytest_collection_modifyitems(items):
+    """The fast lane (`-m "not slow"`) runs every database test on SQLite only, and no browser test: the PostgreSQL
+    and MariaDB variants (server round trips, MariaDB's slow DDL) and the browser are the full suite's (and CI's)."""
+    for item in items:
+        backend = getattr(item, "callspec", None) and item.callspec.params.get("engine")
+        if item.get_closest_marker("browser") or backend in ("postgresql", "mariadb"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

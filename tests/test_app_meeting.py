@@ -137,6 +137,7 @@ def test_the_next_meeting_follows_up_every_item_and_carries_over_what_did_not_im
     assert list(zip(agenda_now["item"], agenda_now["item_source"])) == [("东城区景山前街4号", "上次转入")]
 
 
+@pytest.mark.slow  # renders the briefing
 def test_the_briefing_is_generated_for_download_and_audited(db):
     engine, ids = db
     _march_then_april(engine, ids)

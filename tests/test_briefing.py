@@ -31,6 +31,8 @@ from reports.briefing_xlsx import build_xlsx
 from tests import meeting_fixture as fx
 from tests.dbs import migrated_engine
 
+pytestmark = pytest.mark.slow  # builds the Word and Excel briefing; one test renders it with LibreOffice
+
 MAY_6 = datetime(2025, 5, 6, 9, 0)
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

@@ -113,6 +113,7 @@ def test_both_sources_count_alike_on_hand_made_data(two_units):
     assert trend["volume"].tolist() == [2, 0]
 
 
+@pytest.mark.slow  # a demo district
 def test_both_sources_count_alike_on_demo_data(engine):
     seed_demo(engine, months=2, end="2025-06", scale=0.04)
     june = parse_period("2025-06")

@@ -21,6 +21,8 @@ from data_access.schema import cases, import_batches, stat_unit_day, units
 from tests.factories import case_row, write
 from tests.factories import units as make_units
 
+pytestmark = pytest.mark.slow  # seeds districts of thousands of cases
+
 STREET_ORDER = ("东华门", "景山", "交道口", "安定门", "北新桥", "东四", "朝阳门", "建国门", "东直门", "和平里", "前门",
                 "崇文门外", "东花市", "龙潭", "体育馆路", "天坛", "永定门外")
 

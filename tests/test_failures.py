@@ -85,7 +85,7 @@ def app_url(tmp_path_factory):
 def test_a_failing_query_degrades_its_panel_not_the_page(app_url, monkeypatch):
     def timed_out(*args, **kwargs):
         raise OperationalError("SELECT …", {}, Exception("canceling statement due to statement timeout"))
-    monkeypatch.setattr("metrics.lost.loss_by", timed_out)
+    monkeypatch.setattr("ui.cache.loss_by", timed_out)  # the cached read the page calls
     at = app_fixture.AppTest.from_file(app_fixture.APP, default_timeout=60)
     monkeypatch.setenv("CASES_DB_URL", app_url)
     monkeypatch.delenv("AUTH_MODE", raising=False)
@@ -115,6 +115,7 @@ def nothing_written(engine) -> bool:
     return counts == [0] * 6
 
 
+@pytest.mark.slow  # a large import, stopped
 def test_an_import_that_fails_midway_writes_nothing(engine):
     calls = []
 
@@ -132,6 +133,7 @@ def test_an_import_that_fails_midway_writes_nothing(engine):
     assert result.rows == 3 * CHUNK_ROWS and result.rejected == len(range(0, 3 * CHUNK_ROWS, 7))
 
 
+@pytest.mark.slow
 def test_an_import_killed_midway_leaves_nothing(tmp_path):
     url = f"sqlite:///{tmp_path / 'kill.db'}"
     engine = make_engine(url)

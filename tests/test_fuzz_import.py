@@ -17,6 +17,8 @@ from data_access.schema import audit_log, cases, import_batches, rejected_rows
 from tests import crafted
 from tests.dbs import drop_server_database, empty_all_tables, migrated_engine, server_database
 
+pytestmark = pytest.mark.slow
+
 HEADERS = [f.header for f in FIELDS] + [f.key for f in FIELDS]
 VALUES = ["2025-03-01 08:00", "2025/03/01 8:00:00", "2025-02-30 08:00", "东华门街道", "街道", "市容环卫",
           "解决", "满意", "是", "否", "116.40", "39.91", "999", "-1", "1e308", "nan", "13812345678", "",

@@ -172,6 +172,7 @@ def test_both_sources_give_the_same_hotspots_on_hand_made_data(two_units):
     assert list(zip(overdue["key"], overdue["volume"])) == [("和平里东街1号", 3), ("安定门外大街2号", 1)]
 
 
+@pytest.mark.slow  # a demo district
 def test_both_sources_give_the_same_hotspots_on_demo_data(engine):
     seed_demo(engine, months=2, end="2025-06", scale=0.04)
     june = parse_period("2025-06")

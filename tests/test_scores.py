@@ -365,6 +365,7 @@ def _random_row(spec: dict, unit_ids: list[int], case_no: str) -> dict:
                                             "excluded")})
 
 
+@pytest.mark.slow
 def test_summary_source_equals_case_source_on_random_data(engine):
     unit_ids = list(units(engine, ("甲街道", "街道"), ("乙局", "区级部门"), ("丙公司", "国有企业")).values())
     serial = count()

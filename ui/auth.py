@@ -17,15 +17,15 @@ A name that is not there, or disabled, sees nothing.
 import hmac
 import ipaddress
 import logging
-import os
 from dataclasses import dataclass
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
 
+import settings
 from data_access import audit, users
-from ui import cache
+from ui import db
 from ui.plain import plain
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class User:
 
 def auth_mode() -> str:
     """The configured login mode; "" for none (the open demo mode)."""
-    mode = os.environ.get("AUTH_MODE", "").strip().lower()
+    mode = settings.AUTH_MODE.get().strip().lower()
     return "" if mode == "none" else mode
 
 
@@ -67,7 +67,7 @@ def current_user() -> User:
     _through_app_entry()
     mode = auth_mode()
     if not mode:
-        if cache.is_demo():
+        if db.is_demo():
             return User(DEMO_USER_NAME, "staff", demo=True)
         _refuse(LOGIN_NOTICE)
     if mode not in MODES:
@@ -87,7 +87,7 @@ def _refuse(message: str) -> None:
 
 def _account(name: str) -> users.Account | None:
     try:
-        with cache.engine().connect() as conn:
+        with db.engine().connect() as conn:
             return users.find(conn, name)
     except SQLAlchemyError:
         log.exception("user lookup failed")
@@ -104,7 +104,7 @@ def _clean(name) -> str:
 # --- header: the intranet login proxy ---
 
 def header_name() -> str:
-    return os.environ.get("AUTH_HEADER", "X-Remote-User")
+    return settings.AUTH_HEADER.get()
 
 
 def request_headers():
@@ -121,7 +121,7 @@ def request_peer() -> str:
 
 def _trusted_networks() -> list | None:
     """AUTH_TRUSTED_PROXIES: addresses or networks, comma-separated (default the loopback); "*" = any peer."""
-    text = os.environ.get("AUTH_TRUSTED_PROXIES", "127.0.0.1,::1").strip()
+    text = settings.AUTH_TRUSTED_PROXIES.get().strip()
     if text == "*":
         return None
     return [ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()]
@@ -140,7 +140,7 @@ def from_trusted_proxy(peer: str, headers, trusted: list | None, secret: str) ->
     if trusted is not None and not any(address in network for network in trusted):
         return False
     if secret:
-        sent = headers.get(os.environ.get("AUTH_PROXY_SECRET_HEADER", "X-Proxy-Secret")) or ""
+        sent = headers.get(settings.AUTH_PROXY_SECRET_HEADER.get()) or ""
         return hmac.compare_digest(sent.encode(), secret.encode())
     return True
 
@@ -154,7 +154,7 @@ def _header_name() -> str:
     except ValueError:
         _refuse("登录配置无效：AUTH_TRUSTED_PROXIES 应为逗号分隔的 IP 地址或网段。请联系管理员。"
                 "(invalid AUTH_TRUSTED_PROXIES)")
-    if not from_trusted_proxy(request_peer(), request_headers(), trusted, os.environ.get("AUTH_PROXY_SECRET", "")):
+    if not from_trusted_proxy(request_peer(), request_headers(), trusted, settings.AUTH_PROXY_SECRET.get()):
         log.warning("identity header refused: request not from the trusted login proxy")
         _refuse(UNTRUSTED_NOTICE)
     return name
@@ -166,7 +166,7 @@ def oidc_identity() -> tuple[bool, str]:
     """(signed in, the claim that names the user)."""
     if not st.user.is_logged_in:
         return False, ""
-    return True, st.user.get(os.environ.get("AUTH_OIDC_CLAIM", "email")) or ""
+    return True, st.user.get(settings.AUTH_OIDC_CLAIM.get()) or ""
 
 
 def _oidc_name() -> str:
@@ -174,7 +174,7 @@ def _oidc_name() -> str:
     if not signed_in:
         st.warning(LOGIN_NOTICE)
         st.button("通过统一身份认证登录", type="primary", on_click=st.login,
-                  args=(os.environ.get("AUTH_OIDC_PROVIDER") or None,), key="auth_oidc_login")
+                  args=(settings.AUTH_OIDC_PROVIDER.get(),), key="auth_oidc_login")
         st.stop()
     name = _clean(name)
     if not name:
@@ -211,8 +211,8 @@ def _login_form() -> None:
 def _check(name: str, password: str):
     """Verify the password (with the lockout, data_access.users) and write the attempt to the audit log."""
     try:
-        account, reason = users.check_password(cache.engine(), name, password)
-        with cache.engine().begin() as conn:
+        account, reason = users.check_password(db.engine(), name, password)
+        with db.engine().begin() as conn:
             audit.record(conn, name[:64], "login" if account else "login_failed", {"mode": "local"})
         return account, reason
     except SQLAlchemyError:

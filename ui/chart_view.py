@@ -6,15 +6,17 @@ the stored spec instead.
 """
 import streamlit as st
 
-from ui import charts
-from ui.cache import MAX_ENTRIES, TTL_SECONDS
+from ui.db import MAX_ENTRIES, TTL_SECONDS
 
 
 @st.cache_data(ttl=TTL_SECONDS, max_entries=MAX_ENTRIES, show_spinner=False)
-def _spec(builder: str, args: tuple, kwargs: tuple) -> dict:
-    return getattr(charts, builder)(*args, **dict(kwargs)).to_dict()
+def _spec(_builder, builder_name: str, args: tuple, kwargs: tuple) -> dict:
+    # `_builder` is not hashed (leading underscore); `builder_name` stands for it in the cache key.
+    return _builder(*args, **dict(kwargs)).to_dict()
 
 
-def show(builder: str, *args, where=None, **kwargs) -> None:
-    """Draw charts.<builder>(*args, **kwargs) in `where` (a column or container; the page by default)."""
-    (where or st).vega_lite_chart(spec=_spec(builder, args, tuple(sorted(kwargs.items()))))
+def show(builder, *args, where=None, **kwargs) -> None:
+    """Draw builder(*args, **kwargs) — a ui.charts function — in `where` (a column or container; the page by
+    default)."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    (where or st).vega_lite_chart(spec=_spec(builder, name, args, tuple(sorted(kwargs.items()))))

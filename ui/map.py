@@ -6,12 +6,12 @@ map_style=None would make Streamlit fall back to a Carto basemap); an intranet s
 MAP_STYLE_URL. Only aggregates reach the map: one row per hotspot, one label per street.
 """
 import math
-import os
 
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+import settings
 from metrics.hotspots import NO_PREVIOUS
 
 SURGE = [214, 39, 40, 210]
@@ -151,7 +151,7 @@ def hotspot_deck(spots: pd.DataFrame, labels: pd.DataFrame, by: str, style_url: 
 def show_map(spots: pd.DataFrame, labels: pd.DataFrame, by: str, key: str,
              areas: tuple[pd.DataFrame, list] | None = None) -> str | None:
     """Draws the map; returns the key of a hotspot clicked on it, if any."""
-    deck = hotspot_deck(spots, labels, by, os.environ.get("MAP_STYLE_URL") or None, areas)
+    deck = hotspot_deck(spots, labels, by, settings.MAP_STYLE_URL.get(), areas)
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=key, height=MAP_HEIGHT)
     picked = event.selection.objects.get("hotspots") or []
     return picked[0].get("key") if picked else None

@@ -4,11 +4,11 @@ The default is SCORING_RULES (a preset name or a file path) or the shipped defau
 presets in metrics/rules/ plus that file, shown (and kept in the URL and session) by their Chinese names; a link
 with a preset's ASCII key (`?rules=beijing-2019`) still opens that preset.
 """
-import os
 from pathlib import Path
 
 import streamlit as st
 
+import settings
 from metrics.registry import RATES, label
 from metrics.rules import Rules, RulesError, list_presets, load_rules
 from ui import bound, cache
@@ -24,7 +24,7 @@ PRESET_NOTES = {
 
 
 def default_source() -> str:
-    return os.environ.get("SCORING_RULES") or "default"
+    return settings.SCORING_RULES.get()
 
 
 def options() -> list[str]:

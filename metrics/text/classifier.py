@@ -10,7 +10,6 @@ Stored on disk (TEXT_MODEL_DIR, default data/models/), one file per database and
 What a file holds is vocabularies of cleaned words and n-grams and coefficients, never a case text.
 """
 import hashlib
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +22,8 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sqlalchemy.engine import Engine
+
+import settings
 
 from data_access.text_queries import UNCATEGORISED, labelled_texts
 from metrics.text.clean import analysed
@@ -42,7 +43,7 @@ class NoModel(LookupError):
 
 
 def model_dir() -> Path:
-    return Path(os.environ.get("TEXT_MODEL_DIR") or Path(__file__).resolve().parents[2] / "data" / "models")
+    return Path(settings.TEXT_MODEL_DIR.get() or Path(__file__).resolve().parents[2] / "data" / "models")
 
 
 def model_path(engine: Engine, field: str) -> Path:

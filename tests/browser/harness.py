@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.request import urlopen
 
-CHROMIUM = "/usr/bin/chromium"
+# TEST_CHROMIUM: another browser binary (a missing path shows what a machine without Chromium does).
+CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
 # No network of its own (this machine has none) and software WebGL for the pydeck map.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
