@@ -35,7 +35,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('unit_aliases')
-    with op.batch_alter_table('units') as batch:
-        batch.drop_column('street')
-        batch.drop_column('created_batch_id')
+    # Plain DROP COLUMN (SQLite ≥ 3.35): a batch copy of `units` would break the cases' foreign keys.
+    op.drop_column('units', 'street')
+    op.drop_column('units', 'created_batch_id')
     op.drop_table('saved_mappings')

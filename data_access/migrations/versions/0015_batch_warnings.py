@@ -18,5 +18,5 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('import_batches') as batch:
-        batch.drop_column('warnings')
+    # Plain DROP COLUMN (SQLite ≥ 3.35): a batch copy of import_batches would break the cases' foreign keys.
+    op.drop_column('import_batches', 'warnings')
