@@ -94,9 +94,9 @@ with imports:
 
 # --- batch history, rejected rows of a batch, undo ---
 with batches, guarded("导入批次"):
-    history = pd.DataFrame(cache.list_batches(), columns=list(BATCH_TEXTS))
+    history = pd.DataFrame(cache.list_batches(), columns=[*BATCH_TEXTS, "not_provided"])
     shown = history.assign(status=history["status"].map(STATUS_TEXT), source=history["source"].map(SOURCE_TEXT),
-                           warnings=history["warnings"].map(data_admin.warnings_text))
+                           warnings=history["warnings"].map(data_admin.warnings_text)).drop(columns="not_provided")
     st.caption("点选一个批次，查看它的拒收行或撤销它。")
     event = st.dataframe(shown.rename(columns=BATCH_TEXTS), hide_index=True, on_select="rerun",
                          selection_mode="single-row", key="batch_table")

@@ -113,7 +113,7 @@ SUMMARY_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")
 def _rate_phrase(key: str, scores: dict) -> str:
     """"响应率 98.50%（上升 0.35 个百分点）"; a rate without data says so, with no empty brackets."""
     if scores[key] is None:
-        return f"{label(key)}无数据"
+        return f"{label(key)} 无数据"
     change = change_phrase(key, scores[key], scores["prev_" + key], "")
     return f"{label(key)} {format_value(key, scores[key])}" + (f"（{change}）" if change else "")
 
@@ -125,7 +125,7 @@ def _summary_sentences(volumes: dict, scores: dict, period: Period, score_period
     where = "" if score_period == period else f"按{score_period.label}统计，"
     if all(scores[k] is None for k in (*SUMMARY_RATES, "raw_score")):
         return [*said, f"{where}尚无参评工单，响应率、解决率、满意率和综合成绩均无数据。"]
-    score = ("全区综合成绩无数据" if scores["raw_score"] is None
+    score = ("全区综合成绩 无数据" if scores["raw_score"] is None
              else f"全区综合成绩 {format_value('raw_score', scores['raw_score'])} 分")
     score_change = change_phrase("raw_score", scores["raw_score"], scores["prev_raw_score"])
     rates = "，".join(_rate_phrase(k, scores) for k in SUMMARY_RATES)

@@ -52,6 +52,6 @@ def test_the_audit_page_reads_in_chinese(url, monkeypatch):
 def test_presets_have_chinese_names_in_the_sidebar(url, monkeypatch):
     at = app_fixture.open_app(monkeypatch, url)
     choice = at.sidebar.selectbox(key="rules")
-    assert choice.options == ["默认规则", "北京 2019 年口径"]
+    assert choice.options == ["默认规则", "北京 2019 年口径", "311 类数据（无回访评价）"]
     captions = " ".join(c.value for c in at.sidebar.caption)
-    assert "默认规则：响应 10% · 解决 45% · 满意 45%" in captions and "METRICS.md" not in captions
+    assert "默认规则：响应率 10% · 解决率 45% · 满意率 45%" in captions and "METRICS.md" not in captions
