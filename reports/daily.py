@@ -1,5 +1,5 @@
 """每日专报: a one-to-two page .docx for one day — the day's volume against the usual for that weekday, its top
-categories and their change, surges expected next week, seasonal topics, places surging this week, units
+categories and their change, surges expected next week, seasonal topics, places new or surging this week, units
 projected below their target with 差几件. Figures from the summaries (data_access.volume_series) and the 预警 metrics."""
 import io
 from dataclasses import dataclass
@@ -50,7 +50,8 @@ def gather_daily(engine: Engine, rules: Rules, day: date) -> Daily:
     surges = week[week["surge"]].head(SHOWN) if not week.empty else week
     topics = seasonal_topics(engine, rules, as_of=day + timedelta(days=1))
     spots = hotspots(engine, range_period(day - timedelta(days=HOTSPOT_DAYS - 1), day), rules)
-    spots = spots[spots["surge"].fillna(False).astype(bool)].head(SHOWN)
+    flagged = spots["surge"].fillna(False).astype(bool) | spots["new"].fillna(False).astype(bool)
+    spots = spots[flagged].head(SHOWN)   # 突增 and 新增 (METRICS.md §7): both are news for the day
     behind = projections(engine, rules, day)
     behind = behind[behind["off_target"]].head(SHOWN) if not behind.empty else behind  # lowest projections first
     return Daily(day, volume, usual, {
@@ -59,7 +60,7 @@ def gather_daily(engine: Engine, rules: Rules, day: date) -> Daily:
                                           "baseline_wape"]),
         "topics": Table("季节性议题", topics.rename(columns={"month": "period"}),
                         ["key", "period", "season_index", "arriving", "last_year"]),
-        "places": Table("突增点位", spots, ["label", "street", "volume", "prev_volume"]),
+        "places": Table("突增和新增点位", spots, ["label", "street", "volume", "prev_volume"]),
         "behind": Table("未达目标单位", behind, ["unit_name", "score_so_far", "projected_score", "target", "gap_cases"]),
     })
 
@@ -78,7 +79,7 @@ def build_daily_docx(d: Daily) -> bytes:
     add_table(doc, d.tables["surges"], empty="下周没有预计突增的类别。")
     add_table(doc, d.tables["topics"], empty="没有即将到来的季节性议题。")
     doc.add_paragraph(f"近 {HOTSPOT_DAYS} 天诉求量达到前 {HOTSPOT_DAYS} 天评分规则所定倍数的点位：")
-    add_table(doc, d.tables["places"], empty="没有突增的点位。")
+    add_table(doc, d.tables["places"], empty="没有突增或新增的点位。")
     doc.add_heading("三、月末成绩预测未达目标的单位", level=1)
     add_table(doc, d.tables["behind"], empty="预计各单位月末成绩都能达到目标。")
     out = io.BytesIO()

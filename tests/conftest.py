@@ -5,7 +5,7 @@ import pytest
 
 from tests.ci_strict import (  # noqa: F401 — pytest's hooks, from their module
     pytest_make_collect_report, pytest_runtest_makereport, pytest_sessionfinish, pytest_terminal_summary)
-from tests.dbs import BACKENDS, drop_server_database, empty_all_tables, migrated_engine, server_database
+from tests.dbs import BACKENDS, drop_server_database, empty_all_tables, migrated_engine, shared_server_engine
 
 # A deployment keeps the caller hash key outside the database (data_access.privacy); tests that need it missing
 # remove it with monkeypatch.
@@ -39,9 +39,7 @@ def engine(request, tmp_path, _server_engines):
         yield eng
         eng.dispose()
         return
-    if backend not in _server_engines:
-        _server_engines[backend] = migrated_engine(server_database(backend))
-    eng = _server_engines[backend]
+    eng = shared_server_engine(_server_engines, backend)
     empty_all_tables(eng)
     yield eng
 

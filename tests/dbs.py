@@ -78,6 +78,14 @@ def server_database(backend: str) -> str:
     return SERVERS[backend][0].format(db=DB_NAME)
 
 
+def shared_server_engine(engines: dict, backend: str):
+    """This process's one migrated database on a server, made on first use and kept in `engines` (the session's):
+    every fixture that needs a server shares it, so none drops it under another."""
+    if backend not in engines:
+        engines[backend] = migrated_engine(server_database(backend))
+    return engines[backend]
+
+
 def drop_server_database(backend: str) -> None:
     admin = create_engine(_admin_url(backend), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

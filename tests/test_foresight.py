@@ -151,9 +151,14 @@ def test_daily_report_of_a_day(db, tmp_path, capsys):
     assert code == 2 and "--date" in err
 
 
-def test_daily_report_lists_places_surging_this_week(db):
+def test_daily_report_lists_places_new_or_surging_this_week(db):
     from reports.daily import gather_daily
-    # 东华门大街1号: 3 cases in the week ending 2024-05-30, none the week before — a surge once 3 cases make a hotspot
-    places = gather_daily(db, load_rules_text("[hotspots]\nmin_cases = 3"), date(2024, 5, 30)).tables["places"]
+    rules, day = load_rules_text("[hotspots]\nmin_cases = 3"), date(2024, 5, 30)
+    # The data begin in this week: no earlier case, so neither 新增 nor 突增 is claimed (METRICS.md §7).
+    assert gather_daily(db, rules, day).tables["places"].frame.empty
+    # With one case elsewhere a month before, 东华门大街1号 (3 cases this week, none the week before) is 新增.
+    unit = units(db, ("景山街道", "街道"))["景山街道"]
+    write(db, [case_row("EARLY1", unit, "2024-04-30 08:00:00", address="景山前街9号")], name="early.csv")
+    places = gather_daily(db, rules, day).tables["places"]
     assert places.frame[["label", "street", "volume", "prev_volume"]].values.tolist() == [
         ["东华门大街1号", "东华门街道", 3, 0]]

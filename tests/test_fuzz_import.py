@@ -15,7 +15,7 @@ from data_access.case_fields import FIELDS, ImportRefused
 from data_access.importer import import_bytes, import_uploads
 from data_access.schema import audit_log, cases, import_batches, rejected_rows
 from tests import crafted
-from tests.dbs import drop_server_database, empty_all_tables, migrated_engine, server_database
+from tests.dbs import empty_all_tables, migrated_engine, shared_server_engine
 
 pytestmark = pytest.mark.slow
 
@@ -33,15 +33,13 @@ WILD = ['"', '""', '"\n', "\n", "\r", ",", "\x00", "长" * 40, "x" * 300]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def db(request, tmp_path_factory):
-    if request.param == "sqlite":
-        engine = migrated_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}")
-    else:
-        engine = migrated_engine(server_database(request.param))
+def db(request, tmp_path_factory, _server_engines):
+    if request.param != "sqlite":
+        yield shared_server_engine(_server_engines, request.param)   # the session's; dropped when it ends
+        return
+    engine = migrated_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}")
     yield engine
     engine.dispose()
-    if request.param != "sqlite":
-        drop_server_database(request.param)
 
 
 def count(engine, table) -> int:
