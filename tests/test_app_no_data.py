@@ -54,7 +54,9 @@ def test_overview_shows_no_data_and_no_arrow_for_a_missing_rate(url, monkeypatch
     assert cards["响应率"] == ("无数据", "")          # not 0.00 %, and no change against February's 100 %
     assert cards["综合成绩"] == ("无数据", "")        # the default rules weigh 响应率
     assert cards["解决率"] == ("90.00%", "-10.00 个百分点")  # 18/20 against 20/20: the other rates still change
-    assert cards["诉求量"] == ("20", "+0（+0.0%）")
+    assert cards["诉求量"] == ("20", "持平")         # no change reads 持平, grey and without an arrow
+    flat = next(m for m in at.metric if m.label == "诉求量").proto
+    assert (flat.color, flat.direction) == (flat.MetricColor.GRAY, flat.MetricDirection.NONE)
 
 
 def test_scores_page_lists_the_units_as_not_ranked_for_the_missing_rate(url, monkeypatch):

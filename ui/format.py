@@ -17,12 +17,18 @@ def value(key: str, v) -> str:
     return format_value(key, v)
 
 
+FLAT = "持平"
+
+
 def delta(key: str, current, previous) -> str | None:
-    """The 环比 text for st.metric: rates in percentage points, scores in points, counts with their percent."""
+    """The 环比 text for st.metric: rates in percentage points, scores in points, counts with their percent;
+    持平 where the change shown would be zero (a green "↑ +0.00" reads as a rise)."""
     if is_missing(current) or is_missing(previous):
         return None
     diff = float(current) - float(previous)
     fmt = entry(key).fmt
+    if round(diff * 100 if fmt == "pct" else diff, 0 if fmt == "int" else 2) == 0:
+        return FLAT
     if fmt == "pct":
         return f"{diff * 100:+.2f} 个百分点"
     if fmt == "int":

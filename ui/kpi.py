@@ -16,7 +16,9 @@ def card(container, key: str, value, previous, title: str | None = None, help_te
          width: int | str = "stretch") -> None:
     """One st.metric: e.g. 响应率 98.25% with "+0.35 个百分点 环比" in green when up is good."""
     change = fmt.delta(key, value, previous)
-    container.metric(title or label(key), fmt.value(key, value), delta=change, delta_color=fmt.delta_color(key),
+    flat = change == fmt.FLAT
+    container.metric(title or label(key), fmt.value(key, value), delta=change,
+                     delta_color="off" if flat else fmt.delta_color(key), delta_arrow="off" if flat else "auto",
                      delta_description="环比" if change else None, help=help_text or entry(key).description,
                      border=True, width=width)
 
