@@ -48,8 +48,9 @@ key_text = {"key": "二级分类" if by == "cat_l2" else "所属街道", "period
 frame = pd.DataFrame()
 with guarded("诉求量预测"):
     frame = cache.forecasts(rules, by=by, freq=freq, horizon=HORIZON[freq])
-if frame.empty:
-    st.info("数据库中还没有工单，无法预测。")
+if frame.empty:   # no case at all, or no complete week / month of cases with this field
+    st.info("数据库中还没有工单，无法预测。" if cache.data_days(rules.basis) is None else
+            f"还没有一个完整的{'周' if freq == 'W' else '月'}带{key_text['key']}的工单：数据不足，无法预测。")
     st.stop()
 shown = frame.assign(**{c: frame[c].round() for c in NUMBERS})
 periods = list(dict.fromkeys(shown["period_label"]))

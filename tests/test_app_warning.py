@@ -9,7 +9,7 @@ from data_access.engine import make_engine
 from data_access.migrate import upgrade
 from data_access.schema import meeting_items
 from tests.app_fixture import open_app
-from tests.factories import units
+from tests.factories import case_row, units
 from tests.test_foresight import _rows
 
 
@@ -78,3 +78,18 @@ def test_staff_set_a_units_target_on_the_data_page(url, monkeypatch):
     at.text_input(key="target_month").set_value("2025-05").run()
     assert not at.exception and not at.error
     assert at.button(key="save_targets").disabled  # nothing changed yet
+
+
+def test_cases_without_a_complete_week_read_data_insufficient_not_no_cases(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    u = units(engine, ("和平里街道", "街道"))["和平里街道"]
+    rows = [case_row(f"S{i}", u, f"2025-03-0{i} 09:00:00", cat_l2="路面积水") for i in (4, 5)]  # Tue, Wed: no whole week
+    with engine.begin() as conn:
+        batch = start_batch(conn, "演示区", "short", source="demo")
+        result = write_cases(conn, rows, batch)
+        finish_batch(conn, batch, n_rows=2, n_new=result.new, n_updated=0, n_unchanged=0, n_rejected=0)
+    engine.dispose()
+    at = open_app(monkeypatch, url, "pages/warning.py")
+    assert [i.value for i in at.info][-1] == "还没有一个完整的周带二级分类的工单：数据不足，无法预测。"
