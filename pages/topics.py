@@ -3,13 +3,10 @@ words per street, unit and category, and suggested categories with the classifie
 import pandas as pd
 import streamlit as st
 
-from data_access import audit
 from data_access.case_queries import CaseFilter
-from data_access.category_accept import accept_categories
-from data_access.text_queries import batch_texts
 from metrics.text import classifier
 from metrics.text.hotwords import BY_LABELS
-from ui import cache, chart_view, charts, filters
+from ui import chart_view, charts, filters, text_analysis
 from ui import format as fmt
 from ui.agenda import add_to_agenda_button, can_edit
 from ui.auth import current_user
@@ -47,7 +44,7 @@ rank = left.segmented_control("排序", list(RANK_LABELS), format_func=RANK_LABE
 top = right.selectbox("显示前", (10, 20, 50), index=1, format_func=lambda n: f"{n} 个主题", key="tp_top")
 found = pd.DataFrame()
 with guarded("诉求主题"):
-    found = cache.topics(f.period, top=top, rank=rank)
+    found = text_analysis.topics(f.period, top=top, rank=rank)
 if found.empty:
     st.info("本期没有三件以上说法相近的诉求。")
 else:
@@ -79,7 +76,7 @@ by = left.segmented_control("范围", list(BY_LABELS), format_func=BY_LABELS.get
                             key="tp_by")
 words = pd.DataFrame()
 with guarded("热词"):
-    words = cache.hot_words(f.period, by=by, top=right.selectbox("每组前", (10, 20), key="tp_words_top"))
+    words = text_analysis.hot_words(f.period, by=by, top=right.selectbox("每组前", (10, 20), key="tp_words_top"))
 if words.empty:
     st.info("本期没有诉求内容。")
 else:
@@ -96,13 +93,11 @@ field = st.segmented_control("分类字段", list(classifier.FIELDS), format_fun
                              default="cat_l1", required=True, key="tp_field")
 if can_edit(user) and st.button("用本中心已分类工单重新训练", key="tp_train"):
     with guarded("模型训练"), st.spinner("训练中……"):
-        meta = classifier.train(cache.engine(), field)
-        with cache.engine().begin() as conn:
-            audit.record(conn, user.name, "classifier_train", {"field": field, "macro_f1": meta["macro_f1"]})
+        meta = text_analysis.retrain(field, user.name)
         st.success(f"已重新训练：留出测试宏平均 F1 {meta['macro_f1']:.2%}。")
 stored = None
 try:
-    stored = cache.text_model(field)
+    stored = text_analysis.text_model(field)
 except classifier.NoModel:
     st.info("尚未训练分类模型。工作人员可点击上方按钮训练，或运行 python cli.py classify train。")
 if stored is not None:
@@ -115,8 +110,7 @@ if stored is not None:
                                    ["true_class", "predicted", "count"]), hide_index=True, height=300)
 
     with guarded("未分类工单的建议"):
-        with cache.engine().connect() as conn:
-            pending = batch_texts(conn, limit=SUGGEST_SHOWN)
+        pending = text_analysis.uncategorised(SUGGEST_SHOWN)
         if field != "unit_name" and not pending.empty:
             st.subheader("未分类工单的建议")
             suggestions = classifier.suggest(stored, pending).merge(pending[["case_no", "content"]], on="case_no")
@@ -127,14 +121,11 @@ if stored is not None:
                 choice = suggestions.iloc[rows]
                 values = {r.case_no: ((r.parent, r.suggested) if field == "cat_l2" else (r.suggested, None))
                           for r in choice.itertuples()}
-                with cache.engine().begin() as conn:
-                    batch = accept_categories(conn, values, user.name)
-                cache.clear()
+                batch = text_analysis.accept(values, user.name)
                 st.success(f"已采纳 {len(values)} 条建议（批次 {batch}，可在数据管理页撤销）。")
 
     with guarded("派单核对"):
-        stamp = classifier.model_path(cache.engine(), field).stat().st_mtime
-        check = cache.dispatch_check(f.period, field, stamp)
+        check = text_analysis.dispatch_check(f.period, field)
         st.subheader("派单核对")
         st.caption(f"本期登记的{classifier.FIELDS[field]}与模型把握达 {classifier.CONFIDENT:.0%} 的建议不一致的工单"
                    "（最多 200 件，把握高的在前）。仅供核对，不自动修改。")

@@ -4,13 +4,9 @@ A unit user's case-level reads are locked to its own unit here (`_own_unit_only`
 """
 import inspect
 
-import streamlit as st
-
 from data_access import batches, filter_options, units
-from data_access.engine import resolve_url
 from metrics import adjustments, agenda, awards, foresight, hotspots as hotspot_metrics, indicators, lagging, lost, \
     projection, scores, street_areas as street_area_metrics
-from metrics.text import classifier, hotwords as text_hotwords, topics as text_topics
 from ui import auth
 from ui.db import MAX_ENTRIES, TTL_SECONDS, cached, clear, engine, is_demo, refresh_version, version  # noqa: F401
 
@@ -63,24 +59,6 @@ street_areas = cached(street_area_metrics.street_areas)
 propose = cached(agenda.propose)
 scores_period = cached(agenda.scores_period)
 follow_up = cached(agenda.follow_up)
-
-# 诉求分析 (metrics.text): the period's clusters and hot words (the corpus behind them is also kept in-process).
-topics = cached(text_topics.topics)
-hot_words = cached(text_hotwords.hot_words)
-
-
-@st.cache_resource(show_spinner=False, max_entries=6)
-def _text_model(url: str, field: str, stamp: float):
-    return classifier.load(engine(), field)
-
-
-def text_model(field: str):
-    """The stored classifier of this database and field (NoModel when none), reloaded when retrained."""
-    path = classifier.model_path(engine(), field)
-    return _text_model(resolve_url(), field, path.stat().st_mtime if path.exists() else 0.0)
-
-
-dispatch_check = cached(classifier.dispatch_check)
 
 # 预警 (未诉先办): forecasts with their backtest, seasonal topics, last year's places and units.
 forecasts = cached(foresight.forecasts)
