@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, literal_column, not_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from data_access.schema import PROVIDED_FIELDS, cases, stat_unit_day_close, stat_unit_day_resp
+from data_access.case_tables import PROVIDED_FIELDS, cases, stat_unit_day_close, stat_unit_day_resp
 from data_access.vocabulary import FULLY_SOLVED, SAT_COLUMNS, SATISFIED, SOLVED_COLUMNS
 
 # The fields a rate reads → the case column that says whether the case's batch provided it.

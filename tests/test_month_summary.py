@@ -45,7 +45,10 @@ def _months(engine, table, basis):
 
 
 def _unit_months(engine, basis):
-    return {(r[0], r[1]): dict(zip(COUNTS, r[2:])) for r in _months(engine, stat_unit_month, basis)}
+    t = stat_unit_month.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.day, t.unit_id, *(t[c] for c in COUNTS)).where(t.basis == basis))
+        return {(r[0], r[1]): dict(zip(COUNTS, r[2:])) for r in rows}
 
 
 def _counts(**given):
