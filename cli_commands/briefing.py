@@ -52,7 +52,6 @@ def briefing_command(args) -> int:
     if xlsx_path:
         xlsx_path.write_bytes(build_xlsx(briefing))
         written.append(xlsx_path)
-    with engine.begin() as conn:
-        audit.record(conn, args.user, "export", {"briefing": period.key, "files": [p.name for p in written]})
+    audit.log(engine, args.user, "export", {"briefing": period.key, "files": [p.name for p in written]})
     print(f"已生成 {'、'.join(str(p) for p in written)}。{briefing.scope}")
     return 0

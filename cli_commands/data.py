@@ -125,8 +125,8 @@ def show_rejects(args) -> int:
         rows = list_rejects(conn, batch)
     if args.out:
         Path(args.out).write_bytes(rejects_csv(rows))
-        with engine.begin() as conn:  # an export of raw rows, audited as the web's download is
-            audit.record(conn, operator_name(), "export", {"file": Path(args.out).name, "batch": batch}, len(rows))
+        # an export of raw rows, audited as the web's download is
+        audit.log(engine, operator_name(), "export", {"file": Path(args.out).name, "batch": batch}, len(rows))
         print(f"批次 {batch} 的 {len(rows)} 行拒收行已写入 {args.out} "
               f"(batch {batch}: {len(rows)} rejected rows written to {args.out})")
         return 0

@@ -2,8 +2,9 @@
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
+from data_access import audit
 from data_access.schema import score_adjustments, units
 
 
@@ -13,6 +14,18 @@ def insert_adjustment(conn: Connection, unit_id: int, period_key: str, points: f
         unit_id=unit_id, period=period_key, points=points, reason=reason, created_by=user or "",
         created_at=datetime.now().replace(microsecond=0)))
     return result.inserted_primary_key[0]
+
+
+def store_adjustment(engine: Engine, unit_id: int, period_key: str, points: float, reason: str,
+                     user: str = "") -> int | None:
+    """One adjustment and its audit record in one transaction; its id, or None when the unit does not exist."""
+    with engine.begin() as conn:
+        if not unit_known(conn, unit_id):
+            return None
+        new_id = insert_adjustment(conn, unit_id, period_key, points, reason, user)
+        audit.record(conn, user, "adjustment", {"id": new_id, "unit_id": unit_id, "period": period_key,
+                                                "points": points, "reason": reason})
+    return new_id
 
 
 def unit_known(conn: Connection, unit_id: int) -> bool:

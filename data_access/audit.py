@@ -1,9 +1,13 @@
-"""The audit log: every import, undo, export and adjustment, with who, what, when and how many rows."""
+"""The audit log: every import, undo, export and adjustment, with who, what, when and how many rows.
+
+A change is recorded in the transaction that makes it (`record`); an entry with nothing else to write — an export,
+a sign-in, a retraining — is one transaction of its own (`log`).
+"""
 import json
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from data_access.schema import audit_log
 
@@ -12,6 +16,11 @@ def record(conn: Connection, user: str, action: str, detail: dict | str = "", n_
     text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False, default=str)
     conn.execute(audit_log.insert().values(at=datetime.now().replace(microsecond=0), user_name=user or "",
                                            action=action, detail=text, n_rows=n_rows))
+
+
+def log(engine: Engine, user: str, action: str, detail: dict | str = "", n_rows: int | None = None) -> None:
+    with engine.begin() as conn:
+        record(conn, user, action, detail, n_rows)
 
 
 def recent(conn: Connection, limit: int = 200, action: str | None = None, offset: int = 0) -> list[dict]:

@@ -9,7 +9,7 @@ import json
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from data_access import audit
 from data_access.schema import meeting_items, meetings
@@ -183,3 +183,32 @@ def save_agenda(conn: Connection, meeting_id: int, rows: list[dict], user: str =
     if removed:
         conn.execute(meeting_items.delete().where(meeting_items.c.id.in_(removed)))
     audit.record(conn, user, "agenda_save", {"meeting": meeting_id, "removed": removed}, len(rows))
+
+
+# --- the meeting feature's writes, each one transaction with its audit records (callers never open one) ---
+
+def new_meeting(engine: Engine, meeting_date: date, kind: str, period: str, title: str = "", user: str = "") -> int:
+    with engine.begin() as conn:
+        return create_meeting(conn, meeting_date, kind, period, title, user)
+
+
+def add_items(engine: Engine, meeting_id: int, items: list[dict], source: str, user: str = "") -> list[int]:
+    """Items (add_item's keyword arguments: kind, ref, label, reason, baseline, owner_unit_id) appended at once."""
+    with engine.begin() as conn:
+        return [add_item(conn, meeting_id, source=source, user=user, **item) for item in items]
+
+
+def add_item_to(engine: Engine, meeting_id: int | None, item: dict, new: tuple[date, str, str] | None = None,
+                user: str = "") -> tuple[dict, int]:
+    """One manual item; `meeting_id` None creates the meeting `new` = (date, kind, period) in the same
+    transaction. Returns (meeting, item id)."""
+    with engine.begin() as conn:
+        if meeting_id is None:
+            meeting_id = create_meeting(conn, *new, user=user)
+        item_id = add_item(conn, meeting_id, source="manual", user=user, **item)
+        return get_meeting(conn, meeting_id), item_id
+
+
+def store_agenda(engine: Engine, meeting_id: int, rows: list[dict], user: str = "") -> None:
+    with engine.begin() as conn:
+        save_agenda(conn, meeting_id, rows, user)

@@ -8,8 +8,7 @@ import math
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access import audit
-from data_access.adjustments import adjustment_rows, adjustment_totals, insert_adjustment, unit_known
+from data_access.adjustments import adjustment_rows, adjustment_totals, store_adjustment
 from metrics.periods import parse_period
 
 LIST_COLUMNS = ["id", "period", "unit_id", "unit_code", "unit_name", "points", "reason", "created_by", "created_at"]
@@ -27,12 +26,9 @@ def add_adjustment(engine: Engine, unit_id: int, period_key: str, points: float,
     reason = (reason or "").strip()
     if not reason:
         raise AdjustmentError("加减分必须填写原因 (reason is required)")
-    with engine.begin() as conn:
-        if not unit_known(conn, unit_id):
-            raise AdjustmentError(f"单位序号 {unit_id} 不存在 (unit_id {unit_id} not found)")
-        new_id = insert_adjustment(conn, unit_id, key, float(points), reason, user)
-        audit.record(conn, user, "adjustment", {"id": new_id, "unit_id": unit_id, "period": key,
-                                                "points": float(points), "reason": reason})
+    new_id = store_adjustment(engine, unit_id, key, float(points), reason, user)
+    if new_id is None:
+        raise AdjustmentError(f"单位序号 {unit_id} 不存在 (unit_id {unit_id} not found)")
     return new_id
 
 

@@ -335,11 +335,10 @@ def follow_up(engine: Engine, items: list[dict], period: Period, rules: Rules,
 
 def accept(engine: Engine, meeting_id: int, proposals: pd.DataFrame, user: str = "", source: str = "auto") -> list:
     """Put proposals (or carried-over items) on the agenda; returns their item ids."""
-    with engine.begin() as conn:
-        return [store.add_item(conn, meeting_id, p["kind"], p["ref"], p["label"], reason=p["reason"],
-                               baseline=p["baseline"], owner_unit_id=_plain(p["owner_unit_id"]), source=source,
-                               user=user)
-                for p in proposals.to_dict("records")]
+    items = [{"kind": p["kind"], "ref": p["ref"], "label": p["label"], "reason": p["reason"],
+              "baseline": p["baseline"], "owner_unit_id": _plain(p["owner_unit_id"])}
+             for p in proposals.to_dict("records")]
+    return store.add_items(engine, meeting_id, items, source, user)
 
 
 def pending(proposals: pd.DataFrame, items: list[dict]) -> pd.DataFrame:
@@ -360,9 +359,10 @@ def carry_over(engine: Engine, meeting_id: int, followed: pd.DataFrame, user: st
 def new_meeting(engine: Engine, kind: str, meeting_date: date, rules: Rules, period: Period | None = None,
                 title: str = "", user: str = "") -> int:
     """Create a meeting; without a period, the one it reviews by default (`meeting_period`)."""
-    with engine.begin() as conn:
-        period = period or _default_period(conn, kind, meeting_date, rules)
-        return store.create_meeting(conn, meeting_date, kind, period.key, title, user)
+    if period is None:
+        with engine.connect() as conn:
+            period = _default_period(conn, kind, meeting_date, rules)
+    return store.new_meeting(engine, meeting_date, kind, period.key, title, user)
 
 
 def _default_period(conn, kind: str, meeting_date: date, rules: Rules) -> Period:
@@ -372,14 +372,12 @@ def _default_period(conn, kind: str, meeting_date: date, rules: Rules) -> Period
 
 def add_note(engine: Engine, meeting_id: int, text: str, user: str = "") -> int:
     """A free item (其他事项) at the end of this meeting's agenda."""
-    with engine.begin() as conn:
-        return store.add_item(conn, meeting_id, "note", "", text, user=user)
+    return store.add_items(engine, meeting_id, [{"kind": "note", "ref": "", "label": text}], "manual", user)[0]
 
 
 def save_agenda(engine: Engine, meeting_id: int, rows: list[dict], user: str = "") -> None:
     """The agenda of this meeting as edited (data_access.meetings.save_agenda), in one transaction."""
-    with engine.begin() as conn:
-        store.save_agenda(conn, meeting_id, rows, user=user)
+    store.store_agenda(engine, meeting_id, rows, user)
 
 
 def add_to_meeting(engine: Engine, meeting_id: int | None, kind: str, ref: str, label_text: str, rules: Rules,
@@ -397,9 +395,6 @@ def add_to_meeting(engine: Engine, meeting_id: int | None, kind: str, ref: str, 
                 raise store.MeetingError(f"会议 {meeting_id} 不存在 (meeting {meeting_id} not found)")
             period = parse_period(meeting["period"])
     baseline = Figures(engine, period, rules).measure(kind, ref)
-    with engine.begin() as conn:
-        if meeting_id is None:
-            meeting_id = store.create_meeting(conn, next_monday(today), "周调度会", period.key, user=user)
-        item = store.add_item(conn, meeting_id, kind, ref, label_text, reason=reason, baseline=baseline,
-                              owner_unit_id=owner_unit_id, source="manual", user=user)
-        return store.get_meeting(conn, meeting_id), item
+    item = {"kind": kind, "ref": ref, "label": label_text, "reason": reason, "baseline": baseline,
+            "owner_unit_id": owner_unit_id}
+    return store.add_item_to(engine, meeting_id, item, (next_monday(today), "周调度会", period.key), user)

@@ -230,7 +230,6 @@ def briefing_files(meeting: dict, rules: Rules, user: auth.User) -> dict:
     number = f"_{meeting['number']}" if meeting.get("number", 1) > 1 else ""
     stem = f"{meeting['kind']}材料_{meeting['meeting_date']:%Y%m%d}{number}_{period.key}"
     files = {"docx": (build_docx(briefing), f"{stem}.docx"), "xlsx": (build_xlsx(briefing), f"{stem}.xlsx")}
-    with cache.engine().begin() as conn:
-        audit.record(conn, user.name, "export", {"briefing": period.key, "meeting": meeting["id"],
-                                                 "files": [name for _, name in files.values()]})
+    audit.log(cache.engine(), user.name, "export", {"briefing": period.key, "meeting": meeting["id"],
+                                                    "files": [name for _, name in files.values()]})
     return files

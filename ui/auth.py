@@ -212,8 +212,7 @@ def _check(name: str, password: str):
     """Verify the password (with the lockout, data_access.users) and write the attempt to the audit log."""
     try:
         account, reason = users.check_password(db.engine(), name, password)
-        with db.engine().begin() as conn:
-            audit.record(conn, name[:64], "login" if account else "login_failed", {"mode": "local"})
+        audit.log(db.engine(), name[:64], "login" if account else "login_failed", {"mode": "local"})
         return account, reason
     except SQLAlchemyError:
         log.exception("local login failed")

@@ -57,8 +57,7 @@ def csv_bytes(frame: pd.DataFrame, columns: list[str]) -> bytes:
 def audited(build, user_name: str, file_name: str, n_rows: int) -> bytes:
     """Build the file and write the audit entry (called when the user clicks download)."""
     data = build()
-    with cache.engine().begin() as conn:
-        audit.record(conn, user_name, "export", {"file": file_name}, n_rows)
+    audit.log(cache.engine(), user_name, "export", {"file": file_name}, n_rows)
     return data
 
 

@@ -38,8 +38,7 @@ def dispatch_check(period, field: str):
 
 def retrain(field: str, user: str) -> dict:
     meta = classifier.train(engine(), field)
-    with engine().begin() as conn:
-        audit.record(conn, user, "classifier_train", {"field": field, "macro_f1": meta["macro_f1"]})
+    audit.log(engine(), user, "classifier_train", {"field": field, "macro_f1": meta["macro_f1"]})
     return meta
 
 
