@@ -19,16 +19,16 @@ from sqlalchemy.engine import Engine
 from data_access.targets import month_targets
 from metrics.adjustments import adjustment_sums
 from metrics.periods import period_of, range_period, shift
+from metrics.registry import RATES
 from metrics.rules import Rules
 from metrics.scores import score_frame
 
 RECENT_MONTHS = 3   # the unit's recent rates and shares
 SPREAD_MONTHS = 6   # the months whose rates give the unit's month-to-month variation
 # rate → (numerator, denominator) in the score frame
-PARTS = {"response": ("on_time_response", "assessed"), "resolution": ("solved_credit_sum", "solved_rated"),
-         "satisfaction": ("satisfaction_credit_sum", "satisfaction_rated")}
 COLUMNS = ["unit_name", "score_so_far", "projected_score", "low", "high", "target", "gap_cases"]
-RATE_TARGETS = {"resolution": "resolution_rate", "satisfaction": "satisfaction_rate"}  # target → registry rate
+# target → registry rate; the projection covers these and every rate the rules weight
+RATE_TARGETS = {"resolution": "resolution_rate", "satisfaction": "satisfaction_rate"}
 OFF_COLUMNS = ["projected_resolution", "target_resolution", "projected_satisfaction", "target_satisfaction",
                "off_target"]
 
@@ -93,7 +93,8 @@ def _project(frame: pd.DataFrame, so_far_key: str, past_keys: list[str], rules: 
     z = NormalDist().inv_cdf(0.5 + rules.get("warning.interval") / 2)
     expected_assessed = now["assessed"] * pace
     score, variance, gain, rates = 0.0, 0.0, 0.0, {}
-    for rate, (num, den) in PARTS.items():
+    for rate in dict.fromkeys([*rules.weights, *RATE_TARGETS]):
+        num, den = RATES[rate].numerator, RATES[rate].denominator
         r_recent = _ratio(recent, num, den).reindex(now.index)
         r_recent = r_recent.fillna(_ratio(now, num, den))  # no recent history: the month so far stands for it
         share = (_ratio(recent, den, "assessed").reindex(now.index) if den != "assessed" else 1.0)
@@ -108,7 +109,7 @@ def _project(frame: pd.DataFrame, so_far_key: str, past_keys: list[str], rules: 
         rate_var = (remaining * r_recent * (1 - r_recent) + remaining ** 2 * spread) / final_den ** 2
         score = score + 100 * weight * rates[rate]
         variance = variance + (100 * weight) ** 2 * rate_var
-        if rate != "response":  # a lost case made 解决 and 满意 gains a full case in each of these denominators
+        if rate in RATE_TARGETS:  # a lost case made 解决 and 满意 gains a full case in each of these denominators
             gain = gain + 100 * weight / final_den
     adjustment = pd.Series([adjustments.get((month_key, u), 0.0) for u in now.index], index=now.index)
     projected_score = score + adjustment
@@ -165,7 +166,11 @@ def backtest(engine: Engine, rules: Rules, days: tuple[int, ...] = (10, 20)) -> 
             found = projections(engine, rules, month.start + timedelta(days=d - 1)).set_index("unit_id")
             found = found.join(finals.rename("final"), how="inner").dropna(subset=["final", "projected_score"])
             errors.append(found.assign(month=month.key))
-        every = pd.concat(errors) if errors else pd.DataFrame()
+        if not errors:   # no complete month after the first: nothing to measure
+            rows.append({"day": d, "months": 0, "units": 0, "projection_mae": None, "so_far_mae": None,
+                         "covered": None})
+            continue
+        every = pd.concat(errors)
         rows.append({"day": d, "months": len(errors), "units": len(every),
                      "projection_mae": float((every["projected_score"] - every["final"]).abs().mean()),
                      "so_far_mae": float((every["score_so_far"] - every["final"]).abs().mean()),

@@ -34,6 +34,7 @@ class Daily:
     day: date
     volume: int
     usual: float | None
+    usual_weeks: int      # the same weekdays the usual is the mean of (fewer than 8 at the start of the data)
     urgent: dict          # 紧急 cases received on the day: received, late, open
     overdue_known: bool   # False: no case of the stretch came with a close time, so 超期 cannot be told
     tables: dict[str, Table]
@@ -46,8 +47,11 @@ def gather_daily(engine: Engine, rules: Rules, day: date) -> Daily:
         totals = day_totals(conn, first, day).set_index("day")["n"]
         by_category = volumes(conn, "cat_l2", first, day, monthly=False)
     volume = int(totals.get(day, 0))
-    usual = float(totals.reindex(same_weekday, fill_value=0).mean()) if len(totals) else None
-    usual_by = (by_category[by_category["day"].isin(same_weekday)].groupby("key")["n"].sum() / USUAL_WEEKS)
+    # the usual counts only the weekdays the data reaches back to: days before the first case are unknown, not 0
+    same_weekday = [d for d in same_weekday if len(totals) and d >= totals.index.min()]
+    usual = float(totals.reindex(same_weekday, fill_value=0).mean()) if same_weekday else None
+    usual_by = (by_category[by_category["day"].isin(same_weekday)].groupby("key")["n"].sum()
+                / max(len(same_weekday), 1))
     today = by_category[by_category["day"] == day].set_index("key")["n"]
     top = pd.DataFrame({"cat_l2": today.index, "volume": today.values}).nlargest(TOP_CATEGORIES, "volume")
     top["usual_volume"] = top["cat_l2"].map(usual_by).fillna(0).round(1)
@@ -67,7 +71,7 @@ def gather_daily(engine: Engine, rules: Rules, day: date) -> Daily:
         names = {u["id"]: u["name"] for u in list_units(conn)}
     overdue = pd.DataFrame(late or [], columns=["unit_id", "overdue", "still_open"])
     overdue = overdue.assign(unit_name=overdue["unit_id"].map(names)).head(SHOWN)
-    return Daily(day, volume, usual, urgent, late is not None, {
+    return Daily(day, volume, usual, len(same_weekday), urgent, late is not None, {
         "top": Table("主要诉求", top, ["cat_l2", "volume", "usual_volume", "vs_usual"]),
         "surges": Table("突增预警", surges, ["key", "period", "forecast", "low", "high", "recent", "backtest_wape",
                                           "baseline_wape"]),
@@ -88,7 +92,7 @@ def build_daily_docx(d: Daily) -> bytes:
     doc.add_paragraph(f"{d.day:%Y年%m月%d日}").alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_heading("一、当日诉求", level=1)
     usual = "无数据" if d.usual is None else f"{d.usual:.0f} 件"
-    doc.add_paragraph(f"当日受理诉求 {d.volume} 件；前 {USUAL_WEEKS} 周同一星期几平均 {usual}。")
+    doc.add_paragraph(f"当日受理诉求 {d.volume} 件；前 {d.usual_weeks or USUAL_WEEKS} 周同一星期几平均 {usual}。")
     add_table(doc, d.tables["top"], empty="当日没有工单。")
     doc.add_heading("二、紧急和超期工单", level=1)
     add_urgent(doc, d)

@@ -133,6 +133,14 @@ def test_cli_forecast_csv_json_and_refusals(db, capsys):
         assert code == 2 and err.startswith("error:") and "Traceback" not in err
 
 
+def test_cli_forecast_without_a_complete_week_says_data_insufficient(engine, capsys):
+    u = units(engine, ("和平里街道", "街道"))["和平里街道"]
+    write(engine, [case_row("S1", u, "2025-03-04 09:00:00", cat_l2="路面积水")])  # a Tuesday: no whole week
+    url = engine.url.render_as_string(hide_password=False)
+    code, _, err = _run(capsys, "forecast", "--db", url, "--period", "2025-W11")
+    assert code == 2 and "数据不足" in err and "no complete week" in err
+
+
 def test_daily_report_of_a_day(db, tmp_path, capsys):
     from docx import Document
 
