@@ -31,7 +31,7 @@ def pooled(frame, column: str) -> float | None:
 
 
 def _pct(value) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    return "—" if value is None else f"{value * 100:.2f}%"
 
 
 def forecast_quality(engine, rules) -> list[dict]:
