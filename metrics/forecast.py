@@ -84,6 +84,7 @@ def outlook(y, freq: str, horizon: int, level: float = 0.8) -> Outlook:
     forecast = _candidates(mean, baseline, y[-1])[live]
     with np.errstate(divide="ignore", invalid="ignore"):
         low, high = (np.where(mean > 0, forecast * bound / mean, bound) for bound in (low, high))
+    low, high = np.minimum(low, forecast), np.maximum(high, forecast)  # an ETS mean of 0 scales nothing
     name = {**CHOICE_NAMES, "model": fitted.name, "blend": f"{fitted.name} {CHOICE_NAMES['blend']}"}[live]
     return Outlook("ok", forecast, low, high, baseline, wape(actual[points], chosen[points]),
                    wape(actual[points], snaive[points]) if same.any() else None,
