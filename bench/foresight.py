@@ -61,7 +61,8 @@ def main(argv=None) -> int:
     engine, rules = make_engine(args.db), load_rules()
     print("view          keys  数据不足  model   naive   | model   snaive (keys with a year)  surges  wall     cpu")
     total_wall = total_cpu = 0.0
-    for r in forecast_quality(engine, rules):
+    quality = forecast_quality(engine, rules)
+    for r in quality:
         total_wall, total_cpu = total_wall + r["wall_s"], total_cpu + r["cpu_s"]
         if not r["keys"]:
             print(f"{r['view']:<12}  数据不足: no complete {'week' if r['view'].endswith('W') else 'month'} of cases")
@@ -70,6 +71,9 @@ def main(argv=None) -> int:
               f"{_pct(r['model_vs_snaive']):>6}  {_pct(r['snaive']):>6}                      {r['surges']:>6}  "
               f"{r['wall_s']:6.1f}s  {r['cpu_s']:6.1f}s")
     print(f"all forecasts: {total_wall:.1f} s wall, {total_cpu:.1f} s CPU")
+    measured = [r for r in quality if r["snaive"] is not None and r["naive"] is not None]
+    wins = sum(r["model_vs_snaive"] < r["snaive"] and r["model"] < r["naive"] for r in measured)
+    print(f"the model beats both seasonal-naive and naive in {wins} of {len(measured)} views with both measured")
     topics = seasonal_topics(engine, rules)
     print(f"seasonal topics of the coming month: {', '.join(topics['key']) or '—'}")
     wall = time.perf_counter()
