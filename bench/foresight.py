@@ -31,7 +31,7 @@ def pooled(frame, column: str) -> float | None:
 
 
 def _pct(value) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    return "—" if value is None else f"{value * 100:.2f}%"
 
 
 def forecast_quality(engine, rules) -> list[dict]:
@@ -40,6 +40,10 @@ def forecast_quality(engine, rules) -> list[dict]:
         wall, cpu = time.perf_counter(), time.process_time()
         frame = forecasts(engine, rules, by=by, freq=freq, horizon=horizon)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if frame.empty:   # no complete week / month carrying the field: nothing to forecast (数据不足)
+            rows.append({"view": f"{by}/{freq}", "keys": 0, "short": 0, "model": None, "naive": None,
+                         "model_vs_snaive": None, "snaive": None, "surges": 0, "wall_s": wall, "cpu_s": cpu})
+            continue
         keys = frame[frame["step"] == frame["step"].min()]
         ok = keys[keys["status"] == "ok"]
         both = ok[ok["baseline_wape"].notna()]  # the keys with a seasonal-naive baseline: all three on them
@@ -57,17 +61,27 @@ def main(argv=None) -> int:
     engine, rules = make_engine(args.db), load_rules()
     print("view          keys  数据不足  model   naive   | model   snaive (keys with a year)  surges  wall     cpu")
     total_wall = total_cpu = 0.0
-    for r in forecast_quality(engine, rules):
+    quality = forecast_quality(engine, rules)
+    for r in quality:
         total_wall, total_cpu = total_wall + r["wall_s"], total_cpu + r["cpu_s"]
+        if not r["keys"]:
+            print(f"{r['view']:<12}  数据不足: no complete {'week' if r['view'].endswith('W') else 'month'} of cases")
+            continue
         print(f"{r['view']:<12}  {r['keys']:>4}  {r['short']:>6}  {_pct(r['model']):>6}  {_pct(r['naive']):>6}  | "
               f"{_pct(r['model_vs_snaive']):>6}  {_pct(r['snaive']):>6}                      {r['surges']:>6}  "
               f"{r['wall_s']:6.1f}s  {r['cpu_s']:6.1f}s")
     print(f"all forecasts: {total_wall:.1f} s wall, {total_cpu:.1f} s CPU")
+    measured = [r for r in quality if r["snaive"] is not None and r["naive"] is not None]
+    wins = sum(r["model_vs_snaive"] < r["snaive"] and r["model"] < r["naive"] for r in measured)
+    print(f"the model beats both seasonal-naive and naive in {wins} of {len(measured)} views with both measured")
     topics = seasonal_topics(engine, rules)
     print(f"seasonal topics of the coming month: {', '.join(topics['key']) or '—'}")
     wall = time.perf_counter()
     print("month-end projection, every past month: day  months  units  MAE projection  MAE score-so-far  in interval")
     for r in projection_backtest(engine, rules).to_dict("records"):
+        if not r["months"]:
+            print(f"{'':40}{r['day']:>3}  数据不足: no complete month after the first to measure on")
+            continue
         print(f"{'':40}{r['day']:>3}  {r['months']:>6}  {r['units']:>5}  {r['projection_mae']:>14.3f}  "
               f"{r['so_far_mae']:>16.3f}  {r['covered'] * 100:>10.1f}%")
     print(f"projection backtest: {time.perf_counter() - wall:.1f} s wall")

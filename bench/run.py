@@ -145,7 +145,7 @@ def prepare(scale: str, url: str, built_here: bool) -> dict:
     if n == 0 and scale == "district" and built_here:
         from data_access.demo import seed_demo
         print("building the demo district (13 months) …", flush=True)
-        n = seed_demo(engine, months=13)["cases"]
+        n = seed_demo(engine, months=13, scale=1.0)["cases"]  # the district at full size, as measured so far
     engine.dispose()
     return {"cases": n}
 

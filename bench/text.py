@@ -4,7 +4,7 @@ categories.
 
     python bench/text.py --db sqlite:///data/cases.db [--period 2026-11] [--train 100000]
 
-Needs a demo database with at least two months (`cli.py seed-demo --months 5` gives ~118,000 cases). Models go to
+Needs a demo database with at least two months (`cli.py seed-demo --months 5 --scale 1` gives ~118,000 cases). Models go to
 a temporary folder, never data/models/. Prints one JSON object.
 """
 import argparse

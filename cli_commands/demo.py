@@ -7,10 +7,13 @@ from cli_commands.common import CliError, engine_for
 def register(sub, shared) -> None:
     p = sub.add_parser("seed-demo", parents=[shared],
                        help="fill an empty database with the made-up demo district (东城区)")
-    p.add_argument("--months", type=int, default=13, help="months of cases, ending with --end (default 13)")
+    # The defaults are data_access.demo's DEFAULT_MONTHS / DEFAULT_SCALE, kept here so that --help loads nothing
+    # heavy (tests/test_demo.py checks they are equal).
+    p.add_argument("--months", type=int, default=37, help="months of cases, ending with --end (default 37)")
     p.add_argument("--end", help="last month YYYY-MM (default: this month, cases up to yesterday)")
     p.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same cases")
-    p.add_argument("--scale", type=float, default=1.0, help="volume factor; 1.0 ≈ 28,000 cases a month")
+    p.add_argument("--scale", type=float, default=0.35,
+                   help="volume factor (default 0.35); 1.0 ≈ 28,000 cases a month")
     p.set_defaults(handler=seed)
 
 

@@ -43,10 +43,19 @@ def forecast_command(args) -> int:
     horizon = args.horizon if args.horizon is not None else (4 if freq == "W" else 1)
     if not 1 <= horizon <= 12:
         raise CliError(f"--horizon 应在 1 到 12 之间，而不是 {horizon} (--horizon must be 1..12)")
+    from data_access.filter_options import data_days
+    from data_access.volume_series import RECEIVED
     with open_engine(args) as engine:
         frame = forecasts(engine, rules, by=args.by, freq=freq, horizon=horizon, start=period)
-    if frame.empty:
+        if frame.empty:
+            with engine.connect() as conn:
+                empty = data_days(conn, RECEIVED) is None
+    if frame.empty and empty:
         raise CliError("数据库中没有工单，无法预测 (no cases to forecast from)")
+    if frame.empty:
+        whole = "周" if freq == "W" else "月"
+        raise CliError(f"数据不足：还没有一个完整的{whole}带{'二级分类' if args.by == 'cat_l2' else '所属街道'}的工单，无法预测 "
+                       f"(history too short: no complete {period.kind} of cases with {args.by})")
     frame = frame.sort_values(["period", "forecast", "key"], ascending=[True, False, True])
     emit(frame.astype(object).where(frame.notna(), None), FORECAST_COLUMNS, args.format)
     return 0

@@ -260,12 +260,15 @@ unit_aliases = Table(
     Column("unit_id", Integer, ForeignKey("units.id"), nullable=False),
 )
 
-# --- 预警 (FORESIGHT, migration 0018): a unit's target 综合成绩 for a month, over the rules' targets.score ---
+# --- 预警 (FORESIGHT, migrations 0018, 0022): a unit's targets for a month, over the rules' targets.* (an empty
+# column takes the rules' default) ---
 unit_targets = Table(
     "unit_targets", metadata,
     Column("unit_id", Integer, ForeignKey("units.id"), primary_key=True),
     Column("period", String(7), primary_key=True),   # the month's key, e.g. 2025-12
-    Column("score", Double, nullable=False),
+    Column("score", Double),
+    Column("resolution", Double),                    # 解决率, a fraction
+    Column("satisfaction", Double),                  # 满意率, a fraction
     Column("set_by", String(64), nullable=False),
     Column("set_at", DateTime, nullable=False),
 )

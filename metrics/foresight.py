@@ -79,7 +79,7 @@ def forecasts(engine: Engine, rules: Rules, by: str = "cat_l2", freq: str = "W",
     found = history(engine, by, freq, start.start if start else None)
     if found is None or found.table.empty:
         return pd.DataFrame(columns=["key", "step", "period", "period_label", *COLUMNS[2:], "recent", "surge",
-                                     "naive_wape", "backtest_points", "model", "status"])
+                                     "naive_wape", "backtest_points", "backtest_actual", "model", "status"])
     level = rules.get("warning.interval")
     gap = len(_periods(found.next, start)) if start else 0  # the data may end before `start`
     steps = [shift(found.next, gap + i) for i in range(horizon)]

@@ -1,5 +1,5 @@
 """Month-end projection (未诉先办): from the month so far, each unit's expected month-end score with an interval,
-and 差几件 to its target.
+and 差几件 to its target; its expected 解决率 and 满意率 against their targets; the daily progress of all three.
 
 For each rate (响应率, 解决率, 满意率) the month's denominator is expected to reach the unit's own recent share of
 it (rated cases per assessed case, last RECENT_MONTHS months) times the month's assessed volume at this month's
@@ -19,21 +19,30 @@ from sqlalchemy.engine import Engine
 from data_access.targets import month_targets
 from metrics.adjustments import adjustment_sums
 from metrics.periods import period_of, range_period, shift
+from metrics.registry import RATES
 from metrics.rules import Rules
 from metrics.scores import score_frame
 
 RECENT_MONTHS = 3   # the unit's recent rates and shares
 SPREAD_MONTHS = 6   # the months whose rates give the unit's month-to-month variation
 # rate → (numerator, denominator) in the score frame
-PARTS = {"response": ("on_time_response", "assessed"), "resolution": ("solved_credit_sum", "solved_rated"),
-         "satisfaction": ("satisfaction_credit_sum", "satisfaction_rated")}
 COLUMNS = ["unit_name", "score_so_far", "projected_score", "low", "high", "target", "gap_cases"]
+# target → registry rate; the projection covers these and every rate the rules weight
+RATE_TARGETS = {"resolution": "resolution_rate", "satisfaction": "satisfaction_rate"}
+OFF_COLUMNS = ["projected_resolution", "target_resolution", "projected_satisfaction", "target_satisfaction",
+               "off_target"]
+
+
+def unit_target(targets: dict[int, dict], unit_id: int, name: str, rules: Rules) -> float:
+    """The unit's own target for the month (data_access.targets), else the rules' targets.<name>."""
+    return targets.get(unit_id, {}).get(name, rules.get(f"targets.{name}"))
 
 
 def projections(engine: Engine, rules: Rules, day: date) -> pd.DataFrame:
     """One row per unit with cases this month up to `day` (included): unit_id, unit_name, group, score_so_far,
     projected_score, low, high, target (the unit's own for the month, else the rules' targets.score), gap_cases,
-    off_target (the projection is below the target)."""
+    projected_resolution / _satisfaction and their target_resolution / _satisfaction, off_target (the projected
+    score or either projected rate is below its target)."""
     month = period_of(day, "month")
     so_far = range_period(month.start, day)
     past = [shift(month, -i) for i in range(1, SPREAD_MONTHS + 1)]
@@ -47,8 +56,10 @@ def projections(engine: Engine, rules: Rules, day: date) -> pd.DataFrame:
 
 
 def progress(engine: Engine, rules: Rules, day: date) -> pd.DataFrame:
-    """The month's daily progress line: day, unit_id, unit_name, score_so_far (from the month's first day to that
-    day), target, behind (below the target) — for every day of the month up to `day`, every unit with cases."""
+    """The month's daily progress line: day, unit_id, unit_name, score_so_far, resolution_so_far,
+    satisfaction_so_far (from the month's first day to that day; NaN before a rated case), target,
+    target_resolution, target_satisfaction, behind (any of the three below its target) — for every day of the
+    month up to `day`, every unit with cases."""
     month = period_of(day, "month")
     ranges = [range_period(month.start, month.start + timedelta(days=i)) for i in range((day - month.start).days + 1)]
     frame = score_frame(engine, ranges, rules)
@@ -60,42 +71,50 @@ def progress(engine: Engine, rules: Rules, day: date) -> pd.DataFrame:
     out = pd.DataFrame({
         "day": frame["period"].map(ends), "unit_id": frame["unit_id"], "unit_name": frame["unit_name"],
         "score_so_far": frame["raw_score"] + frame["unit_id"].map(lambda u: adjustments.get((month.key, u), 0.0)),
-        "target": frame["unit_id"].map(lambda u: targets.get(u, rules.get("targets.score"))),
+        "target": frame["unit_id"].map(lambda u: unit_target(targets, u, "score", rules)),
     })
-    out["behind"] = out["score_so_far"] < out["target"]
+    behind = out["score_so_far"] < out["target"]
+    for name, rate in RATE_TARGETS.items():
+        out[f"{name}_so_far"] = frame[rate]
+        out[f"target_{name}"] = frame["unit_id"].map(lambda u, n=name: unit_target(targets, u, n, rules))
+        behind |= out[f"{name}_so_far"] < out[f"target_{name}"]  # no rated case yet (NaN): not behind
+    out["behind"] = behind
     return out.sort_values(["unit_name", "day"], ignore_index=True)
 
 
 def _project(frame: pd.DataFrame, so_far_key: str, past_keys: list[str], rules: Rules, pace: float,
-             month_key: str, adjustments: dict, targets: dict[int, float]) -> pd.DataFrame:
+             month_key: str, adjustments: dict, targets: dict[int, dict]) -> pd.DataFrame:
     now = frame[frame["period"] == so_far_key].set_index("unit_id")
     now = now[now["assessed"] > 0]
     if now.empty:
-        return pd.DataFrame(columns=["unit_id", "unit_name", "group", *COLUMNS[1:], "off_target"])
+        return pd.DataFrame(columns=["unit_id", "unit_name", "group", *COLUMNS[1:], *OFF_COLUMNS])
     history = frame[frame["period"].isin(past_keys)]
     recent = history[history["period"].isin(past_keys[:RECENT_MONTHS])].groupby("unit_id").sum(numeric_only=True)
     z = NormalDist().inv_cdf(0.5 + rules.get("warning.interval") / 2)
     expected_assessed = now["assessed"] * pace
-    score, variance, gain = 0.0, 0.0, 0.0
-    for rate, weight in rules.weights.items():
-        num, den = PARTS[rate]
+    score, variance, gain, rates = 0.0, 0.0, 0.0, {}
+    for rate in dict.fromkeys([*rules.weights, *RATE_TARGETS]):
+        num, den = RATES[rate].numerator, RATES[rate].denominator
         r_recent = _ratio(recent, num, den).reindex(now.index)
         r_recent = r_recent.fillna(_ratio(now, num, den))  # no recent history: the month so far stands for it
         share = (_ratio(recent, den, "assessed").reindex(now.index) if den != "assessed" else 1.0)
         share = share.fillna(now[den] / now["assessed"]) if den != "assessed" else share
         remaining = np.maximum(share * expected_assessed - now[den], 0)
         final_den = now[den] + remaining
-        projected = (now[num] + r_recent * remaining) / final_den
+        rates[rate] = (now[num] + r_recent * remaining) / final_den
+        weight = rules.weights.get(rate)
+        if weight is None:
+            continue
         spread = _monthly_variance(history, num, den).reindex(now.index).fillna(0)
         rate_var = (remaining * r_recent * (1 - r_recent) + remaining ** 2 * spread) / final_den ** 2
-        score = score + 100 * weight * projected
+        score = score + 100 * weight * rates[rate]
         variance = variance + (100 * weight) ** 2 * rate_var
-        if rate != "response":  # a lost case made 解决 and 满意 gains a full case in each of these denominators
+        if rate in RATE_TARGETS:  # a lost case made 解决 and 满意 gains a full case in each of these denominators
             gain = gain + 100 * weight / final_den
     adjustment = pd.Series([adjustments.get((month_key, u), 0.0) for u in now.index], index=now.index)
     projected_score = score + adjustment
     half = z * np.sqrt(variance)
-    target = pd.Series([targets.get(u, rules.get("targets.score")) for u in now.index], index=now.index)
+    target = pd.Series([unit_target(targets, u, "score", rules) for u in now.index], index=now.index)
     gap = np.where(projected_score >= target, 0, np.ceil((target - projected_score) / gain)).astype(float)
     gap = np.where(np.isfinite(gap), gap, np.nan)  # no rated case left to expect: no count to give
     out = pd.DataFrame({
@@ -104,7 +123,12 @@ def _project(frame: pd.DataFrame, so_far_key: str, past_keys: list[str], rules: 
         "low": np.clip(score - half, 0, 100) + adjustment, "high": np.clip(score + half, 0, 100) + adjustment,
         "target": target, "gap_cases": pd.array(gap, dtype="Float64").astype("Int64"),
     }).reset_index(drop=True)
-    out["off_target"] = out["projected_score"] < out["target"]
+    off = out["projected_score"] < out["target"]
+    for name in RATE_TARGETS:
+        out[f"projected_{name}"] = rates[name].to_numpy()
+        out[f"target_{name}"] = [unit_target(targets, u, name, rules) for u in now.index]
+        off |= out[f"projected_{name}"] < out[f"target_{name}"]   # NaN (nothing rated to expect): not off
+    out["off_target"] = off
     return out.sort_values(["projected_score", "unit_name"], ignore_index=True)
 
 
@@ -142,7 +166,11 @@ def backtest(engine: Engine, rules: Rules, days: tuple[int, ...] = (10, 20)) -> 
             found = projections(engine, rules, month.start + timedelta(days=d - 1)).set_index("unit_id")
             found = found.join(finals.rename("final"), how="inner").dropna(subset=["final", "projected_score"])
             errors.append(found.assign(month=month.key))
-        every = pd.concat(errors) if errors else pd.DataFrame()
+        if not errors:   # no complete month after the first: nothing to measure
+            rows.append({"day": d, "months": 0, "units": 0, "projection_mae": None, "so_far_mae": None,
+                         "covered": None})
+            continue
+        every = pd.concat(errors)
         rows.append({"day": d, "months": len(errors), "units": len(every),
                      "projection_mae": float((every["projected_score"] - every["final"]).abs().mean()),
                      "so_far_mae": float((every["score_so_far"] - every["final"]).abs().mean()),

@@ -34,7 +34,8 @@ WHOLE_NUMBERS = ("response_limit_hours", "close_limit_hours", "ranking.min_asses
                  "repeat.frequent_caller_min", "hotspots.h3_resolution", "hotspots.min_cases", "warning.min_cases")
 # Inclusive bounds of settings that make no sense outside them (None: unbounded).
 RANGES = {"warning.surge_ratio": (1.0, None), "warning.season_ratio": (1.0, None), "warning.min_cases": (0, None),
-          "warning.interval": (0.5, 0.99), "targets.score": (0, 100)}
+          "warning.interval": (0.5, 0.99), "targets.score": (0, 100),
+          "targets.resolution": (0, 1), "targets.satisfaction": (0, 1)}
 
 
 class RulesError(ValueError):

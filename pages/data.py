@@ -14,7 +14,7 @@ from data_access.units import UNIT_TYPES
 from metrics.adjustments import AdjustmentError, add_adjustment
 from metrics.periods import PeriodError, parse_period, period_of
 from metrics.registry import no_data_notices
-from ui import cache, data_admin, mapping_editor
+from ui import cache, data_admin, mapping_editor, rules_choice
 from ui import format as fmt
 from ui.auth import current_user
 from ui.panel import guarded
@@ -213,10 +213,13 @@ with units, guarded("单位与人口"):
             else:
                 done(f"已新增单位：{plain(name.strip())}")
 
-# --- units' monthly targets (预警's month-end projection; empty = the rules' targets.score) ---
+# --- units' monthly targets (预警's month-end projection and daily progress; empty = the rules' targets.*) ---
 with targets, guarded("单位目标"):
+    rules = rules_choice.rules_for(rules_choice.default_source())
     month = st.text_input("月份", value=period_of(date.today(), "month").key, key="target_month",
-                          help="例如 2025-12。留空的单位按评分规则的目标成绩。")
+                          help="例如 2025-12。留空的按评分规则的默认目标"
+                               f"（成绩 {rules.get('targets.score'):g} 分，解决率 {rules.get('targets.resolution'):.0%}，"
+                               f"满意率 {rules.get('targets.satisfaction'):.0%}）。")
     try:
         month_key = parse_period(month).key if parse_period(month).kind == "month" else None
     except PeriodError:
@@ -224,16 +227,12 @@ with targets, guarded("单位目标"):
     if month_key is None:
         st.error("请填写月份，例如 2025-12。")
     else:
-        own = data_admin.unit_targets(month_key)
-        table = pd.DataFrame(cache.list_units(), columns=["id", "name"])
-        table["target"] = pd.Series([own.get(i) for i in table["id"]], dtype="float64")
+        table = data_admin.target_table(month_key)
         edited = st.data_editor(table, hide_index=True, disabled=["id", "name"], key=f"targets_editor_{month_key}",
-                                column_config={"id": None, "name": "单位名称",
-                                               "target": st.column_config.NumberColumn("目标成绩", min_value=0,
-                                                                                       max_value=100, step=0.5)})
-        changes = {int(i): (None if pd.isna(v) else float(v)) for i, v, before in
-                   zip(edited["id"], edited["target"], table["target"]) if not (pd.isna(v) and pd.isna(before))
-                   and v != before}
-        if st.button(f"保存目标（{len(changes)} 处修改）", disabled=not changes, key="save_targets"):
+                                column_config={"id": None, "name": "单位名称", **{
+                                    name: st.column_config.NumberColumn(label, min_value=0, max_value=top, step=0.5)
+                                    for name, (label, top) in data_admin.TARGET_COLUMNS.items()}})
+        changes = data_admin.target_changes(table, edited)
+        if st.button(f"保存目标（{len(changes)} 个单位有修改）", disabled=not changes, key="save_targets"):
             data_admin.save_targets(month_key, changes, user.name)
-            done(f"已保存 {len(changes)} 个单位 {month_key} 的目标成绩。")
+            done(f"已保存 {len(changes)} 个单位 {month_key} 的目标。")

@@ -21,7 +21,10 @@ TABLE_COLUMNS = ["key", *NUMBERS, "surge", "backtest_wape", "baseline_wape", "na
 SURGE_COLUMNS = ["key", "period_label", "forecast", "low", "high", "recent", "backtest_wape", "baseline_wape"]
 TOPIC_COLUMNS = ["key", "month_label", "season_index", "arriving", "last_year"]
 PROJECTION_COLUMNS = ["unit_name", "score_so_far", "projected_score", "low", "high", "target", "gap_cases",
+                      "projected_resolution", "target_resolution", "projected_satisfaction", "target_satisfaction",
                       "off_target"]
+RATE_LINES = {"resolution_so_far": "本月至今解决率", "target_resolution": "目标解决率",
+              "satisfaction_so_far": "本月至今满意率", "target_satisfaction": "目标满意率"}
 BACKTEST_TEXTS = {"day": "预测日（每月第几天）", "months": "回测月数", "units": "单位·月数", "projection_mae": "预测平均误差（分）",
                   "so_far_mae": "“至今成绩”平均误差（分）", "covered": "落在区间内的比例"}
 
@@ -128,17 +131,22 @@ with guarded("月末成绩预测"):
         st.info("本月还没有工单，无法预测月末成绩。")
     else:
         st.caption(f"依据 {days[1]:%Y-%m-%d} 为止的本月工单，按各单位近 3 个月的情况推算尚待回访和本月剩余的工单；"
-                   f"目标成绩 {rules.get('targets.score'):g} 分，预测低于目标的 {int(projected['off_target'].sum())} 个"
-                   "单位给出差几件（把失分工单办成解决且满意所需的件数）。")
+                   f"各单位本月目标（数据管理 → 单位目标；未设的按评分规则：成绩 {rules.get('targets.score'):g} 分、"
+                   f"解决率 {rules.get('targets.resolution'):.0%}、满意率 {rules.get('targets.satisfaction'):.0%}），"
+                   f"预测有一项低于目标的 {int(projected['off_target'].sum())} 个；成绩低于目标的给出差几件"
+                   "（把失分工单办成解决且满意所需的件数）。")
         fmt.show(projected.assign(low=projected["low"].round(2), high=projected["high"].round(2)),
                  PROJECTION_COLUMNS, texts={"low": "下限", "high": "上限"})
         # the daily progress line of one unit against its target (the lowest projection first)
         unit = st.selectbox("每日进度：选择单位", list(projected["unit_name"]), key="wn_progress_unit")
         daily = cache.progress(rules, days[1])
-        line = daily[daily["unit_name"] == unit].set_index("day")[["score_so_far", "target"]]
-        st.line_chart(line.rename(columns={"score_so_far": "本月至今成绩", "target": "目标成绩"}), height=220)
-        st.caption(f"截至 {days[1]:%m月%d日}，本月至今成绩低于目标的单位 "
-                   f"{int(daily[daily['day'] == days[1]]['behind'].sum())} 个。")
+        line = daily[daily["unit_name"] == unit].set_index("day")
+        score_line, rate_line = st.columns(2)
+        score_line.line_chart(line[["score_so_far", "target"]].rename(
+            columns={"score_so_far": "本月至今成绩", "target": "目标成绩"}), height=220)
+        rate_line.line_chart(line[[*RATE_LINES]].rename(columns=RATE_LINES) * 100, height=220)
+        st.caption(f"截至 {days[1]:%m月%d日}，本月至今成绩、解决率或满意率有一项低于目标的单位 "
+                   f"{int(daily[daily['day'] == days[1]]['behind'].sum())} 个（右图为百分比）。")
 if st.toggle("显示月末预测的回测误差（首次计算较慢）", key="wn_projection_backtest"):
     with guarded("月末预测回测"):
         measured = cache.projection_backtest(rules)

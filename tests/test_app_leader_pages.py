@@ -157,7 +157,7 @@ def test_rules_page_explains_every_setting_and_switches_presets(url, monkeypatch
     at = open_app(monkeypatch, url, page="pages/rules.py")
     weights = at.table[1].value  # the second section is 综合成绩 (weights)
     assert list(weights["取值"]) == ["10%", "45%", "45%"]
-    assert sum(len(t.value) for t in at.table) == 41
+    assert sum(len(t.value) for t in at.table) == 43  # targets: score, 解决率, 满意率
     at.button(key="use_beijing-2019").click().run()
     assert list(at.table[1].value["取值"]) == ["20%", "40%", "40%"]
     assert at.selectbox(key="rules").value == "北京 2019 年口径"  # the choice holds the preset's Chinese name

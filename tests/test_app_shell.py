@@ -265,8 +265,8 @@ def test_every_setting_of_the_presets_is_explained(preset):
     rules = load_rules(preset)
     rows = rules_text.describe(rules)
     # period_basis 1, weights 3, response limits 2, close limits 4, solved 3, satisfaction 3, min_assessed 1,
-    # groups 5, tiers 3, awards 3, lagging 2, repeat 2, hotspots 4, warning 4, targets 1
-    assert len(rows) == 41 and len({r["key"] for r in rows}) == 41
+    # groups 5, tiers 3, awards 3, lagging 2, repeat 2, hotspots 4, warning 4, targets 3
+    assert len(rows) == 43 and len({r["key"] for r in rows}) == 43
     weights = {r["key"]: r["value"] for r in rows if r["key"].startswith("weights.")}
     expected = {"default": ("10%", "45%", "45%"), "beijing-2019": ("20%", "40%", "40%")}[preset]
     assert tuple(weights.values()) == expected

@@ -80,6 +80,17 @@ def test_staff_set_a_units_target_on_the_data_page(url, monkeypatch):
     assert at.button(key="save_targets").disabled  # nothing changed yet
 
 
+def test_target_edits_become_stored_fractions_and_defaults():
+    import pandas as pd
+
+    from ui.data_admin import target_changes
+    before = pd.DataFrame({"id": [1, 2], "score": [float("nan"), 90.0], "resolution": [float("nan"), 88.0],
+                           "satisfaction": [float("nan")] * 2})
+    after = before.assign(score=[96.0, 90.0], resolution=[float("nan"), float("nan")], satisfaction=[92.5, float("nan")])
+    # unit 1 gets a score and a 满意率 (92.5 % → 0.925); unit 2's 解决率 goes back to the rules' default
+    assert target_changes(before, after) == {1: {"score": 96.0, "satisfaction": 0.925}, 2: {"resolution": None}}
+
+
 def test_cases_without_a_complete_week_read_data_insufficient_not_no_cases(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'cases.db'}"
     engine = make_engine(url)

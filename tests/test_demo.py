@@ -1,4 +1,5 @@
 """The demo district: units, the build on every database, determinism, refusal, re-seeding, realism, the CLI."""
+import argparse
 import random
 import re
 from collections import Counter, defaultdict
@@ -300,3 +301,14 @@ def test_cli_seeds_and_refuses_a_real_database(tmp_path, capsys):
     assert "非演示工单" in capsys.readouterr().err
     assert main(["seed-demo", "--db", url, "--end", "2025/01"]) == 2
     assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_the_cli_and_the_first_run_build_the_same_default_demo():
+    from cli_commands import demo as demo_command
+    from data_access.demo import DEFAULT_MONTHS, DEFAULT_SCALE
+    from ui import first_run
+    parser = argparse.ArgumentParser()
+    demo_command.register(parser.add_subparsers(), argparse.ArgumentParser(add_help=False))
+    args = parser.parse_args(["seed-demo"])
+    assert (args.months, args.scale) == (DEFAULT_MONTHS, DEFAULT_SCALE) == (first_run.DEMO_MONTHS,
+                                                                            first_run.DEMO_SCALE)

@@ -25,6 +25,28 @@ def test_a_seasonal_series_with_noise_keeps_its_seasons_and_beats_the_naive_fore
     assert (o.low < o.forecast).all() and (o.forecast < o.high).all()
 
 
+def test_the_seasonal_ets_alone_learns_the_seasons():
+    from metrics.forecast import _Fitted
+    y = np.tile(PATTERN, 3)
+    fitted = _Fitted(y[:30], seasonal=True, season=12)
+    assert fitted.name.startswith("ETS(A,Ad,A)")
+    np.testing.assert_allclose(fitted.run(y).ahead(12, 0.8)[0], PATTERN, rtol=0.01)
+
+
+def test_without_two_years_the_choice_is_made_from_earlier_origins_only():
+    # 26 months of a clean season: the level-only ETS (no two years yet) cannot follow it, last year's month can.
+    # The first backtest origin (month 20) knows no error yet and takes the ETS; from month 21 on, seasonal-naive
+    # has erred least on what was known (0 against the ETS's miss of month 20), and the live forecast takes it.
+    from metrics.forecast import _Fitted
+    y = np.tile(PATTERN, 3)[:26]
+    o = outlook(y, "M", horizon=1)
+    assert o.model == "去年同期"
+    np.testing.assert_allclose(o.forecast, PATTERN[26 % 12])
+    first_miss = abs(y[20] - _Fitted(y[:20], seasonal=False, season=12).run(y).point(20, 1)[0])
+    assert o.model_wape == pytest.approx(first_miss / y[20:].sum())
+    assert o.baseline_wape == 0 and 0 < o.model_wape < o.naive_wape
+
+
 def test_a_flat_series_stays_flat_with_a_narrow_interval():
     rng = np.random.default_rng(3)
     o = outlook(100 + rng.normal(0, 3, 60), "W", horizon=4)

@@ -133,6 +133,14 @@ def test_cli_forecast_csv_json_and_refusals(db, capsys):
         assert code == 2 and err.startswith("error:") and "Traceback" not in err
 
 
+def test_cli_forecast_without_a_complete_week_says_data_insufficient(engine, capsys):
+    u = units(engine, ("和平里街道", "街道"))["和平里街道"]
+    write(engine, [case_row("S1", u, "2025-03-04 09:00:00", cat_l2="路面积水")])  # a Tuesday: no whole week
+    url = engine.url.render_as_string(hide_password=False)
+    code, _, err = _run(capsys, "forecast", "--db", url, "--period", "2025-W11")
+    assert code == 2 and "数据不足" in err and "no complete week" in err
+
+
 def test_daily_report_of_a_day(db, tmp_path, capsys):
     from docx import Document
 
@@ -162,3 +170,43 @@ def test_daily_report_lists_places_new_or_surging_this_week(db):
     places = gather_daily(db, rules, day).tables["places"]
     assert places.frame[["label", "street", "volume", "prev_volume"]].values.tolist() == [
         ["东华门大街1号", "东华门街道", 3, 0]]
+
+
+def test_daily_report_counts_urgent_and_overdue_cases(engine):
+    from docx import Document
+
+    from reports.daily import build_daily_docx, gather_daily
+    u = units(engine, ("交道口街道", "街道"), ("区城管委", "区级部门"))
+    street, dept = u["交道口街道"], u["区城管委"]
+    write(engine, [
+        # 紧急, answered in 1 h and closed in 1.5 h (limits 2 h): on time, not overdue
+        case_row("U1", street, "2025-05-27 09:00:00", urgency="紧急", deadline_class="紧急",
+                 responded_at="2025-05-27 10:00:00", closed_at="2025-05-27 10:30:00"),
+        # 紧急, answered after 4 h and still open at the day's end (13 h past a 2 h limit): late, overdue, open
+        case_row("U2", street, "2025-05-27 11:00:00", urgency="紧急", deadline_class="紧急",
+                 responded_at="2025-05-27 15:00:00"),
+        # 一般, closed after 9 days (216 h > 168 h): overdue, but no longer open
+        case_row("G1", dept, "2025-05-20 09:00:00", responded_at="2025-05-20 10:00:00",
+                 closed_at="2025-05-29 09:00:00"),
+        # received 31 days before the day: outside the 30 days the report looks at
+        case_row("OLD", dept, "2025-04-27 09:00:00"),
+    ])
+    daily = gather_daily(engine, load_rules(), date(2025, 5, 27))
+    assert daily.urgent == {"received": 2, "late": 1, "open": 1} and daily.overdue_known
+    assert daily.tables["overdue"].frame[["unit_name", "still_open", "overdue"]].values.tolist() == [
+        ["交道口街道", 1, 1], ["区城管委", 0, 1]]
+    text = [p.text for p in Document(io.BytesIO(build_daily_docx(daily))).paragraphs]
+    assert "当日受理紧急工单 2 件，其中未按时响应 1 件、至今未办结 1 件。" in text
+
+
+def test_daily_report_says_when_overdue_cannot_be_told(engine):
+    from docx import Document
+
+    from reports.daily import build_daily_docx, gather_daily
+    u = units(engine, ("交道口街道", "街道"))["交道口街道"]
+    write(engine, [case_row("N1", u, "2025-05-27 09:00:00", has_closed_at=False)])  # a file without 办结时间
+    daily = gather_daily(engine, load_rules(), date(2025, 5, 27))
+    assert daily.urgent == {"received": 0, "late": 0, "open": 0} and not daily.overdue_known
+    text = [p.text for p in Document(io.BytesIO(build_daily_docx(daily))).paragraphs]
+    assert "近 30 天的工单数据未提供办结时间，无法判断超期。" in text
+    assert any(t.startswith("当日没有标为紧急的工单") for t in text)

@@ -211,7 +211,7 @@ def test_the_311_preset_is_explained_key_by_key():
     weights = [r for r in rows if r["key"].startswith("weights.")]
     assert [(r["key"], r["setting"], r["value"]) for r in weights] == [("weights.on_time_close", "按时办结率权重", "100%")]
     assert "未列出的率不计入成绩" in weights[0]["meaning"]
-    assert len(rows) == 39  # the default's 41 settings with one weight instead of three
+    assert len(rows) == 41  # the default's 43 settings with one weight instead of three
     assert rules_choice.describe(CLOSE_ONLY) == "311 类数据（无回访评价）：按时办结率 100%"
 
 

@@ -186,15 +186,35 @@ def units_file(user: str) -> bytes:
     return data
 
 
-def unit_targets(month_key: str) -> dict[int, float]:
-    """The units' own targets for a month (read fresh: staff edit them here)."""
+# editor column → (label, largest value); rates are edited in percent and stored as fractions
+TARGET_COLUMNS = {"score": ("目标成绩", 100), "resolution": ("目标解决率（%）", 100), "satisfaction": ("目标满意率（%）", 100)}
+PERCENT = {"score": 1, "resolution": 100, "satisfaction": 100}
+
+
+def target_table(month_key: str) -> pd.DataFrame:
+    """Columns id, name and one per target: every unit's own targets for the month (read fresh: staff edit them
+    here), rates in percent; NaN where the unit takes the rules' default."""
     with cache.engine().connect() as conn:
-        return month_targets(conn, month_key)
+        own = month_targets(conn, month_key)
+    table = pd.DataFrame(cache.list_units(), columns=["id", "name"])
+    for name, factor in PERCENT.items():
+        table[name] = pd.Series([own.get(i, {}).get(name) for i in table["id"]], dtype="float64") * factor
+    return table
 
 
-def save_targets(month_key: str, changes: dict[int, float | None], user: str) -> None:
-    """unit id → the month's target score (None: back to the rules' default); each change audited."""
+def target_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[int, dict[str, float | None]]:
+    """unit id → {target: new value as stored (None: back to the default)} for the cells the editor changed."""
+    changes: dict[int, dict] = {}
+    for name, factor in PERCENT.items():
+        for unit_id, new, old in zip(after["id"], after[name], before[name]):
+            if not (pd.isna(new) and pd.isna(old)) and new != old:
+                changes.setdefault(int(unit_id), {})[name] = None if pd.isna(new) else float(new) / factor
+    return changes
+
+
+def save_targets(month_key: str, changes: dict[int, dict[str, float | None]], user: str) -> None:
+    """unit id → the month's targets to change (None: back to the rules' default); each change audited."""
     with cache.engine().begin() as conn:
-        for unit_id, score in changes.items():
-            set_target(conn, unit_id, month_key, score, user)
+        for unit_id, values in changes.items():
+            set_target(conn, unit_id, month_key, values, user)
     cache.clear()

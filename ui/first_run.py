@@ -11,8 +11,10 @@ from data_access.privacy import KEY_MISSING, HashKeyMissing, configured_key
 from ui import cache
 from ui.auth import auth_mode
 
-DEMO_MONTHS = 13
-DEMO_SCALE = 1.0  # the district's real size: about 28,000 cases a month
+# data_access.demo's DEFAULT_MONTHS / DEFAULT_SCALE (three years at 0.35 of the district's size), kept here so that
+# the app does not load the demo builder until asked (tests/test_demo.py checks they are equal)
+DEMO_MONTHS = 37
+DEMO_SCALE = 0.35
 
 
 def gate() -> None:
