@@ -12,7 +12,7 @@ Rounding as metrics.ranking.round2 (half-up at 2 decimals of the score rounded t
 floating point and k the integer nearest a, the rounded score is ⌊(k + 5·10⁶) / 10⁷⌋ / 100, carried as the integer
 `rank_key` = its value × 10⁹. That is round2 exactly unless a lies within 0.01 of a half and k ends in 4999999 or
 5000000 (then how the 9th decimal itself rounds decides the 2nd), or |score| ≥ 10⁴: such rows come back with
-`inexact` set, and the caller ranks that frame with round2 in Python.
+`inexact` set on every row of the statement, and the caller ranks that frame with round2 in Python.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -46,19 +46,24 @@ class ScoreSettings:
 
 
 def scored_units(engine: Engine, ranges: list[tuple[date, date]], keys: list[str], compared: dict[str, tuple],
-                 counting: CountSettings, scoring: ScoreSettings, closing: bool = True) -> pd.DataFrame:
+                 counting: CountSettings, scoring: ScoreSettings, closing: bool = True,
+                 shown: tuple[int, ...] | None = None) -> pd.DataFrame:
     """One row per bucket (index into `ranges`, whose period keys are `keys`) and unit that is active or has cases
     then: bucket, UNIT_COLUMNS, COUNT_COLUMNS, the rates, raw_score, adjustment, adjusted_score, rank (of ranked
-    units: cases assessed, at least min_assessed, a score and a group), rounded, inexact, and per prefix of
+    units: cases assessed, at least min_assessed, a score and a group), rounded, inexact (some score of the
+    statement may round otherwise than round2: see above), and per prefix of
     `compared` (prefix → for each bucket the bucket it is compared with, or None) <prefix>score and <prefix>rank.
-    closing=False leaves on_time_close null (see score_queries.unit_counts)."""
+    closing=False leaves on_time_close null (see score_queries.unit_counts); `shown`: the buckets whose rows
+    come back (None: all; the others are still scored, for ranks and changes)."""
     counts, params = counts_query(ranges, counting, closing=closing)
+    names = list(dict.fromkeys(g for _, g in scoring.groups))
     shape = (counts, len(ranges), tuple((p, tuple(b)) for p, b in compared.items()), scoring.rates,
-             tuple(key for key, _ in scoring.weights), len(scoring.groups), closing)
+             tuple(key for key, _ in scoring.weights), tuple(names.index(g) for _, g in scoring.groups), closing,
+             shown)
     params |= {f"key_{i}": key for i, key in enumerate(keys)}
     params |= {f"weight_{key}": float(w) for key, w in scoring.weights}
     params |= {f"type_{i}": t for i, (t, _) in enumerate(scoring.groups)}
-    params |= {f"group_{i}": g for i, (_, g) in enumerate(scoring.groups)}
+    params |= {f"group_{i}": g for i, g in enumerate(names)}
     params |= {"min_assessed": scoring.min_assessed, "one": 1.0, "giga": 1e9}
     with engine.connect() as conn:
         result = conn.execute(_statement(*shape), params)
@@ -90,12 +95,20 @@ def _whole_sqlite(element, compiler, **kw):  # SQLite has floor() only when buil
 
 
 @lru_cache(maxsize=64)
-def _statement(counts, n: int, compared: tuple, rates: tuple, weighted: tuple, n_groups: int, closing: bool):
-    scored = _ranked(_keyed(_rated(_base(counts.subquery("counts"), n, n_groups, closing), rates, weighted)))
+def _statement(counts, n: int, compared: tuple, rates: tuple, weighted: tuple, groups: tuple, closing: bool,
+               shown: tuple | None):
+    """`groups`: per unit type of the rules (parameter type_<i>) the number of its group (group_<number>)."""
+    scored = _ranked(_keyed(_rated(_base(counts.subquery("counts"), n, groups, closing), rates, weighted)))
     scored = scored.cte("scored")
-    columns, joined = [scored], scored
+    # The units' names and the groups' names join the narrow rows at the end (wide rows sort and rank slower).
+    group = case(*[(scored.c.group_no == i, bindparam(f"group_{i}", type_=String)) for i in sorted(set(groups))],
+                 else_=null()) if groups else cast(null(), String)
+    columns = [scored.c.bucket, scored.c.unit_id, units.c.code.label("unit_code"), units.c.name.label("unit_name"),
+               units.c.unit_type, group.label("group"), *[c for c in scored.c if c.name not in ("bucket", "unit_id",
+                                                                                                "group_no")]]
+    joined = scored.join(units, units.c.id == scored.c.unit_id)
     for prefix, buckets in compared:
-        pairs = [(i, b) for i, b in enumerate(buckets) if b is not None]
+        pairs = [(i, b) for i, b in enumerate(buckets) if b is not None and (shown is None or i in shown)]
         if not pairs:
             columns += [cast(null(), Float).label(f"{prefix}score"), cast(null(), Integer).label(f"{prefix}rank")]
             continue
@@ -104,12 +117,13 @@ def _statement(counts, n: int, compared: tuple, rates: tuple, weighted: tuple, n
             other.c.unit_id == scored.c.unit_id,
             other.c.bucket == case(*[(scored.c.bucket == i, b) for i, b in pairs], else_=null())))
         columns += [other.c.adjusted_score.label(f"{prefix}score"), other.c.rank.label(f"{prefix}rank")]
-    return select(*columns).select_from(joined).order_by(scored.c.bucket, scored.c.unit_code)  # as list_units
+    query = select(*columns).select_from(joined).order_by(scored.c.bucket, units.c.code)  # as list_units
+    return query if shown is None else query.where(scored.c.bucket.in_(shown))
 
 
-def _base(counts, n: int, n_groups: int, closing: bool):
-    """Every bucket × unit, with its counts (0 without cases), group and Σ adjustments; inactive units only with
-    cases in the bucket."""
+def _base(counts, n: int, groups: tuple, closing: bool):
+    """Every bucket × unit, with its counts (0 without cases), group number and Σ adjustments; inactive units
+    only with cases in the bucket."""
     buckets = union_all(*[select(literal_column(str(i)).label("bucket")) for i in range(n)]) if n > 1 else select(
         literal_column("0").label("bucket"))
     buckets = buckets.subquery("buckets")
@@ -119,13 +133,14 @@ def _base(counts, n: int, n_groups: int, closing: bool):
                           func.sum(score_adjustments.c.points).label("points"))
                    .where(period.in_([bindparam(f"key_{i}", type_=String) for i in range(n)]))
                    .group_by(period, score_adjustments.c.unit_id).subquery("adjustments"))
-    group = case(*[(units.c.unit_type == bindparam(f"type_{i}", type_=String), bindparam(f"group_{i}", type_=String))
-                   for i in range(n_groups)], else_=null()) if n_groups else cast(null(), String)
-    counted = [func.coalesce(counts.c[c], 0).label(c) for c in COUNT_COLUMNS if closing or c != CLOSE]
+    group = case(*[(units.c.unit_type == bindparam(f"type_{i}", type_=String), number)
+                   for i, number in enumerate(groups)], else_=null()) if groups else cast(null(), Integer)
+    # Integer counts as BIGINT: PostgreSQL sums them as NUMERIC, whose arithmetic is many times slower.
+    counted = [(func.coalesce(counts.c[c], 0) if c.endswith("_credit_sum") else
+                cast(func.coalesce(counts.c[c], 0), BigInteger)).label(c) for c in COUNT_COLUMNS if closing or c != CLOSE]
     if not closing:
         counted.insert(COUNT_COLUMNS.index(CLOSE), cast(null(), Integer).label(CLOSE))
-    return (select(buckets.c.bucket, units.c.id.label("unit_id"), units.c.code.label("unit_code"),
-                   units.c.name.label("unit_name"), units.c.unit_type, group.label("group"), *counted,
+    return (select(buckets.c.bucket, units.c.id.label("unit_id"), group.label("group_no"), *counted,
                    func.coalesce(adjustments.c.points, 0.0).label("adjustment"))
             .select_from(buckets.join(units, true())
                          .outerjoin(counts, and_(counts.c.bucket == buckets.c.bucket, counts.c.unit_id == units.c.id))
@@ -144,8 +159,10 @@ def _rated(base, rates: tuple, weighted: tuple):
     raw = literal_column("100") * sum((bindparam(f"weight_{key}", type_=Float) * rate[key] for key in weighted[1:]),
                                       start=bindparam(f"weight_{weighted[0]}", type_=Float) * rate[weighted[0]])
     adjusted = raw + base.c.adjustment
+    # Computed once per row: PostgreSQL would otherwise copy the score's whole expression into each of the
+    # dozen places the rank key uses it (about a third of the statement's time).
     return select(base, *[r.label(key) for key, r in rate.items()], raw.label("raw_score"),
-                  adjusted.label("adjusted_score")).subquery("rated")
+                  adjusted.label("adjusted_score")).cte("rated").prefix_with("MATERIALIZED", dialect="postgresql")
 
 
 def _keyed(rated):
@@ -157,7 +174,7 @@ def _keyed(rated):
     key = (k + _HALF_STEP) - (k + _HALF_STEP) % _STEP
     signed = case((score < 0, -key), else_=key)
     ranked = and_(rated.c.assessed > 0, score.is_not(None), rated.c.assessed >= bindparam("min_assessed"),
-                  rated.c.group.is_not(None))
+                  rated.c.group_no.is_not(None))
     inexact = or_(func.abs(score) >= _PLAIN_LIMIT,
                   and_((k % _STEP).in_([_HALF_STEP - 1, _HALF_STEP]), func.abs(a - k) >= 0.49))
     return select(rated, case((ranked, 1), else_=0).label("ranked_flag"), signed.label("rank_key"),
@@ -166,7 +183,8 @@ def _keyed(rated):
 
 
 def _ranked(keyed):
-    rank = func.rank().over(partition_by=[keyed.c.bucket, keyed.c.group, keyed.c.ranked_flag],
+    rank = func.rank().over(partition_by=[keyed.c.bucket, keyed.c.group_no, keyed.c.ranked_flag],
                             order_by=keyed.c.rank_key.desc())
-    shown = [c for c in keyed.c if c.name not in ("ranked_flag", "rank_key")]
-    return select(*shown, case((keyed.c.ranked_flag == 1, rank), else_=null()).label("rank"))
+    kept = [c for c in keyed.c if c.name not in ("ranked_flag", "rank_key", "inexact")]
+    return select(*kept, case((keyed.c.ranked_flag == 1, rank), else_=null()).label("rank"),
+                  func.max(keyed.c.inexact).over().label("inexact"))  # any row of the statement, shown or not

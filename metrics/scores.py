@@ -58,19 +58,25 @@ def score_settings(rules: Rules) -> ScoreSettings:
                          min_assessed=rules.get("ranking.min_assessed"))
 
 
-def score_frame(engine: Engine, periods: list[Period], rules: Rules, closing: bool = True) -> pd.DataFrame:
+def score_frame(engine: Engine, periods: list[Period], rules: Rules, closing: bool = True,
+                shown: list[Period] | None = None) -> pd.DataFrame:
     """All the periods' unit tables in one frame with a period column, from one statement
     (data_access.scored_units): counts, rates, scores, ranks, and each row's prev_ and yoy_ score and rank when
-    the frame holds the period it is compared with (else null)."""
+    the frame holds the period it is compared with (else null). `shown`: only these periods' rows (the others
+    are still read for ranks and changes)."""
     distinct = list({p.key: p for p in periods}.values())
     keys = [p.key for p in distinct]
     compared = {prefix: [other(p).key for p in distinct] for prefix, other in COMPARISONS.items()}
+    wanted = None if shown is None else tuple(keys.index(p.key) for p in shown)
     frame = scored_units(engine, [(p.start, p.end) for p in distinct], keys,
                          {prefix: tuple(keys.index(k) if k in keys else None for k in others)
                           for prefix, others in compared.items()},
-                         count_settings(rules), score_settings(rules), needs_closing(rules, closing))
+                         count_settings(rules), score_settings(rules), needs_closing(rules, closing), wanted)
     frame.insert(0, "period", [keys[i] for i in frame.pop("bucket")])
     if frame.pop("inexact").any():  # a score next to a rounding boundary: round2 decides (see scored_units)
+        if shown is not None:  # ranks in Python need every period's rows
+            full = score_frame(engine, periods, rules, closing)
+            return full[full["period"].isin([p.key for p in shown])].reset_index(drop=True)
         return _ranked_in_python(frame.drop(columns=["rank", "rounded"]), rules, compared, keys)
     return with_tiers(with_reasons(frame, rules), frame.pop("rounded"), rules)
 
@@ -91,7 +97,7 @@ def unit_scores(engine: Engine, period: Period, rules: Rules, group: str | None 
     prev_* compare with the previous period of the same kind (环比), yoy_score with the same period a year
     before (同比). Changes are null when either side is; rank_change > 0 means the unit moved up.
     """
-    frame = score_frame(engine, period.with_compared(), rules)
+    frame = score_frame(engine, period.with_compared(), rules, shown=[period])
     return unit_scores_from(frame, period, rules, group)
 
 
