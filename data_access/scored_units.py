@@ -21,7 +21,7 @@ from functools import lru_cache
 import pandas as pd
 from sqlalchemy import (
     BigInteger, Float, Integer, String, and_, bindparam, case, cast, func, literal_column, null, or_, select, true,
-    union_all,
+    type_coerce, union_all,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
@@ -153,8 +153,10 @@ def _base(counts, n: int, groups: tuple, closing: bool):
 def _rated(base, rates: tuple, weighted: tuple):
     """Each rate = numerator / denominator as doubles (null when the denominator is 0); raw_score = 100 × Σ weight
     × rate over the weighted rates, added up in registry order as metrics.scores does; adjusted_score."""
-    one = bindparam("one", type_=Float)  # × 1.0: a double on every database (MariaDB cannot CAST to one)
-    rate = {key: case((base.c[den] > 0, base.c[num] * one / base.c[den]), else_=null())
+    # × 1.0: a double on every database (MariaDB cannot CAST to one); the integer denominator typed as a double
+    # (nothing rendered) so that SQLAlchemy does not divide by a NUMERIC cast of it, many times slower.
+    one = bindparam("one", type_=Float)
+    rate = {key: case((base.c[den] > 0, base.c[num] * one / type_coerce(base.c[den], Float)), else_=null())
             for key, num, den in rates}
     raw = literal_column("100") * sum((bindparam(f"weight_{key}", type_=Float) * rate[key] for key in weighted[1:]),
                                       start=bindparam(f"weight_{weighted[0]}", type_=Float) * rate[weighted[0]])

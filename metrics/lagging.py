@@ -65,7 +65,8 @@ def lagging_review(engine: Engine, period: Period, rules: Rules,
                    trend: list[Period]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """后进会诊: lagging, unit_scores (on_time_close_rate null) and score_trend over `trend` with every unit
     (metrics.scores.trend_of_units picks one), from one reading of all the periods they need."""
-    frame = score_frame(engine, [*lookback(period, rules), *period.with_compared(), *trend], rules, closing=False)
+    frame = score_frame(engine, [*lookback(period, rules), *period.with_compared(), *trend], rules, closing=False,
+                        changes=[period])
     return (lagging_from(frame, period, rules), unit_scores_from(frame, period, rules),
             trend_from(frame, frame, trend, rules))
 

@@ -59,23 +59,24 @@ def score_settings(rules: Rules) -> ScoreSettings:
 
 
 def score_frame(engine: Engine, periods: list[Period], rules: Rules, closing: bool = True,
-                shown: list[Period] | None = None) -> pd.DataFrame:
+                shown: list[Period] | None = None, changes: list[Period] = ()) -> pd.DataFrame:
     """All the periods' unit tables in one frame with a period column, from one statement
-    (data_access.scored_units): counts, rates, scores, ranks, and each row's prev_ and yoy_ score and rank when
-    the frame holds the period it is compared with (else null). `shown`: only these periods' rows (the others
-    are still read for ranks and changes)."""
+    (data_access.scored_units): counts, rates, scores and ranks. The rows of the periods in `changes` also get
+    prev_ and yoy_ score and rank when the frame holds the period compared (else null; so do other rows).
+    `shown`: only these periods' rows (the others are still read, for ranks and changes)."""
     distinct = list({p.key: p for p in periods}.values())
-    keys = [p.key for p in distinct]
-    compared = {prefix: [other(p).key for p in distinct] for prefix, other in COMPARISONS.items()}
+    keys, changed = [p.key for p in distinct], {p.key for p in changes}
+    compared = {prefix: [other(p).key if p.key in changed and other(p).key in keys else None for p in distinct]
+                for prefix, other in COMPARISONS.items()}
     wanted = None if shown is None else tuple(keys.index(p.key) for p in shown)
     frame = scored_units(engine, [(p.start, p.end) for p in distinct], keys,
-                         {prefix: tuple(keys.index(k) if k in keys else None for k in others)
+                         {prefix: tuple(None if k is None else keys.index(k) for k in others)
                           for prefix, others in compared.items()},
                          count_settings(rules), score_settings(rules), needs_closing(rules, closing), wanted)
     frame.insert(0, "period", [keys[i] for i in frame.pop("bucket")])
     if frame.pop("inexact").any():  # a score next to a rounding boundary: round2 decides (see scored_units)
         if shown is not None:  # ranks in Python need every period's rows
-            full = score_frame(engine, periods, rules, closing)
+            full = score_frame(engine, periods, rules, closing, changes=changes)
             return full[full["period"].isin([p.key for p in shown])].reset_index(drop=True)
         return _ranked_in_python(frame.drop(columns=["rank", "rounded"]), rules, compared, keys)
     return with_tiers(with_reasons(frame, rules), frame.pop("rounded"), rules)
@@ -97,13 +98,14 @@ def unit_scores(engine: Engine, period: Period, rules: Rules, group: str | None 
     prev_* compare with the previous period of the same kind (环比), yoy_score with the same period a year
     before (同比). Changes are null when either side is; rank_change > 0 means the unit moved up.
     """
-    frame = score_frame(engine, period.with_compared(), rules, shown=[period])
+    frame = score_frame(engine, period.with_compared(), rules, shown=[period], changes=[period])
     return unit_scores_from(frame, period, rules, group)
 
 
 def unit_scores_from(frame: pd.DataFrame, period: Period, rules: Rules, group: str | None = None) -> pd.DataFrame:
-    """unit_scores from a score_frame that holds the period and, for the change columns, its previous and
-    year-ago periods (those of a period the frame lacks are null): for pages that score those periods anyway."""
+    """unit_scores from a score_frame that holds the period with its changes (score_frame's `changes`) and, for
+    them, its previous and year-ago periods (those of a period the frame lacks are null): for pages that score
+    those periods anyway."""
     table = frame[frame["period"] == period.key].reset_index(drop=True)
     table["score_change"] = table["adjusted_score"] - table["prev_score"]
     table["rank_change"] = table["prev_rank"] - table["rank"]
@@ -200,5 +202,5 @@ def scores_and_trend(engine: Engine, period: Period, rules: Rules,
                      trend: list[Period]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """排名: unit_scores of the period (on_time_close_rate null), and score_trend over `trend` with every unit
     (trend_of_units picks the chosen ones), from one statement over all the periods."""
-    frame = score_frame(engine, [*period.with_compared(), *trend], rules, closing=False)
+    frame = score_frame(engine, [*period.with_compared(), *trend], rules, closing=False, changes=[period])
     return unit_scores_from(frame, period, rules), trend_from(frame, frame, trend, rules)
