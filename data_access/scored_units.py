@@ -103,10 +103,14 @@ def _statement(counts, n: int, compared: tuple, rates: tuple, weighted: tuple, g
     # The units' names and the groups' names join the narrow rows at the end (wide rows sort and rank slower).
     group = case(*[(scored.c.group_no == i, bindparam(f"group_{i}", type_=String)) for i in sorted(set(groups))],
                  else_=null()) if groups else cast(null(), String)
-    columns = [scored.c.bucket, scored.c.unit_id, units.c.code.label("unit_code"), units.c.name.label("unit_name"),
-               units.c.unit_type, group.label("group"), *[c for c in scored.c if c.name not in ("bucket", "unit_id",
+    # Rows in list_units' order (by code, in the database's collation), which sorting the units alone gives once:
+    # sorting every row by its code text costs more than the rest of the ranking.
+    named = select(units.c.id, units.c.code, units.c.name, units.c.unit_type,
+                   func.row_number().over(order_by=units.c.code).label("position")).subquery("named")
+    columns = [scored.c.bucket, scored.c.unit_id, named.c.code.label("unit_code"), named.c.name.label("unit_name"),
+               named.c.unit_type, group.label("group"), *[c for c in scored.c if c.name not in ("bucket", "unit_id",
                                                                                                 "group_no")]]
-    joined = scored.join(units, units.c.id == scored.c.unit_id)
+    joined = scored.join(named, named.c.id == scored.c.unit_id)
     for prefix, buckets in compared:
         pairs = [(i, b) for i, b in enumerate(buckets) if b is not None and (shown is None or i in shown)]
         if not pairs:
@@ -117,7 +121,7 @@ def _statement(counts, n: int, compared: tuple, rates: tuple, weighted: tuple, g
             other.c.unit_id == scored.c.unit_id,
             other.c.bucket == case(*[(scored.c.bucket == i, b) for i, b in pairs], else_=null())))
         columns += [other.c.adjusted_score.label(f"{prefix}score"), other.c.rank.label(f"{prefix}rank")]
-    query = select(*columns).select_from(joined).order_by(scored.c.bucket, units.c.code)  # as list_units
+    query = select(*columns).select_from(joined).order_by(scored.c.bucket, named.c.position)
     return query if shown is None else query.where(scored.c.bucket.in_(shown))
 
 
