@@ -114,7 +114,7 @@ def _build(engine: Engine, url: str, cases_total: int, seed: int, log) -> dict:
             imported_by="bench", started_at=datetime.now().replace(microsecond=0), status="done")
         ).inserted_primary_key[0]
         for index in cases.indexes:
-            index.drop(conn)
+            index.drop(conn, checkfirst=True)  # a build cut short has dropped some already
     # One demo district at scale 1 has this many cases in these months; scale each district to the target.
     per_district = build_world(random.Random(seed), month_starts, last_day, 1.0).total
     scale = cases_total / len(DISTRICTS) / per_district / COPIES

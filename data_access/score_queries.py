@@ -6,8 +6,8 @@ Source "summary" (the default, what every page reads) adds up the per-unit-per-d
 expression over the same integers and the two sources agree exactly.
 
 Each period is one UNION ALL branch per source table with its own day range (bound parameters, no dialect
-date functions), so thirteen months cost one query. The ranges of one call must not overlap; the caller
-splits overlapping ones. On the summaries, the whole calendar months of a period are read from the month tables
+date functions), so thirteen months cost one query, and ranges may overlap (a year and its 同比 year, the days
+of a month so far). On the summaries, the whole calendar months of a period are read from the month tables
 (a thirtieth of the rows) and only its other days from the day tables; a period without such days has no
 day-table branch, one without whole months no month-table branch.
 """
@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import pandas as pd
 from sqlalchemy import (
-    Date, Float, Integer, String, and_, bindparam, case, func, literal_column, or_, select, union_all,
+    Date, Float, Integer, String, and_, bindparam, case, cast, func, literal_column, or_, select, union_all,
 )
 from sqlalchemy.engine import Engine
 
@@ -28,7 +28,7 @@ from data_access.vocabulary import DEFAULT_CLASS
 # The columns each source part sums per unit: the summary counts, then the timed counts (from their histograms).
 _PER_ROW = (*(c.name for c in COUNTS), *(t.name for t in TIMED))
 SOURCES = ("summary", "cases")
-__all__ = ["COUNT_COLUMNS", "CountSettings", "unit_counts", "whole_months"]
+__all__ = ["COUNT_COLUMNS", "CountSettings", "counts_query", "unit_counts", "whole_months"]
 
 
 @dataclass(frozen=True)
@@ -43,18 +43,14 @@ def unit_counts(engine: Engine, ranges: list[tuple[date, date]], settings: Count
                 source: str = "summary", closing: bool = True, district: bool = False) -> pd.DataFrame:
     """Columns bucket (index into `ranges`), unit_id and COUNT_COLUMNS; one row per bucket and unit with cases.
 
-    `ranges` are half-open day intervals [start, end) that must not overlap. closing=False leaves
-    on_time_close uncounted (NaN): scores and ranks do not need it, and its histogram is the largest
-    summary table, so rank-only callers read about half as much. district=True is for callers that add all
-    units up: whole months then come from the district tables as one row with unit_id 0.
+    `ranges` are half-open day intervals [start, end). closing=False leaves on_time_close uncounted (NaN):
+    scores and ranks do not need it, and its histogram is the largest summary table, so rank-only callers read
+    about half as much. district=True is for callers that add all units up: whole months then come from the
+    district tables as one row with unit_id 0.
     """
-    if source not in SOURCES:
-        raise ValueError(f"未知的数据来源 {source!r}，应为 summary 或 cases (unknown source)")
-    _check_disjoint(ranges)
-    shape = (source, settings.basis, _parts(ranges),
-             tuple((key, tuple(limits)) for key, limits in settings.limits.items()), closing, district)
+    statement, params = counts_query(ranges, settings, source, closing, district)
     with engine.connect() as conn:
-        rows = conn.execute(_statement(*shape), _parameters(ranges, settings)).all()
+        rows = conn.execute(statement, params).all()
     frame = pd.DataFrame(rows, columns=["bucket", "unit_id", *COUNT_COLUMNS])
     # MariaDB returns SUM() as Decimal: make every column a plain number.
     floats = [f"{r.name}_credit_sum" for r in RATED] + ([] if closing else [CLOSE])
@@ -64,11 +60,15 @@ def unit_counts(engine: Engine, ranges: list[tuple[date, date]], settings: Count
     return frame.sort_values(["bucket", "unit_id"], ignore_index=True)
 
 
-def _check_disjoint(ranges: list[tuple[date, date]]) -> None:
-    ordered = sorted(ranges)
-    for (_, end), (start, _) in zip(ordered, ordered[1:]):
-        if start < end:
-            raise ValueError("统计时间段不能重叠 (count ranges must not overlap)")
+def counts_query(ranges: list[tuple[date, date]], settings: CountSettings, source: str = "summary",
+                 closing: bool = True, district: bool = False):
+    """unit_counts' statement (columns bucket, unit_id, COUNT_COLUMNS; on_time_close 0 unless closing) and its
+    parameters, for statements that build on the counts (data_access.scored_units)."""
+    if source not in SOURCES:
+        raise ValueError(f"未知的数据来源 {source!r}，应为 summary 或 cases (unknown source)")
+    shape = (source, settings.basis, _parts(ranges),
+             tuple((key, tuple(limits)) for key, limits in settings.limits.items()), closing, district)
+    return _statement(*shape), _parameters(ranges, settings)
 
 
 # --- the statement: every value a bound parameter, so each shape of statement is built once and reused ---
@@ -126,7 +126,9 @@ def _branch(i: int, unit_id, values: dict, *where, key=None):
     this part lacks it). One branch per range keeps each an index range scan, and summing inside the branch
     hands the outer GROUP BY a few rows per unit instead of every summary row."""
     zero = literal_column("0")
-    columns = [func.sum(values[name]) if name in values else zero for name in _PER_ROW]
+    # As INTEGER: one range's sum of a unit (or of the district's month) fits, and PostgreSQL then sums the
+    # branches as BIGINT instead of NUMERIC (several times slower to add up and to convert).
+    columns = [cast(func.sum(values[name]), Integer) if name in values else zero for name in _PER_ROW]
     return (select(literal_column(str(i)).label("bucket"), unit_id.label("unit_id"),
                    *[c.label(name) for c, name in zip(columns, _PER_ROW)])
             .where(*where).group_by(unit_id if key is None else key))
@@ -192,5 +194,5 @@ def _outer(rows):
         rated[f"{r.name}_rated"] = sum((total(col) for col in r.columns.values()), start=literal_column("0"))
         rated[f"{r.name}_credit_sum"] = sum((total(col) * bindparam(f"credit_{col}", type_=Float)
                                              for col in r.columns.values()), start=literal_column("0"))
-    columns = [rated[name] if name in rated else total(name) for name in COUNT_COLUMNS]
+    columns = [(rated[name] if name in rated else total(name)).label(name) for name in COUNT_COLUMNS]
     return select(rows.c.bucket, rows.c.unit_id, *columns).group_by(rows.c.bucket, rows.c.unit_id)

@@ -86,5 +86,5 @@ def awards_and_history(engine: Engine, period: Period, rules: Rules,
                        history: list[Period]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """流动红旗: awards of the period and flag_history over `history`, from one score_frame of all the periods
     (the awards need the period and the one before, which the history usually holds already)."""
-    frame = score_frame(engine, [period, period.previous(), *history], rules, closing=False)
+    frame = score_frame(engine, [period, period.previous(), *history], rules, closing=False, changes=[period])
     return awards_from_scores(unit_scores_from(frame, period, rules), rules), flag_history_from(frame, history, rules)

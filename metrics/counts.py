@@ -21,32 +21,22 @@ def base_counts(engine: Engine, period: Period, rules: Rules, source: str = "sum
 
 def counts_by_period(engine: Engine, periods: list[Period], rules: Rules, source: str = "summary",
                      closing: bool = True, district: bool = False) -> pd.DataFrame:
-    """Columns period (key), unit_id and COUNT_COLUMNS for each distinct period given.
-
-    Periods that overlap (a year and its 同比 year, long date ranges) are counted in separate queries;
-    the usual sets (13 months; a period, its previous one and its year-ago one) take one.
+    """Columns period (key), unit_id and COUNT_COLUMNS for each distinct period given, in one query (periods may
+    overlap: a year and its 同比 year, long date ranges).
     closing=False leaves on_time_close NaN, for callers that only need scores and ranks (faster).
     district=True is for callers that only add the units up: the rows are then not one per unit (whole months
     come as one row, unit_id 0, from the district month tables), but their sums per period are the same.
     """
     distinct = list({p.key: p for p in periods}.values())
-    closing = closing or rules.weights.get("on_time_close", 0) > 0  # a score weighing 按时办结 needs it
-    frames = []
-    for batch in _disjoint_batches(distinct):
-        counts = unit_counts(engine, [(p.start, p.end) for p in batch], count_settings(rules), source, closing,
-                             district)
-        counts.insert(0, "period", [batch[i].key for i in counts.pop("bucket")])
-        frames.append(counts)
     columns = ["period", "unit_id", *COUNT_COLUMNS]
-    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    if not distinct:
+        return pd.DataFrame(columns=columns)
+    counts = unit_counts(engine, [(p.start, p.end) for p in distinct], count_settings(rules), source,
+                         needs_closing(rules, closing), district)
+    counts.insert(0, "period", [distinct[i].key for i in counts.pop("bucket")])
+    return counts[columns]
 
 
-def _disjoint_batches(periods: list[Period]) -> list[list[Period]]:
-    batches: list[list[Period]] = []
-    for p in periods:
-        home = next((b for b in batches if all(p.end <= q.start or q.end <= p.start for q in b)), None)
-        if home is None:
-            batches.append([p])
-        else:
-            home.append(p)
-    return batches
+def needs_closing(rules: Rules, closing: bool) -> bool:
+    """Whether on_time_close must be counted: when asked, or when the score weighs 按时办结."""
+    return closing or rules.weights.get("on_time_close", 0) > 0

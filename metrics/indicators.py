@@ -17,7 +17,6 @@ from sqlalchemy.engine import Engine
 from data_access import drill_queries
 from data_access.case_queries import CaseFilter
 from data_access.units import list_units
-from metrics.counts import base_counts
 from metrics.periods import Period
 from metrics.rules import Rules
 
@@ -56,12 +55,12 @@ def per_10k(engine: Engine, period: Period, rules: Rules | None = None) -> pd.Da
 def repeats(engine: Engine, period: Period, rules: Rules, unit_id: int | None = None) -> pd.DataFrame:
     """REPEAT_COLUMNS per handling unit with cases in the period, highest repeat rate first."""
     f = CaseFilter.of(period, rules, unit_ids=_scope(unit_id), repeat=True)
-    counts = base_counts(engine, period, rules)[["unit_id", "volume"]]
     with engine.connect() as conn:
+        # Volumes from the category summary (one table, not the score counts with their histograms).
+        counts = pd.DataFrame(drill_queries.volumes_by(conn, replace(f, repeat=False), "unit_id"),
+                              columns=["unit_id", "volume"])
         found = dict(drill_queries.volumes_by(conn, f, "unit_id"))
         names = pd.DataFrame(list_units(conn))
-    if unit_id is not None:
-        counts = counts[counts["unit_id"] == unit_id]
     frame = counts.merge(names.rename(columns={"id": "unit_id", "code": "unit_code", "name": "unit_name"}),
                          on="unit_id")
     frame["repeats"] = frame["unit_id"].map(found).fillna(0).astype(int)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from metrics.periods import Period
 from metrics.ranking import round2_array
 from metrics.rules import Rules
-from metrics.scores import score_frame, scored, sort_scores, trend_from, unit_scores_from
+from metrics.scores import score_frame, sort_scores, trend_from, unit_scores_from
 
 LAGGING_COLUMNS = ["group", "unit_id", "unit_name", "rank", "adjusted_score", "lagging_periods", "watchlist"]
 # How far back lagging_periods counts: a streak longer than this shows as this many periods.
@@ -65,9 +65,10 @@ def lagging_review(engine: Engine, period: Period, rules: Rules,
                    trend: list[Period]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """后进会诊: lagging, unit_scores (on_time_close_rate null) and score_trend over `trend` with every unit
     (metrics.scores.trend_of_units picks one), from one reading of all the periods they need."""
-    counts, frame = scored(engine, [*lookback(period, rules), *period.with_compared(), *trend], rules)
+    frame = score_frame(engine, [*lookback(period, rules), *period.with_compared(), *trend], rules, closing=False,
+                        changes=[period])
     return (lagging_from(frame, period, rules), unit_scores_from(frame, period, rules),
-            trend_from(counts, frame, trend, rules))
+            trend_from(frame, frame, trend, rules))
 
 
 def _run_length(unit: int, lagged: list[set]) -> int:

@@ -66,19 +66,30 @@ def not_ranked_reasons(assessed, adjusted_score, min_assessed: int, missing) -> 
                      default=None)
 
 
-def rank_units(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
-    """Add ranked, not_ranked_reason, rank and tier to a table with period, group, assessed and adjusted_score.
-
-    The table may hold several periods: ranks are per period and group.
-    """
+def with_reasons(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Add not_ranked_reason and ranked to a table with assessed, adjusted_score and the weighted rates."""
     out = table.copy()
     out["not_ranked_reason"] = not_ranked_reasons(out["assessed"], out["adjusted_score"],
                                                   rules.get("ranking.min_assessed"), missing_inputs(out, rules))
     out["ranked"] = out["not_ranked_reason"].isna()
+    return out
+
+
+def with_tiers(table: pd.DataFrame, rounded, rules: Rules) -> pd.DataFrame:
+    """Add tier from the round2 scores (tiers belong to the assessment, so only ranked units get one)."""
+    table["tier"] = np.where(table["ranked"], rules.tiers_of(np.asarray(rounded, dtype=float)), None)
+    return table
+
+
+def rank_units(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """Add ranked, not_ranked_reason, rank and tier to a table with period, group, assessed and adjusted_score.
+
+    The table may hold several periods: ranks are per period and group. (Score tables are ranked in SQL,
+    data_access.scored_units; this is for the rare one whose rounding only round2 itself can settle.)
+    """
+    out = with_reasons(table, rules)
     rounded = round2_array(out["adjusted_score"])
     ranked = out[["period", "group"]].assign(rounded=rounded)[out["ranked"]]
     ranks = ranked.groupby(["period", "group"])["rounded"].rank(method="min", ascending=False)
     out["rank"] = ranks.reindex(out.index).astype("Int64")
-    # Tiers belong to the assessment, so only ranked units get one.
-    out["tier"] = np.where(out["ranked"], rules.tiers_of(rounded), None)
-    return out
+    return with_tiers(out, rounded, rules)

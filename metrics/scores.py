@@ -1,18 +1,18 @@
 """Unit score tables, the district summary and score trends (METRICS.md §3, §4, §7).
 
 Rates and scores are kept at full precision; a rate whose denominator is 0 is null (NaN) and so is a raw score
-with any null rate. Every function reads all the periods it needs with one counts query.
+with any null rate. Every function reads all the periods it needs with one statement (score tables: counts,
+scores, ranks and changes together, data_access.scored_units).
 """
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
 from data_access.score_queries import COUNT_COLUMNS
-from data_access.units import list_units
-from metrics.adjustments import adjustment_sums
-from metrics.counts import counts_by_period
-from metrics.periods import Period
-from metrics.ranking import rank_units
+from data_access.scored_units import ScoreSettings, scored_units
+from metrics.counts import count_settings, counts_by_period, needs_closing
+from metrics.periods import COMPARISONS, Period
+from metrics.ranking import rank_units, with_reasons, with_tiers
 from metrics.registry import RATES, weighted_rates
 from metrics.rules import Rules
 
@@ -50,34 +50,46 @@ def group_order(rules: Rules) -> list[str]:
 
 # --- per-unit tables ---
 
-def tables_of(frame: pd.DataFrame, periods: list[Period]) -> dict[str, pd.DataFrame]:
-    """period key → that period's rows of a score_frame (empty when the frame lacks the period)."""
-    return {p.key: frame[frame["period"] == p.key].reset_index(drop=True) for p in periods}
+def score_settings(rules: Rules) -> ScoreSettings:
+    """What the scoring statement needs: the registry's rates, the weights of the rules, groups, min_assessed."""
+    return ScoreSettings(rates=tuple((r.key, r.numerator, r.denominator) for r in RATES.values()),
+                         weights=tuple((r.key, rules.weights[r.weight]) for r in weighted_rates(rules.weights)),
+                         groups=tuple(rules.get("ranking.groups").items()),
+                         min_assessed=rules.get("ranking.min_assessed"))
 
 
 def score_frame(engine: Engine, periods: list[Period], rules: Rules, closing: bool = True,
-                counts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """All the periods' unit tables in one frame with a period column (scored together: pandas' cost is per
-    operation, not per row, so one frame for 13 periods costs about what one period does). `counts`: the
-    periods' counts_by_period, when the caller has them already."""
-    keys = list(dict.fromkeys(p.key for p in periods))
-    if counts is None:
-        counts = counts_by_period(engine, periods, rules, closing=closing)
-    counts = counts.set_index(["period", "unit_id"])
-    with engine.connect() as conn:
-        units = pd.DataFrame(list_units(conn), columns=["id", "code", "name", "unit_type", "active"])
-    units = units.rename(columns={"id": "unit_id", "code": "unit_code", "name": "unit_name"})
-    every = pd.MultiIndex.from_product([keys, units["unit_id"]], names=["period", "unit_id"])
-    table = counts.reindex(every, fill_value=0).reset_index().merge(units, on="unit_id")
-    # Inactive units stay out unless they still have cases in the period.
-    table = table[table["active"].astype(bool) | (table["volume"] > 0)].drop(columns="active")
-    table["group"] = table["unit_type"].map(rules.group_of)
-    table = with_rates(table, rules)
-    adjustments = adjustment_sums(engine, keys)
-    table["adjustment"] = ([adjustments.get(k, 0.0) for k in zip(table["period"], table["unit_id"])]
-                           if adjustments else 0.0)
-    table["adjusted_score"] = table["raw_score"] + table["adjustment"]
-    return rank_units(table.reset_index(drop=True), rules)
+                shown: list[Period] | None = None, changes: list[Period] = ()) -> pd.DataFrame:
+    """All the periods' unit tables in one frame with a period column, from one statement
+    (data_access.scored_units): counts, rates, scores and ranks. The rows of the periods in `changes` also get
+    prev_ and yoy_ score and rank when the frame holds the period compared (else null; so do other rows).
+    `shown`: only these periods' rows (the others are still read, for ranks and changes)."""
+    distinct = list({p.key: p for p in periods}.values())
+    keys, changed = [p.key for p in distinct], {p.key for p in changes}
+    compared = {prefix: [other(p).key if p.key in changed and other(p).key in keys else None for p in distinct]
+                for prefix, other in COMPARISONS.items()}
+    wanted = None if shown is None else tuple(keys.index(p.key) for p in shown)
+    frame = scored_units(engine, [(p.start, p.end) for p in distinct], keys,
+                         {prefix: tuple(None if k is None else keys.index(k) for k in others)
+                          for prefix, others in compared.items()},
+                         count_settings(rules), score_settings(rules), needs_closing(rules, closing), wanted)
+    frame.insert(0, "period", [keys[i] for i in frame.pop("bucket")])
+    if frame.pop("inexact").any():  # a score next to a rounding boundary: round2 decides (see scored_units)
+        if shown is not None:  # ranks in Python need every period's rows
+            full = score_frame(engine, periods, rules, closing, changes=changes)
+            return full[full["period"].isin([p.key for p in shown])].reset_index(drop=True)
+        return _ranked_in_python(frame.drop(columns=["rank", "rounded"]), rules, compared, keys)
+    return with_tiers(with_reasons(frame, rules), frame.pop("rounded"), rules)
+
+
+def _ranked_in_python(frame: pd.DataFrame, rules: Rules, compared: dict[str, list], keys: list[str]) -> pd.DataFrame:
+    frame = rank_units(frame, rules)
+    rank_of = dict(zip(zip(frame["period"], frame["unit_id"]), frame["rank"]))
+    for prefix, others in compared.items():
+        other = dict(zip(keys, others))
+        frame[f"{prefix}rank"] = pd.array([rank_of.get((other[p], u)) for p, u in zip(frame["period"],
+                                                                                   frame["unit_id"])], "Int64")
+    return frame
 
 
 def unit_scores(engine: Engine, period: Period, rules: Rules, group: str | None = None) -> pd.DataFrame:
@@ -86,19 +98,15 @@ def unit_scores(engine: Engine, period: Period, rules: Rules, group: str | None 
     prev_* compare with the previous period of the same kind (环比), yoy_score with the same period a year
     before (同比). Changes are null when either side is; rank_change > 0 means the unit moved up.
     """
-    frame = score_frame(engine, period.with_compared(), rules)
+    frame = score_frame(engine, period.with_compared(), rules, shown=[period], changes=[period])
     return unit_scores_from(frame, period, rules, group)
 
 
 def unit_scores_from(frame: pd.DataFrame, period: Period, rules: Rules, group: str | None = None) -> pd.DataFrame:
-    """unit_scores from a score_frame that holds the period and, for the change columns, its previous and
-    year-ago periods (those of a period the frame lacks are null): for pages that score those periods anyway."""
-    tables = tables_of(frame, period.with_compared())
-    table = tables[period.key]
-    for prefix, other in period.compared().items():
-        before = tables[other.key].set_index("unit_id")
-        table[f"{prefix}score"] = table["unit_id"].map(before["adjusted_score"]).astype(float)
-        table[f"{prefix}rank"] = table["unit_id"].map(before["rank"]).astype("Int64")
+    """unit_scores from a score_frame that holds the period with its changes (score_frame's `changes`) and, for
+    them, its previous and year-ago periods (those of a period the frame lacks are null): for pages that score
+    those periods anyway."""
+    table = frame[frame["period"] == period.key].reset_index(drop=True)
     table["score_change"] = table["adjusted_score"] - table["prev_score"]
     table["rank_change"] = table["prev_rank"] - table["rank"]
     return sort_scores(of_group(table, group), rules)[SCORE_COLUMNS]
@@ -156,16 +164,17 @@ def score_trend(engine: Engine, periods: list[Period], rules: Rules, unit_ids=No
     on_time_close_rate is NaN unless closing=True: no trend chart shows 按时办结, and its histogram is the
     largest summary (13 months of it are most of the trend's reading at city scale)."""
     # Ranks need every unit's counts; the district line alone (总览) needs only their sums per period.
-    counts = counts_by_period(engine, periods, rules, closing=closing, district=not unit_ids)
     if not unit_ids:
-        return trend_from(counts, None, periods, rules)
-    frame = score_frame(engine, periods, rules, closing, counts)
-    return trend_from(counts, frame[frame["unit_id"].isin(list(unit_ids))], periods, rules)
+        return trend_from(counts_by_period(engine, periods, rules, closing=closing, district=True), None, periods,
+                          rules)
+    frame = score_frame(engine, periods, rules, closing)
+    return trend_from(frame, frame[frame["unit_id"].isin(list(unit_ids))], periods, rules)
 
 
 def trend_from(counts: pd.DataFrame, units: pd.DataFrame | None, periods: list[Period], rules: Rules) -> pd.DataFrame:
-    """score_trend from counts_by_period and the score_frame rows of the units to show (None: the district line
-    only); both may hold more periods than those given."""
+    """score_trend from counts per period (counts_by_period, or a score_frame: the district line is the sum of
+    their COUNT_COLUMNS) and the score_frame rows of the units to show (None: the district line only); both may
+    hold more periods than those given."""
     keys = [p.key for p in periods]
     totals = counts.groupby("period")[list(COUNT_COLUMNS)].sum(min_count=1).reindex(keys, fill_value=0)
     district = with_rates(totals.rename_axis("period").reset_index(), rules).assign(
@@ -189,16 +198,9 @@ def trend_of_units(trend: pd.DataFrame, unit_ids) -> pd.DataFrame:
 
 # --- one page's tables from one reading ---
 
-def scored(engine: Engine, periods: list[Period], rules: Rules) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """counts_by_period and score_frame of the periods, without 按时办结 (no ranking page shows it): what a page
-    that needs several tables of overlapping periods reads once."""
-    counts = counts_by_period(engine, periods, rules, closing=False)
-    return counts, score_frame(engine, periods, rules, closing=False, counts=counts)
-
-
 def scores_and_trend(engine: Engine, period: Period, rules: Rules,
                      trend: list[Period]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """排名: unit_scores of the period (on_time_close_rate null), and score_trend over `trend` with every unit
-    (trend_of_units picks the chosen ones), from one reading of all the periods."""
-    counts, frame = scored(engine, [*period.with_compared(), *trend], rules)
-    return unit_scores_from(frame, period, rules), trend_from(counts, frame, trend, rules)
+    (trend_of_units picks the chosen ones), from one statement over all the periods."""
+    frame = score_frame(engine, [*period.with_compared(), *trend], rules, closing=False, changes=[period])
+    return unit_scores_from(frame, period, rules), trend_from(frame, frame, trend, rules)
