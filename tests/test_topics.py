@@ -10,6 +10,7 @@ A phone number and a caller's name are written into the texts; they must reach n
 """
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from data_access.demo_catalog import CATEGORIES
@@ -18,7 +19,7 @@ from metrics.text import corpus as corpus_module
 from metrics.text.clean import clean_text
 from metrics.text.clusters import cluster_ids
 from metrics.text.hotwords import hot_words
-from metrics.text.topics import topics
+from metrics.text.topics import label, topics
 from metrics.text.words import words
 from tests.factories import case_row, units, write
 
@@ -57,6 +58,7 @@ def test_clean_text_removes_phones_ids_names_and_boilerplate():
     assert clean_text(text) == "家中暖气不热"
     assert clean_text("市民反映：\n\t\t　楼道灯坏了，座机010-65123456，请回电") == "楼道灯坏了，请回电"
     assert clean_text(None) == "" and clean_text("") == ""
+    assert clean_text("易书记，路灯不亮") == "路灯不亮" and clean_text("王市长您好：路灯不亮") == "路灯不亮"
     # a link, an xlsx writer's escaped carriage return, a letter's greeting and thanks
     assert clean_text("_x000D_你们好！首先感谢您在百忙之中倾听我们的心声。详见https://example.org/a?id=1 路灯不亮") == "详见路灯不亮"
 
@@ -67,6 +69,11 @@ def test_paraphrases_of_one_problem_at_one_place_form_one_cluster():
     assert ids[5] == ids[6] == ids[7] != ids[0]
     assert len({ids[0], ids[5], ids[8], ids[9]}) == 4
     assert not set(ids[:8]) & set(ids[8:])
+
+
+def test_a_cluster_is_labelled_by_its_most_frequent_wording_the_shortest_of_equals():
+    assert label(pd.Series({"暖气不热室温低": 3, "暖气不热": 3, "暖": 1})) == "暖气不热"
+    assert label(pd.Series({"楼道灯坏了很久": 4, "灯坏": 1})) == "楼道灯坏了很久"
 
 
 def test_long_letters_about_one_problem_form_one_cluster_and_others_stay_apart():
@@ -143,6 +150,7 @@ def test_hot_words_per_street_with_change(march):
 
 def test_words_skip_stop_words_and_numbers():
     assert words(clean_text("来电人反映：12号楼电梯停运，希望尽快处理")) == ["电梯", "停运"]
+    assert words("A7县KTV噪音扰民") == ["KTV", "噪音", "扰民"]  # an area's code (A7) is no word
 
 
 def test_empty_period_gives_no_topics(engine):

@@ -7,8 +7,10 @@ a leader and the texts whose similarity to it reaches the threshold: the most fr
 text not yet taken starts its own cluster in turn (leader clustering). Unlike connected components this cannot
 chain "停水" to "暖气不热" through texts that mention both. Then each text moves to the cluster whose centroid
 (mean vector) is nearest, if that reaches the threshold, and clusters whose centroids are that similar merge:
-paraphrases are each closer to their common centre than to any one of them. Identical texts are compared once. Character n-grams that occur in a large share of the texts (的, 小区, 问题…) are left
-out of the comparison: they link everything to everything and make the similarity product expensive.
+paraphrases are each closer to their common centre than to any one of them. Identical texts are compared once.
+Character n-grams that occur in a large share of the texts (的, 小区, 问题…) are left out of the comparison: they
+link everything to everything and make the similarity product expensive. The threshold depends on length
+(`thresholds`): a short text needs 0.45, a long letter less, as the chance similarity of unrelated texts falls.
 """
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix, hstack
