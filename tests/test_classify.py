@@ -129,3 +129,22 @@ def test_cli_without_a_model_or_with_a_bad_top_exits_2(labelled, capsys):
     assert cli.main(["classify", "evaluate", "--db", url]) == 2
     assert "尚未训练" in capsys.readouterr().err
     assert cli.main(["topics", "--db", url, "--period", "2025-03", "--top", "0"]) == 2
+
+
+def test_second_level_is_decided_among_its_siblings_and_probabilities_multiply_down_the_tree():
+    import numpy as np
+    from metrics.text.tree_model import TreeClassifier
+    # Feature 0 says 供水 (its children 停水 / 水压低 told apart by features 1 / 2), feature 3 says 供暖 (one child).
+    rows = [[1, 1, 0, 0]] * 10 + [[1, 0, 1, 0]] * 10 + [[0, 0, 0, 1]] * 10
+    labels = ["停水"] * 10 + ["水压低"] * 10 + ["暖气不热"] * 10
+    parents = {"停水": "供水", "水压低": "供水", "暖气不热": "供暖"}
+    model = TreeClassifier(parents).fit(np.asarray(rows, dtype=float), labels)
+    assert list(model.classes_) == ["停水", "暖气不热", "水压低"]  # in code-point order
+    assert set(model.within_) == {"供水", "供暖"} and model.within_["供暖"] == "暖气不热"  # nothing to choose
+    proba = model.predict_proba(np.asarray([[1, 1, 0, 0], [0, 0, 0, 1]], dtype=float))
+    assert proba.sum(axis=1) == pytest.approx([1, 1])
+    assert list(model.predict(np.asarray([[1, 1, 0, 0], [1, 0, 1, 0], [0, 0, 0, 1]], dtype=float))) == \
+        ["停水", "水压低", "暖气不热"]
+    # 暖气不热 is 供暖's only child: its probability is exactly the parent's.
+    top = dict(zip(model.top_.classes_, model.top_.predict_proba(np.asarray([[0, 0, 0, 1]], dtype=float))[0]))
+    assert proba[1, 1] == pytest.approx(top["供暖"])

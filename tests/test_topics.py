@@ -10,6 +10,7 @@ A phone number and a caller's name are written into the texts; they must reach n
 """
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from data_access.demo_catalog import CATEGORIES
@@ -18,7 +19,7 @@ from metrics.text import corpus as corpus_module
 from metrics.text.clean import clean_text
 from metrics.text.clusters import cluster_ids
 from metrics.text.hotwords import hot_words
-from metrics.text.topics import topics
+from metrics.text.topics import label, topics
 from metrics.text.words import words
 from tests.factories import case_row, units, write
 
@@ -31,12 +32,35 @@ BINS = "胡同口垃圾桶满溢无人清运，气味很大"
 ONE_OFF = ["楼上装修拆改承重墙", "公交车间隔时间太长"]
 BACKGROUND = [p for c in CATEGORIES if c.l1 not in ("市容环卫", "供水") for p in c.problems]
 
+# Long letters (≈ 100 characters each, as on a message board): three about one planned 垃圾中转站 at one place, each
+# in its own words and details (pairwise cosine 0.25–0.34: below the short-text threshold 0.45), three on other
+# problems (cosine ≤ 0.09 with any of them).
+TRANSFER = [
+    "我们是青塔西里小区的居民，听说区里准备在小区北门外的空地上修建一座垃圾中转站，离居民楼不到三十米。夏天垃圾的臭味、"
+    "来回运垃圾的车辆噪音，会严重影响几百户居民的生活，楼里还有很多老人和小孩。我们坚决反对在这里修建垃圾中转站，请求重新选址。",
+    "反对在青塔西里北门修建垃圾中转站。这块空地紧挨着幼儿园和居民楼，垃圾中转站建成后每天都有垃圾车进出，臭气和噪音谁来负责？"
+    "小区居民联名反对，多次找过街道也没有答复，恳请领导重新考虑选址，把垃圾中转站建到远离居民区的地方。",
+    "青塔西里小区北门外正在打地基，据说要建垃圾中转站。作为住在旁边楼里的业主，我家窗户正对着工地，以后开窗就是垃圾味。"
+    "为什么要把垃圾中转站建在居民区门口？没有听证也没有公示，请求立即停工，另行选址。",
+]
+OTHERS = [
+    "我是一名退休教师，去年办理了退休手续，但是养老金一直没有按新标准发放，社保中心说要等文件，已经等了八个多月了。"
+    "请问退休人员养老金调整到底什么时候执行，补发的部分能不能一次补齐，希望给个明确的时间。",
+    "孩子今年九月上小学，我们家房子在学区内，户口也迁过来一年多了，可是报名的时候学校说我们不满足入学条件，要求提供"
+    "三年的居住证明。之前公布的入学政策里没有这一条，请问这个要求的依据是什么，孩子能不能在本学区入学。",
+    "小区门口的公交站去年撤掉了，现在坐公交要走一公里多到下一站，老人出门看病非常不方便。我们问过公交公司，说是线路调整，"
+    "可是调整前没有征求居民意见。请求恢复小区门口的公交站，或者增加一条经过小区的公交线路。",
+]
+
 
 def test_clean_text_removes_phones_ids_names_and_boilerplate():
     text = "张先生来电反映：家中暖气不热，电话13812345678（138****5678），身份证110101199003071234。希望尽快处理。"
     assert clean_text(text) == "家中暖气不热"
     assert clean_text("市民反映：\n\t\t　楼道灯坏了，座机010-65123456，请回电") == "楼道灯坏了，请回电"
     assert clean_text(None) == "" and clean_text("") == ""
+    assert clean_text("易书记，路灯不亮") == "路灯不亮" and clean_text("王市长您好：路灯不亮") == "路灯不亮"
+    # a link, an xlsx writer's escaped carriage return, a letter's greeting and thanks
+    assert clean_text("_x000D_你们好！首先感谢您在百忙之中倾听我们的心声。详见https://example.org/a?id=1 路灯不亮") == "详见路灯不亮"
 
 
 def test_paraphrases_of_one_problem_at_one_place_form_one_cluster():
@@ -45,6 +69,20 @@ def test_paraphrases_of_one_problem_at_one_place_form_one_cluster():
     assert ids[5] == ids[6] == ids[7] != ids[0]
     assert len({ids[0], ids[5], ids[8], ids[9]}) == 4
     assert not set(ids[:8]) & set(ids[8:])
+
+
+def test_a_cluster_is_labelled_by_its_most_frequent_wording_the_shortest_of_equals():
+    assert label(pd.Series({"暖气不热室温低": 3, "暖气不热": 3, "暖": 1})) == "暖气不热"
+    assert label(pd.Series({"楼道灯坏了很久": 4, "灯坏": 1})) == "楼道灯坏了很久"
+
+
+def test_long_letters_about_one_problem_form_one_cluster_and_others_stay_apart():
+    # The threshold falls with length as the chance similarity does (0.45 × sqrt(40 / length)): at 0.45 for every
+    # length the three letters would stay apart.
+    ids = cluster_ids([clean_text(t) for t in TRANSFER + OTHERS + BACKGROUND])
+    assert ids[0] == ids[1] == ids[2]
+    assert len({ids[0], ids[3], ids[4], ids[5]}) == 4
+    assert ids[0] not in set(ids[6:])
 
 
 def write_march(engine) -> None:
@@ -112,6 +150,7 @@ def test_hot_words_per_street_with_change(march):
 
 def test_words_skip_stop_words_and_numbers():
     assert words(clean_text("来电人反映：12号楼电梯停运，希望尽快处理")) == ["电梯", "停运"]
+    assert words("A7县KTV噪音扰民") == ["KTV", "噪音", "扰民"]  # an area's code (A7) is no word
 
 
 def test_empty_period_gives_no_topics(engine):

@@ -2,7 +2,8 @@
 
 Features are TF-IDF of words (jieba) and of character 2–3-grams of the cleaned text (personal data and the
 recorded address removed first, so neither reaches the model). The model is an SGD logistic regression: trains in
-seconds on 100,000 cases and gives probabilities, so a suggestion says how sure it is. It is measured on a
+seconds on 100,000 cases and gives probabilities, so a suggestion says how sure it is; 二级分类 is decided along
+the taxonomy, parent first (metrics.text.tree_model). It is measured on a
 held-out fifth of the data it is trained from (macro-F1, per-class figures, confusions), and that measured model
 is the one stored and used: the page and the command line show its figures beside every suggestion.
 
@@ -17,7 +18,6 @@ import joblib
 import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import FeatureUnion, make_pipeline
@@ -28,6 +28,7 @@ import settings
 from data_access.text_queries import UNCATEGORISED, labelled_texts
 from metrics.text.clean import analysed
 from metrics.text.corpus import corpus
+from metrics.text.tree_model import SEED, TreeClassifier, linear_model
 from metrics.text.words import words
 
 FIELDS = {"cat_l1": "一级分类", "cat_l2": "二级分类", "unit_name": "承办单位"}
@@ -35,7 +36,6 @@ MIN_CLASS = 5            # classes with fewer labelled cases are left out (no ho
 TEST_SHARE = 0.2
 CONFIDENT = 0.8          # a prediction this sure that disagrees with the record is flagged (派单 check)
 TRAIN_LIMIT = 200_000    # newest labelled cases used
-SEED = 1
 
 
 class NoModel(LookupError):
@@ -52,15 +52,14 @@ def model_path(engine: Engine, field: str) -> Path:
     return model_dir() / f"classifier-{hashlib.sha256(url.encode()).hexdigest()[:12]}-{field}.joblib"
 
 
-def pipeline():
+def pipeline(parents: dict):
+    """Features, then one linear model, or for 二级分类 (`parents` given) the two-step one along the taxonomy."""
     features = FeatureUnion([
         ("words", TfidfVectorizer(analyzer=words, sublinear_tf=True, min_df=2, dtype=np.float32)),
         ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 3), sublinear_tf=True, min_df=2,
                                   max_features=50_000, dtype=np.float32)),
     ])
-    # Five passes are enough on texts this short (measured: bench/text.py); one class per core.
-    model = SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=5, tol=None, random_state=SEED, n_jobs=-1)
-    return make_pipeline(features, model)
+    return make_pipeline(features, TreeClassifier(parents) if parents else linear_model())
 
 
 def _forget_pruned(fitted) -> None:
@@ -83,12 +82,13 @@ def train(engine: Engine, field: str = "cat_l1", limit: int = TRAIN_LIMIT) -> di
         raise ValueError(f"可用于训练的已分类工单不足（{len(frame)} 件）(not enough categorised cases to train on)")
     train_part, test_part = train_test_split(frame, test_size=TEST_SHARE, random_state=SEED,
                                              stratify=frame["label"])
-    fitted = pipeline().fit(list(train_part["text"]), list(train_part["label"]))
+    parents = _parents(frame, field)
+    fitted = pipeline(parents).fit(list(train_part["text"]), list(train_part["label"]))
     _forget_pruned(fitted)
     predicted = fitted.predict(list(test_part["text"]))
     meta = measure(list(test_part["label"]), predicted, field)
     meta.update(n_train=len(train_part), n_test=len(test_part), trained_at=datetime.now().replace(microsecond=0),
-                parents=_parents(frame, field))
+                parents=parents)
     path = model_path(engine, field)
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump({"model": fitted, "meta": meta}, path)

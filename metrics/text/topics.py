@@ -3,7 +3,8 @@
 The period's texts and the period before are clustered together (metrics.text.clusters), so a cluster's size in
 each period is counted over the same group of texts. Clusters are ranked by size or by growth (the increase in
 cases over the period before: a new problem of 30 cases ranks above an old one going from 100 to 110). Each comes
-with a label in its own words (its most frequent wording), its top terms, places, units and case numbers.
+with a label in its own words (its most frequent wording, the shortest of equals), its top terms, places, units
+and case numbers.
 """
 import math
 from collections import Counter
@@ -90,10 +91,17 @@ def describe(members: pd.DataFrame, shares: dict[str, float]) -> dict:
     terms = {w: c / total * math.log(c / total / shares[w]) for w, c in used.items()
              if c / total >= max(MIN_SHARE, LIFT * shares[w])}
     newest = members.sort_values("received_day", ascending=False)
-    return {"label": short(wordings.index[0]), "top_terms": " ".join(sorted(terms, key=lambda w: (-terms[w], w))[:TERMS]),
+    return {"label": short(label(wordings)), "top_terms": " ".join(sorted(terms, key=lambda w: (-terms[w], w))[:TERMS]),
             "case_nos": list(newest["case_no"].head(CASES)),
             "units": _most(members["unit_name"], UNITS), "places": _most(members["address"], PLACES),
             "cat_l2": _first(members["cat_l2"])}
+
+
+def label(wordings: pd.Series) -> str:
+    """The most frequent wording; among equally frequent ones the shortest (it says it most concisely: letters
+    that each appear once are labelled by their briefest member, not by whichever sorts first)."""
+    top = wordings[wordings == wordings.iloc[0]].index
+    return min(top, key=lambda text: (len(text), text))
 
 
 def _first(values: pd.Series) -> str | None:

@@ -26,12 +26,13 @@ STOP_WORDS = frozenset("""
 """.split())
 _CLAUSE = re.compile(r"[，,。；;！!？?、：:（）()【】\[\]“”\"'《》\s]+")
 _KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+_DIGIT = re.compile(r"\d")  # 2号, A7 (an area's code), 3号楼: numbers and codes say where, not what
 
 
 @lru_cache(maxsize=200_000)
 def _clause_words(clause: str) -> tuple[str, ...]:
     return tuple(w for w in jieba.lcut(clause, HMM=False)
-                 if len(w) >= 2 and w not in STOP_WORDS and _KEEP.search(w) and not w.isdigit())
+                 if len(w) >= 2 and w not in STOP_WORDS and _KEEP.search(w) and not _DIGIT.search(w))
 
 
 def words(clean: str) -> list[str]:
