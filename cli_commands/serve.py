@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.request import urlopen
 
 import settings
 from cli_commands.common import CliError
@@ -24,6 +23,7 @@ from cli_commands.nginx_conf import TEMP_PATHS, nginx_conf
 ROOT = Path(__file__).resolve().parents[1]
 START_SECONDS = 180   # an app process imports pandas, altair and the app before it answers; slower under load
 STOP_SECONDS = 20
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 SAFE_PATH = re.compile(r"[\w./-]+")  # written into nginx.conf unquoted: no spaces, quotes, `;`, `{` or `$`
 SAFE_BASE = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*")
 
@@ -115,8 +115,7 @@ class Supervisor:
 
     def run(self, apps: list[tuple[str, list[str], str]], nginx_cmd: list[str], url: str) -> int:
         """apps: (name, command, health URL) each; url: nginx's."""
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, lambda *_: self.stop.set())
+        previous = {s: signal.signal(s, lambda *_: self.stop.set()) for s in STOP_SIGNALS}
         try:
             for name, cmd, _ in apps:
                 self._start(name, cmd)
@@ -131,6 +130,8 @@ class Supervisor:
             return self._watch()
         finally:
             self._stop_all()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     def _start(self, name: str, cmd: list[str]) -> None:
         log = self.run_dir / f"{name}.log"
@@ -140,6 +141,7 @@ class Supervisor:
         self.running.append((name, process, log))
 
     def _wait_healthy(self, url: str) -> None:
+        from urllib.request import urlopen  # here: `cli.py --help` need not load http and email
         deadline = time.monotonic() + START_SECONDS
         while not self.stop.is_set():
             self._fail_if_one_exited()

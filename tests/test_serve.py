@@ -107,13 +107,17 @@ def nginx_in_front_of_echoes(tmp_path: Path, base_path: str = ""):
             echo.server_close()
 
 
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _wait_listening(port: int, process: subprocess.Popen, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert process.poll() is None, f"exited with {process.returncode}"
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
+        if _listening(port):
+            return
         time.sleep(0.1)
     raise AssertionError(f"nothing listening on {port} after {seconds} s")
 
@@ -189,6 +193,30 @@ def test_settings_and_arguments_are_checked_before_anything_starts(monkeypatch, 
     assert list(tmp_path.iterdir()) == []  # nothing written, nothing started
 
 
+@needs_nginx
+def test_a_port_in_use_is_named_before_anything_starts(tmp_path):
+    port, *_ = free_ports(3)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port + 2))
+        taken.listen()
+        args = type("Args", (), {"processes": 2, "port": port, "base_path": "", "run_dir": str(tmp_path / "run"),
+                                 "db": None})
+        with pytest.raises(CliError, match=f"port {port + 2} on 127.0.0.1 is in use"):
+            serve.serve(args)
+    assert not (tmp_path / "run").exists()
+
+
+def test_when_one_process_exits_on_its_own_the_others_are_stopped(tmp_path):
+    supervisor = serve.Supervisor(tmp_path, dict(os.environ))
+    apps = [("app-lasting", ["sleep", "300"], "http://127.0.0.1:9/never"),
+            ("app-failing", ["sh", "-c", "echo cannot start; exit 3"], "http://127.0.0.1:9/never")]
+    with pytest.raises(CliError, match=r"app-failing exited with status 3: see .*app-failing\.log"):
+        supervisor.run(apps, ["sleep", "300"], "http://127.0.0.1:9/")
+    assert [name for name, process, _ in supervisor.running if process.poll() is None] == []
+    assert (tmp_path / "app-failing.log").read_text() == "cannot start\n"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # this process's own handling, given back
+
+
 # --- the script, with two Streamlit processes ------------------------------------------------------------------
 
 def _tree(pid: int) -> list[int]:
@@ -250,7 +278,7 @@ def test_serve_sh_runs_two_processes_behind_nginx_sessions_stick_and_term_stops_
         code = script.wait(timeout=60)
     assert code == 0, log.read_text()
     assert [p for p in processes if _alive(p)] == []
-    assert all(_free(p) for p in (port, *app_ports))
+    assert not any(_listening(p) for p in (port, *app_ports))
 
 
 def test_the_readme_recipe_is_the_configuration_the_script_writes():
