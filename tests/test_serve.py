@@ -290,3 +290,10 @@ def test_the_readme_recipe_is_the_configuration_the_script_writes():
         return [" ".join(line.split("#", 1)[0].split()) for line in text.splitlines() if line.split("#", 1)[0].strip()]
     missing = [line for line in directives(recipe) if line not in directives(written)]
     assert not missing, f"README's nginx recipe differs from cli_commands/nginx_conf.py's: {missing}"
+
+
+def test_the_app_processes_skip_streamlits_collection_after_every_run():
+    """A full gc.collect(2) after each script run was two thirds of a page view's CPU (bench/load.py)."""
+    import tomllib
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False
