@@ -24,6 +24,7 @@ import pytest
 from cli_commands import serve
 from cli_commands.common import CliError
 from cli_commands.nginx_conf import ROUTE_COOKIE, TEMP_PATHS, UPSTREAM_HEADER, nginx_conf
+from tests.browser.harness import descendants
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None)
@@ -219,14 +220,6 @@ def test_when_one_process_exits_on_its_own_the_others_are_stopped(tmp_path):
 
 # --- the script, with two Streamlit processes ------------------------------------------------------------------
 
-def _tree(pid: int) -> list[int]:
-    try:
-        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
-    return children + [g for c in children for g in _tree(c)]
-
-
 def _alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
@@ -251,7 +244,7 @@ def test_serve_sh_runs_two_processes_behind_nginx_sessions_stick_and_term_stops_
         while b"serving " + base.encode() not in log.read_bytes():
             assert script.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.5)
-        processes = _tree(script.pid)
+        processes = descendants(script.pid)
         commands = [Path(f"/proc/{p}/cmdline").read_bytes().replace(b"\0", b" ").decode() for p in processes]
         assert sum("streamlit run app.py" in c for c in commands) == 2
         assert sum(c.startswith("nginx: master") for c in commands) == 1
