@@ -365,7 +365,8 @@ def _record(args, results: list[dict]) -> None:
     everything = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     everything["load"] = {
         "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M"),
-        "database": make_url(args.db).render_as_string(hide_password=True), "cpu": os.cpu_count(),
+        "database": make_url(args.db).render_as_string(hide_password=True).replace(f"{ROOT}/", ""),
+        "cpu": os.cpu_count(),
         "budget": BUDGET, "layouts": results,
     }
     RESULTS.write_text(json.dumps(everything, ensure_ascii=False, indent=1, default=str) + "\n")
