@@ -41,8 +41,8 @@ def register(sub, shared) -> None:
 
 
 def serve(args) -> int:
-    processes = args.processes or _number(settings.SERVE_PROCESSES, max(2, os.cpu_count() or 1))
-    port = args.port or _number(settings.SERVE_PORT)
+    processes = _given(args.processes, settings.SERVE_PROCESSES, max(2, os.cpu_count() or 1))
+    port = _given(args.port, settings.SERVE_PORT)
     base = (settings.SERVE_BASE_PATH.get() if args.base_path is None else args.base_path).strip("/")
     run_dir = (ROOT / (args.run_dir or settings.SERVE_RUN_DIR.get())).resolve()
     app_ports = list(range(port + 1, port + 1 + processes))
@@ -60,7 +60,10 @@ def serve(args) -> int:
     return Supervisor(run_dir, env).run(apps, nginx_cmd, f"http://127.0.0.1:{port}{prefix}")
 
 
-def _number(setting: settings.Setting, default: int | None = None) -> int:
+def _given(argument: int | None, setting: settings.Setting, default: int | None = None) -> int:
+    """The argument, else the setting, else the default."""
+    if argument is not None:
+        return argument
     value = setting.get()
     if value is None:
         return default

@@ -185,6 +185,8 @@ def test_settings_and_arguments_are_checked_before_anything_starts(monkeypatch, 
     monkeypatch.setenv("SERVE_PORT", "8501")
     with pytest.raises(CliError, match="--processes must be 1..64, not 65"):
         serve.serve(args(processes=65))
+    with pytest.raises(CliError, match="--processes must be 1..64, not 0"):
+        serve.serve(args(processes=0))
     with pytest.raises(CliError, match="1024..65535"):
         serve.serve(args(port=80))
     with pytest.raises(CliError, match="base path 'a b'"):
