@@ -6,8 +6,10 @@ listens on 127.0.0.1 only — the intranet's login proxy, or a browser on the sa
 Sticky sessions: a Streamlit session lives in one process (its websocket, st.session_state, its uploads and media),
 so every request of a browser must reach the same process. `ip_hash` would send every browser behind one address
 (the login proxy, or 127.0.0.1) to one process; so nginx routes on a cookie instead. A request without the cookie
-(the first page load) is routed on its own random $request_id, and the answer sets the cookie to that id: the
-browser's next requests, the websocket included, hash to the same process, and different browsers spread over all.
+(a browser's first, the page load) goes to the processes in turn, and the answer sets the cookie to the address of
+the one it reached: the browser's next requests, the websocket included, go there. So twenty browsers arriving
+together split 10 : 10 (a random route, a hash of the request id, split them 7 : 13). A cookie naming no process of
+this run (an earlier run on other ports) counts as none.
 """
 ROUTE_COOKIE = "jsjb_route"
 UPSTREAM_HEADER = "X-App-Process"  # names the process that answered (its 127.0.0.1:port): checks and debugging
@@ -17,7 +19,9 @@ TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")  # each defaul
 def nginx_conf(port: int, app_ports: list[int], run_dir: str, base_path: str = "") -> str:
     """The whole configuration; `base_path` without slashes ("" = the root)."""
     location = f"/{base_path}/" if base_path else "/"
-    cookie = f"{ROUTE_COOKIE}=$request_id; Path={location}; HttpOnly; SameSite=Lax"
+    cookie = f"{ROUTE_COOKIE}=$upstream_addr; Path={location}; HttpOnly; SameSite=Lax"
+    known = "\n".join(f'        "127.0.0.1:{p}" 127.0.0.1:{p};' for p in app_ports)
+    known_set = "\n".join(f'        "127.0.0.1:{p}" "";' for p in app_ports)
     servers = "\n".join(f"        server 127.0.0.1:{p};" for p in app_ports)
     outside = (f"""
         location / {{                                     # outside the base path: to the dashboard
@@ -42,13 +46,18 @@ http {{
 {temp}
     server_tokens off;
 
-    # The route: the browser's cookie, else this request's random id (and the answer sets the cookie to it).
-    map $cookie_{ROUTE_COOKIE} $route {{ "" $request_id; default $cookie_{ROUTE_COOKIE}; }}
-    map $cookie_{ROUTE_COOKIE} $set_route {{ "" "{cookie}"; default ""; }}
+    # The route: the process the browser's cookie names, else the next in turn (and the answer names it).
+    map $cookie_{ROUTE_COOKIE} $app {{
+{known}
+        default jsjb_apps;
+    }}
+    map $cookie_{ROUTE_COOKIE} $set_route {{
+{known_set}
+        default "{cookie}";
+    }}
     map $http_upgrade $connection_upgrade {{ default upgrade; "" close; }}
 
     upstream jsjb_apps {{
-        hash $route consistent;
 {servers}
     }}
 
@@ -56,7 +65,7 @@ http {{
         listen 127.0.0.1:{port};
 {outside}
         location {location} {{
-            proxy_pass http://jsjb_apps;
+            proxy_pass http://$app;
             proxy_http_version 1.1;
             proxy_set_header Upgrade $http_upgrade;       # the app talks over a websocket (/_stcore/stream)
             proxy_set_header Connection $connection_upgrade;
