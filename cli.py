@@ -5,6 +5,7 @@
     python cli.py topics | hotwords | classify train|evaluate|suggest
     python cli.py forecast | project | daily
     python cli.py user add|disable|enable|reset|list | audit
+    python cli.py serve   (N app processes behind nginx: scripts/serve.sh)
 
 Exit status 0 on success, 2 on bad arguments or input, with a one-line reason on stderr.
 Each command imports what it needs (pandas, SQLAlchemy, the briefing) when it runs: `--help` starts fast.
@@ -12,7 +13,7 @@ Each command imports what it needs (pandas, SQLAlchemy, the briefing) when it ru
 import argparse
 import sys
 
-from cli_commands import briefing, common, data, demo, drill, foresight, mappings, scoring, text, users
+from cli_commands import briefing, common, data, demo, drill, foresight, mappings, scoring, serve, text, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     shared = argparse.ArgumentParser(add_help=False)
     shared.add_argument("--db", help="database URL (default: CASES_DB_URL, secrets.toml, or data/cases.db)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (data, mappings, demo, scoring, drill, briefing, foresight, text, users):
+    for module in (data, mappings, demo, scoring, drill, briefing, foresight, text, users, serve):
         module.register(sub, shared)
     return parser
 

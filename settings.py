@@ -45,6 +45,17 @@ IMPORT_MAX_EMPTY_ROWS = Setting("IMPORT_MAX_EMPTY_ROWS", None, "consecutive empt
 IMPORT_MAX_ZIP_FILES = Setting("IMPORT_MAX_ZIP_FILES", None, "members of a zip (or parts of an xlsx)")
 IMPORT_DATE_FROM = Setting("IMPORT_DATE_FROM", None, "the earliest date a case may carry (YYYY-MM-DD)")
 IMPORT_DATE_AHEAD_DAYS = Setting("IMPORT_DATE_AHEAD_DAYS", None, "the latest date a case may carry: today + days")
+# `cli.py serve` (scripts/serve.sh): app processes behind a local nginx.
+SERVE_PROCESSES = Setting("SERVE_PROCESSES", None, "app processes behind nginx (default: one per core, at least 2)")
+SERVE_PORT = Setting("SERVE_PORT", "8501", "nginx's port on 127.0.0.1; the app processes take the next ports")
+SERVE_BASE_PATH = Setting("SERVE_BASE_PATH", "", "the URL path the dashboard is served under, e.g. jsjb (default /)")
+SERVE_RUN_DIR = Setting("SERVE_RUN_DIR", "data/run", "where nginx.conf, pid, logs and temp files are written")
 BRIEFING_FONT_DIR = Setting("BRIEFING_FONT_DIR", "/usr/share/fonts/opentype/noto", "fonts for the briefing's charts")
+
+
+def environment(**changed: str) -> dict[str, str]:
+    """This process's environment with some values changed: for the processes a command starts."""
+    return {**os.environ, **changed}
+
 
 ALL = tuple(value for value in dict(globals()).values() if isinstance(value, Setting))

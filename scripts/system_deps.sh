@@ -1,53 +1,32 @@
 #!/usr/bin/env bash
 # System pieces the tests need: Debian chromium + CJK fonts (browser tests), LibreOffice + poppler (the briefing
-# rendered to an image), and PostgreSQL (127.0.0.1:5432, user postgres, trust, database `test`) and MariaDB
-# (127.0.0.1:3306, root without password, database `test`) — installed, configured and started when missing.
+# rendered to an image), nginx (scripts/serve.sh), and PostgreSQL (127.0.0.1:5432, user postgres, trust, database
+# `test`) and MariaDB (127.0.0.1:3306, root without password, database `test`) — installed, configured and started
+# when missing.
 # Idempotent: servers that already answer as the tests expect are left untouched.
 # Outside CI, what cannot be had is reported and its tests skip saying why; under CI=true this script fails.
 set -uo pipefail
+source "$(dirname "$0")/apt.sh"
 ci=false
 case "${CI:-}" in true | TRUE | True | 1) ci=true ;; esac
-lock_wait=${APT_LOCK_TIMEOUT_S:-600}
 failed=0
 
 problem() {  # under CI a missing piece is an error (the tests would only skip); elsewhere a note
   if $ci; then echo "error: $*" >&2; failed=1; else echo "note: $*; the tests that need it will be skipped"; fi
 }
-can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
 
-apt_do() {  # apt-get waiting for another apt/dpkg (unattended upgrades, a parallel install) up to $lock_wait s
-  local deadline=$((SECONDS + lock_wait)) out
-  while :; do
-    out=$(DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout="$lock_wait" -y -qq "$@" 2>&1) && return 0
-    if grep -qiE 'could not get lock|unable to acquire|is locked|lock-frontend' <<<"$out" && ((SECONDS < deadline)); then
-      echo "waiting for the apt lock (another apt or dpkg is running)…"
-      sleep 5
-    else
-      echo "$out" | tail -5 >&2
-      return 1
-    fi
-  done
-}
-
-updated=false
-apt_install() {
-  if ! can_apt; then return 1; fi
-  if ! $updated; then apt_do update || return 1; updated=true; fi
-  echo "installing $* (apt)…"
-  apt_do install "$@" >/dev/null
-}
-
-# --- browser, fonts, document rendering -------------------------------------------------------------------
+# --- browser, fonts, document rendering, nginx -------------------------------------------------------------------
 have_tools() {
   [ -x /usr/bin/chromium ] && [ -d /usr/share/fonts/opentype/noto ] && command -v soffice >/dev/null \
-    && command -v pdftoppm >/dev/null
+    && command -v pdftoppm >/dev/null && [ -x /usr/sbin/nginx ]
 }
 if ! have_tools; then
-  apt_install chromium fonts-noto-cjk libreoffice-writer-nogui poppler-utils
+  apt_install chromium fonts-noto-cjk libreoffice-writer-nogui poppler-utils nginx
   [ -x /usr/bin/chromium ] || problem "Chromium (/usr/bin/chromium) could not be installed"
   [ -d /usr/share/fonts/opentype/noto ] || problem "the CJK fonts (fonts-noto-cjk) could not be installed"
   command -v soffice >/dev/null || problem "LibreOffice (libreoffice-writer-nogui) could not be installed"
   command -v pdftoppm >/dev/null || problem "poppler (poppler-utils) could not be installed"
+  [ -x /usr/sbin/nginx ] || problem "nginx could not be installed"
 fi
 
 wait_until() {  # wait_until SECONDS COMMAND…

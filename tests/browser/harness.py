@@ -27,6 +27,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def descendants(pid: int) -> list[int]:
+    """The process's children, theirs and so on, from /proc (the app processes and nginx under scripts/serve.sh)."""
+    try:
+        found = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return found + [g for c in found for g in descendants(c)]
+
+
 def wait_healthy(base: str, server: subprocess.Popen, seconds: float, log_hint: str = "") -> None:
     """Wait for Streamlit's health check to answer; fail if the server exits or takes longer than `seconds`."""
     deadline = time.monotonic() + seconds
