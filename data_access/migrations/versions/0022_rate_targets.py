@@ -1,13 +1,13 @@
 """unit_targets: a unit's target 解决率 and 满意率 for a month beside its 综合成绩; each may be left to the rules
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0019
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0022'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
