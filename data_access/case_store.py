@@ -10,10 +10,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 
 from sqlalchemy import Date, String, bindparam, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
+from data_access.bulk_insert import insert_tuples
 from data_access.h3_cells import stored_cell
 from data_access.measures import ASSESSED, COUNTS, PROVIDED, TIMED, case_flag, provided
 from data_access.vocabulary import DEFAULT_CLASS
@@ -130,27 +132,26 @@ def _write_chunk(conn: Connection, chunk: list[dict], batch_id: int, result: Wri
         .mappings()
     }
     inserts, updates, changes = [], [], []
+    stored = itemgetter(*STORED_COLUMNS)
     for row in chunk:
         old = existing.get(row["case_no"])
         if old is None:
-            inserts.append({**row, "batch_id": batch_id})
-            changes.append({"batch_id": batch_id, "case_no": row["case_no"], "action": "insert", "previous": None})
+            inserts.append((*stored(row), batch_id))
+            changes.append((batch_id, row["case_no"], "insert", None))
         elif _changed(old, row):
             updates.append({**row, "batch_id": batch_id, "_id": old["id"]})
             previous = json.dumps({k: old[k] for k in STORED_COLUMNS + ("batch_id",)},
                                   default=_json_default, ensure_ascii=False)
-            changes.append({"batch_id": batch_id, "case_no": row["case_no"], "action": "update", "previous": previous})
+            changes.append((batch_id, row["case_no"], "update", previous))
             _touch(result, old)
         else:
             result.unchanged += 1
             continue
         _touch(result, row)
-    if inserts:
-        conn.execute(cases.insert(), inserts)
+    insert_tuples(conn, cases, STORED_COLUMNS + ("batch_id",), inserts)
     if updates:
         conn.execute(_update_by_id(), updates)
-    if changes:
-        conn.execute(batch_changes.insert(), changes)
+    insert_tuples(conn, batch_changes, ("batch_id", "case_no", "action", "previous"), changes)
     result.new += len(inserts)
     result.updated += len(updates)
 
