@@ -202,7 +202,7 @@ def save(run: dict) -> None:
     path = Path(__file__).resolve().parent / "results.json"
     results = json.loads(path.read_text())
     results.setdefault("import_bench", {})[str(run["rows"])] = run
-    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":
