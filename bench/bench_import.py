@@ -112,6 +112,11 @@ def timed(label: str, engine, path: Path) -> tuple[float, float]:
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak (VmHWM). Not ru_maxrss: Linux carries it across exec, so a child spawned by this
+    script reported the parent's peak (the generated CSV held in memory) instead of the import's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
