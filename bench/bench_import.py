@@ -1,19 +1,21 @@
 """Import speed and memory (DESIGN.md budget; issue 17: within 5x of a plain bulk load; issue 12: a 200,000-row
 import peaks under 600 MB), with two anchors timed in the same run on the same file.
 
-    .venv/bin/python bench/bench_import.py [--rows 200000] [--backends sqlite,postgresql,mariadb]
+    .venv/bin/python bench/bench_import.py [--rows 100000] [--backends sqlite,postgresql,mariadb] [--first-only] [--save]
 
 Writes a month's canonical CSV with every column filled (and 1 % bad rows) to a temporary folder, then per backend,
 in a fresh child process and database (so that its peak RSS is the import's own): the first import from the file
 on disk (all new; `cli.py import`'s path, streamed), the same file again (refused by checksum), and a second export
 of the same cases with every tenth one changed (updates and unchanged rows). Prints wall and CPU rows/s and the
-child's peak RSS after the first import. Anchors: DuckDB `read_csv` of the file into a table (bad rows set aside)
+child's peak RSS after the first import (`--first-only`: that import alone, for a 1,000,000-row memory figure;
+`--save`: the figures into bench/results.json under "import_bench", keyed by the row count). Anchors: DuckDB `read_csv` of the file into a table (bad rows set aside)
 and PostgreSQL `COPY` of it into a text table with a unique index, and the ratios of the first import to them.
 """
 import argparse
 import csv
 import io
 import json
+import os
 import random
 import resource
 import subprocess
@@ -96,9 +98,9 @@ def server_sql(backend: str, *statements: str) -> None:
     admin.dispose()
 
 
-def timed(label: str, engine, path: Path) -> float:
+def timed(label: str, engine, path: Path) -> tuple[float, float]:
     """Wall time, and this process's CPU time: on a busy machine the CPU figure shows what the code itself costs
-    (all of it for SQLite, which runs in-process; the client side only for the servers). Returns the wall time."""
+    (all of it for SQLite, which runs in-process; the client side only for the servers). Returns both."""
     t0, c0 = time.perf_counter(), time.process_time()
     r = import_paths(engine, [path])
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -106,28 +108,34 @@ def timed(label: str, engine, path: Path) -> float:
           f"cpu {cpu:6.2f} s {r.rows / cpu:8,.0f} rows/s"
           f" | new {r.new:,} updated {r.updated:,} unchanged {r.unchanged:,} rejected {r.rejected:,}"
           + (f" (already batch {r.duplicate_of})" if r.duplicate_of else ""), flush=True)
-    return wall
+    return wall, cpu
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak (VmHWM). Not ru_maxrss: Linux carries it across exec, so a child spawned by this
+    script reported the parent's peak (the generated CSV held in memory) instead of the import's."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
 
 
-def child(backend: str, first: Path, second: Path) -> None:
+def child(backend: str, first: Path, second: Path, first_only: bool) -> None:
     """One backend in this fresh process; the last line is JSON for the parent."""
     with tempfile.TemporaryDirectory() as tmp:
         engine = fresh_engine(backend, Path(tmp))
         upgrade(engine)
         print(backend, flush=True)
-        wall = timed("first import (all new)", engine, first)
+        wall, cpu = timed("first import (all new)", engine, first)
         peak = peak_rss_mb()
         print(f"  peak RSS after the first import: {peak:,.0f} MB", flush=True)
-        timed("same file again", engine, first)
-        timed("next export (10 % changed)", engine, second)
+        if not first_only:
+            timed("same file again", engine, first)
+            timed("next export (10 % changed)", engine, second)
         engine.dispose()
     if backend != "sqlite":
         server_sql(backend, "DROP DATABASE IF EXISTS jsjb_bench_import")
-    print(json.dumps({"backend": backend, "wall": wall, "peak_mb": peak}))
+    print(json.dumps({"backend": backend, "wall": wall, "cpu": cpu, "peak_mb": peak}))
 
 
 def duckdb_anchor(path: Path) -> float:
@@ -161,12 +169,14 @@ def copy_anchor(path: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--backends", default="sqlite,postgresql,mariadb")
+    parser.add_argument("--first-only", action="store_true")
+    parser.add_argument("--save", action="store_true")
     parser.add_argument("--child", nargs=3, metavar=("BACKEND", "FIRST", "SECOND"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        child(args.child[0], Path(args.child[1]), Path(args.child[2]), args.first_only)
         return
     with tempfile.TemporaryDirectory() as tmp:
         first, second = Path(tmp) / "march.csv", Path(tmp) / "march-2.csv"
@@ -176,13 +186,28 @@ def main() -> None:
         duck, copy = duckdb_anchor(first), copy_anchor(first)
         print(f"anchors: DuckDB read_csv {duck:.2f} s = {args.rows / duck:,.0f} rows/s; "
               f"PostgreSQL COPY {copy:.2f} s = {args.rows / copy:,.0f} rows/s")
+        run = {"rows": args.rows, "measured_at": datetime.now().isoformat(timespec="seconds"),
+               "load_average": os.getloadavg()[0], "duckdb_read_csv_s": duck, "postgresql_copy_s": copy}
         for backend in args.backends.split(","):
-            out = subprocess.run([sys.executable, __file__, "--child", backend, str(first), str(second)],
+            out = subprocess.run([sys.executable, __file__, "--child", backend, str(first), str(second)]
+                                 + ["--first-only"] * args.first_only,
                                  capture_output=True, text=True, check=True).stdout.splitlines()
             print("\n".join(out[:-1]))
             got = json.loads(out[-1])
             print(f"  first import / DuckDB read_csv = {got['wall'] / duck:.1f}x, / PostgreSQL COPY = "
-                  f"{got['wall'] / copy:.1f}x; peak RSS {got['peak_mb']:,.0f} MB (goal < 600 MB)", flush=True)
+                  f"{got['wall'] / copy:.1f}x; peak RSS {got['peak_mb']:,.0f} MB (goal ≤ 1 GB)", flush=True)
+            run[backend] = {"wall_s": got["wall"], "cpu_s": got["cpu"], "rows_per_s": args.rows / got["wall"],
+                            "cpu_rows_per_s": args.rows / got["cpu"], "x_duckdb": got["wall"] / duck,
+                            "x_copy": got["wall"] / copy, "peak_mb": got["peak_mb"]}
+        if args.save:
+            save(run)
+
+
+def save(run: dict) -> None:
+    path = Path(__file__).resolve().parent / "results.json"
+    results = json.loads(path.read_text())
+    results.setdefault("import_bench", {})[str(run["rows"])] = run
+    path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

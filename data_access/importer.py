@@ -221,20 +221,20 @@ class _Run:
         self.result.ignored_columns += [c for c in parser.ignored if c not in self.result.ignored_columns]
 
     def add(self, chunk: list[tuple[int, list[str] | RowProblem]]) -> None:
-        good, rejects, parser, notes = [], [], self.parser, self.result.notes
+        good, rejects, notes = [], [], self.result.notes
+        parsed = iter(self.parser.parse_many([cells for _, cells in chunk if type(cells) is not RowProblem]))
         for number, cells in chunk:
             if type(cells) is RowProblem:
                 rejects.append((number, cells.reason, self._raw(cells.cells)))
                 continue
-            row, reasons = parser.parse(cells)
+            row, reasons, row_notes = next(parsed)
             if row is not None:
                 reasons = self._accept(row, number)
             if reasons:
                 rejects.append((number, REASON_SEPARATOR.join(reasons), self._raw(cells)))
             else:
                 good.append(row)
-                if parser.notes:
-                    notes.update(parser.notes)
+                notes.update(row_notes)
         mark_rows(good, self.missing)
         written = write_cases(self.conn, good, self.batch_id, refresh=False)
         for basis, keys in written.touched.items():

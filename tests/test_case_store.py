@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from data_access.case_store import UndoRefused, undo_batch, whole_hours
-from data_access.schema import cases, stat_unit_day, stat_unit_day_resp
+from data_access.schema import batch_changes, cases, stat_unit_day, stat_unit_day_resp
 from tests.factories import case_row, units, write
 
 
@@ -59,6 +59,23 @@ def test_undo_restores_previous_version_and_refuses_when_overtaken(engine):
         assert conn.execute(select(cases.c.case_no, cases.c.solved)).all() == [("B1", "解决")]
     assert _stat(engine, u, date(2025, 4, 1)) is None
     assert _stat(engine, u, date(2025, 3, 2))["solved_full"] == 1
+
+
+def test_new_cases_record_no_undo_row_and_undo_still_removes_them(engine):
+    """cases.batch_id says which batch inserted a case; an insert row recorded by an earlier version still counts."""
+    u = units(engine, ("和平里街道", "街道"))["和平里街道"]
+    b1 = write(engine, [case_row("N1", u, "2025-03-05 08:00:00"), case_row("N2", u, "2025-03-05 09:00:00")])
+    b2 = write(engine, [case_row("N3", u, "2025-03-06 08:00:00")], "b2.csv")
+    with engine.begin() as conn:
+        assert conn.execute(select(func.count()).select_from(batch_changes)).scalar() == 0
+        conn.execute(batch_changes.insert().values(batch_id=b2, case_no="N3", action="insert"))  # as 0018 wrote it
+    with engine.begin() as conn:
+        assert undo_batch(conn, b2) == 1
+    with engine.begin() as conn:
+        assert undo_batch(conn, b1) == 2
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(cases)).scalar() == 0
+    assert _stat(engine, u, date(2025, 3, 5)) is None
 
 
 def test_response_histogram_counts_assessed_cases_with_default_urgency(engine):
