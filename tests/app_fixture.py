@@ -25,8 +25,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_access.batches import finish_batch, start_batch
 from data_access.case_store import write_cases
-from data_access.engine import make_engine
-from data_access.migrate import upgrade
+from tests.dbs import migrated_engine
 from tests.factories import case_row, units
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -61,8 +60,7 @@ def _cases(unit_name: str, unit_id: int, month: str, plan: tuple) -> list[dict]:
 
 def build(url: str) -> dict[str, int]:
     """Create the database at `url`, write the fixture as one demo batch; returns unit name → id."""
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(url)
     ids = units(engine, *((s, "街道") for s in STREETS), (DEPARTMENT, "区级部门"))
     rows = [row for name, months in PLAN.items() for month, plan in months.items()
             for row in _cases(name, ids[name], month, plan)]

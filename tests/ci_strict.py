@@ -41,12 +41,10 @@ def pytest_runtest_makereport(item, call):
         report.outcome, report.longrepr = "failed", _why(report)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_make_collect_report(collector):
+def pytest_collectreport(report):
     """A module that skips itself (no browser): noted here, failed at the end — a collection error would stop the
-    whole run, and the other tests' results are worth having."""
-    outcome = yield
-    report = outcome.get_result()
+    whole run, and the other tests' results are worth having. With pytest-xdist this runs in the controlling
+    process too (the workers send it every skipped collection), which is the one whose exit status counts."""
     if _must_not_skip(report):
         _skipped_modules.append(f"{report.nodeid}: {_why(report)}")
 

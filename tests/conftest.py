@@ -1,10 +1,12 @@
 """Shared fixtures. `engine` runs a test on SQLite, PostgreSQL and MariaDB; `sqlite_engine` on SQLite only."""
 import os
+import sys
+from functools import lru_cache
 
 import pytest
 
 from tests.ci_strict import (  # noqa: F401 — pytest's hooks, from their module
-    pytest_make_collect_report, pytest_runtest_makereport, pytest_sessionfinish, pytest_terminal_summary)
+    pytest_collectreport, pytest_runtest_makereport, pytest_sessionfinish, pytest_terminal_summary)
 from tests.dbs import BACKENDS, drop_server_database, empty_all_tables, migrated_engine, shared_server_engine
 
 # A deployment keeps the caller hash key outside the database (data_access.privacy); tests that need it missing
@@ -19,6 +21,20 @@ def pytest_collection_modifyitems(items):
         backend = getattr(item, "callspec", None) and item.callspec.params.get("engine")
         if item.get_closest_marker("browser") or backend in ("postgresql", "mariadb"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _components_scanned_once():
+    """Every new AppTest scans all installed packages for Streamlit components (0.1 s of CPU, about 150 times a
+    run); nothing is installed during a run, so the first answer is every later one's. Only where pages are tested."""
+    if "streamlit.testing.v1" not in sys.modules:
+        yield
+        return
+    from streamlit.components.v2 import manifest_scanner
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests",
+                      lru_cache(maxsize=1)(manifest_scanner.scan_component_manifests))
+        yield
 
 
 @pytest.fixture(scope="session")

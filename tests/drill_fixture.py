@@ -19,9 +19,8 @@ from datetime import datetime, timedelta
 from data_access import privacy
 from data_access.batches import finish_batch, start_batch
 from data_access.case_store import INPUT_COLUMNS, write_cases
-from data_access.migrate import upgrade
-from data_access.engine import make_engine
 from data_access.units import add_unit
+from tests.dbs import migrated_engine
 
 RULES_TOML = """
 [ranking]
@@ -88,8 +87,7 @@ def _month(ids: dict, month: str, feb: bool) -> list[dict]:
 
 def build(url: str, rules_path=None) -> None:
     """Create the fixture district in an empty database at `url`; write the rules file if a path is given."""
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(url)
     with engine.begin() as conn:
         ids = {name: add_unit(conn, name, "街道", lat=ll[0] if ll else None, lon=ll[1] if ll else None)
                for name, ll in STREETS.items()}

@@ -9,12 +9,11 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from data_access import meetings as store
-from data_access.engine import make_engine
-from data_access.migrate import upgrade
 from data_access.schema import audit_log, import_batches
 from metrics import agenda
 from metrics.periods import parse_period
 from tests import meeting_fixture as fx
+from tests.dbs import migrated_engine
 from ui.agenda import REMOVE, agenda_table, saved_rows
 from ui.auth import User
 
@@ -26,8 +25,7 @@ LEADER = User("区领导", "leader")
 def db(tmp_path, monkeypatch):
     """The fixture district (February, March) as the demo database; returns (engine, unit ids)."""
     url = f"sqlite:///{tmp_path / 'cases.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(url)
     ids = fx.build(engine)
     with engine.begin() as conn:  # marked as the demo district's, so the app opens without a login
         conn.execute(import_batches.update().values(source="demo"))

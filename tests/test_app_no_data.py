@@ -11,9 +11,8 @@ import pytest
 
 from data_access.batches import finish_batch, start_batch
 from data_access.case_store import write_cases
-from data_access.engine import make_engine
-from data_access.migrate import upgrade
 from tests.app_fixture import open_app
+from tests.dbs import migrated_engine
 from tests.factories import case_row, units
 
 STREETS = ("东华门街道", "景山街道")
@@ -34,8 +33,7 @@ def _month(unit_id: int, month: str, with_response: bool) -> list[dict]:
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('nodata') / 'cases.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(url)
     ids = units(engine, *((s, "街道") for s in STREETS))
     for month, with_response in (("2025-02", True), ("2025-03", False)):
         rows = [r for s in STREETS for r in _month(ids[s], month, with_response)]

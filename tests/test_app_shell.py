@@ -15,9 +15,9 @@ from streamlit.testing.v1 import AppTest
 from data_access import audit
 from data_access.engine import make_engine
 from data_access.filter_options import category_names, data_days, street_names
-from data_access.migrate import upgrade
 from metrics.rules import load_rules
 from tests.app_fixture import APP, build, open_app
+from tests.dbs import migrated_engine
 from tests.factories import case_row, units, write
 from ui import cache, charts, first_run, rules_text
 from ui import format as fmt
@@ -77,7 +77,7 @@ def test_building_the_demo_from_the_first_start_screen(tmp_path, monkeypatch):
 
 def test_empty_database_with_a_login_configured_offers_no_demo(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'ready.db'}"
-    upgrade(make_engine(url))
+    migrated_engine(url).dispose()
     at = open_app(monkeypatch, url, auth_mode="header")
     assert not at.button
     assert any("请先登录" in w.value for w in at.warning)
@@ -85,8 +85,7 @@ def test_empty_database_with_a_login_configured_offers_no_demo(tmp_path, monkeyp
 
 def test_real_database_without_login_shows_a_notice_and_no_data(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'real.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(url)
     ids = units(engine, ("东华门街道", "街道"))
     write(engine, [case_row("R-1", ids["东华门街道"], "2025-03-01 08:00:00")], "real.csv")
     at = open_app(monkeypatch, url)
@@ -206,7 +205,7 @@ def test_csv_export_keeps_full_precision_for_excel():
 
 def test_an_export_is_audited(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'audit.db'}"
-    upgrade(make_engine(url))
+    migrated_engine(url).dispose()
     monkeypatch.setenv("CASES_DB_URL", url)
     assert audited(lambda: b"data", "值班员", "月度成绩_2025-03.xlsx", 5) == b"data"
     with make_engine(url).connect() as conn:

@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_access.engine import make_engine
-from data_access.migrate import upgrade
 from data_access.schema import import_batches
 from metrics.text import classifier
 from metrics.text import corpus as corpus_module
 from tests import test_topics
+from tests.dbs import migrated_engine
 from ui.auth import User
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -21,8 +20,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 @pytest.fixture
 def db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'cases.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(url)
     test_topics.write_march(engine)
     with engine.begin() as conn:
         conn.execute(import_batches.update().values(source="demo"))

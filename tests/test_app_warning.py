@@ -6,9 +6,9 @@ from sqlalchemy import select
 from data_access.batches import finish_batch, start_batch
 from data_access.case_store import write_cases
 from data_access.engine import make_engine
-from data_access.migrate import upgrade
 from data_access.schema import meeting_items
 from tests.app_fixture import open_app
+from tests.dbs import migrated_engine
 from tests.factories import case_row, units
 from tests.test_foresight import _rows
 
@@ -16,8 +16,7 @@ from tests.test_foresight import _rows
 @pytest.fixture(scope="module")
 def url(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('warning') / 'cases.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(url)
     u = units(engine, ("和平里街道", "街道"), ("区水务局", "区级部门"))
     rows = _rows(u["和平里街道"], u["区水务局"])
     with engine.begin() as conn:  # a demo batch: the app opens without a login, as staff
@@ -93,8 +92,7 @@ def test_target_edits_become_stored_fractions_and_defaults():
 
 def test_cases_without_a_complete_week_read_data_insufficient_not_no_cases(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'cases.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(url)
     u = units(engine, ("和平里街道", "街道"))["和平里街道"]
     rows = [case_row(f"S{i}", u, f"2025-03-0{i} 09:00:00", cat_l2="路面积水") for i in (4, 5)]  # Tue, Wed: no whole week
     with engine.begin() as conn:

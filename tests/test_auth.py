@@ -13,6 +13,7 @@ from data_access.users import (LOCK_MINUTES, MAX_FAILURES, REFUSED, UserError, a
                                list_users, reset_password, set_active)
 from tests import app_fixture
 from tests.app_fixture import open_app
+from tests.dbs import migrated_engine
 from tests.factories import units
 
 PASSWORD = "correct-horse-1"
@@ -200,10 +201,8 @@ def test_header_mode_refuses_unknown_disabled_and_unusable_names(app_db, monkeyp
 def test_the_header_is_ignored_unless_the_mode_is_on(tmp_path, monkeypatch):
     # A real (non-demo) database, no AUTH_MODE: a forged header gives nothing.
     url = f"sqlite:///{tmp_path / 'real.db'}"
-    engine = make_engine(url)
-    from data_access.migrate import upgrade
     from tests.factories import case_row, write
-    upgrade(engine)
+    engine = migrated_engine(url)
     ids = units(engine, ("东华门街道", "街道"))
     write(engine, [case_row("R-1", ids["东华门街道"], "2025-03-01 08:00:00")], "real.csv")
     with engine.begin() as conn:

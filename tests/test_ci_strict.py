@@ -24,7 +24,7 @@ def test_runs():
 '''
 
 
-def _run(tmp_path, ci: str):
+def _run(tmp_path, ci: str, *options: str):
     (tmp_path / "tests").mkdir(exist_ok=True)
     (tmp_path / "tests" / "conftest.py").write_text(
         "from tests.ci_strict import *  # noqa: F401,F403\n")
@@ -32,17 +32,22 @@ def _run(tmp_path, ci: str):
     (tmp_path / "tests" / "test_module_skip.py").write_text(
         "import pytest\npytest.skip('no browser', allow_module_level=True)\n")
     env = {**os.environ, "CI": ci, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "", "-ra",
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "", "-ra", *options,
                            "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path / "tests")],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.slow  # two pytest runs in subprocesses
-def test_a_skip_fails_under_ci_and_stays_a_skip_outside(tmp_path):
+@pytest.mark.slow  # a pytest run in a subprocess
+def test_a_skip_stays_a_skip_outside_ci(tmp_path):
     outside = _run(tmp_path, "")
     assert outside.returncode == 0, outside.stdout
     assert "1 passed, 3 skipped" in outside.stdout
-    inside = _run(tmp_path, "true")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("options", [(), ("-n", "2")], ids=["one-process", "xdist"])  # scripts/test.sh uses xdist
+def test_a_skip_fails_under_ci(tmp_path, options):
+    inside = _run(tmp_path, "true", *options)
     assert inside.returncode == 1, inside.stdout
     assert "1 failed, 1 passed, 2 skipped" in inside.stdout  # the module's skip is listed, and fails the run
     assert "CI=true, so a skip fails the run" in inside.stdout and "server unreachable" in inside.stdout

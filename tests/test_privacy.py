@@ -13,6 +13,7 @@ from data_access.importer import import_bytes as import_file
 from data_access.privacy import mask_text
 from data_access.rejects import list_rejects
 from data_access.schema import cases, metadata
+from tests.dbs import migrated_engine
 from tests.factories import case_row, units, write
 import ui.cases  # noqa: F401 — imported so that its current_user can be patched
 from ui.auth import User
@@ -77,10 +78,7 @@ def test_a_corrected_rejected_row_imports_with_its_masked_phone_and_no_caller_ke
 def test_no_mobile_number_in_the_demo_outside_case_text(tmp_path):
     """Case text (诉求内容) is kept as written for roles with case access; some demo texts name a phone, and
     mask_text hides every one of them. Nothing else anywhere holds a mobile number."""
-    from data_access.engine import make_engine
-    from data_access.migrate import upgrade
-    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
-    upgrade(engine)
+    engine = migrated_engine(f"sqlite:///{tmp_path / 'demo.db'}")
     seed_demo(engine, months=1, scale=0.02)
     with engine.connect() as conn:
         n_masked = conn.execute(select(cases.c.caller_masked).where(cases.c.caller_masked.is_not(None))).all()

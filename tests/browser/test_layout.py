@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from data_access.engine import make_engine
-from data_access.migrate import upgrade
 from data_access.schema import import_batches
 from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, ROOT, full_shot, serve
+from tests.dbs import migrated_engine
 from tests.factories import case_row, units, write
 
 pytestmark = pytest.mark.browser
@@ -48,8 +47,7 @@ def _cases(uid: int, k: int, month: str) -> list[dict]:
 
 def _build(work: Path) -> str:
     url = f"sqlite:///{work / 'cases.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
+    engine = migrated_engine(url)
     ids = units(engine, *((s, "街道") for s in STREETS), *((d, "区级部门") for d in DEPARTMENTS))
     rows = [row for k, uid in enumerate(ids.values()) for month in ("2025-02", "2025-03")
             for row in _cases(uid, k + (month == "2025-02"), month)]
