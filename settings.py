@@ -34,7 +34,7 @@ AUTH_PROXY_SECRET_HEADER = Setting("AUTH_PROXY_SECRET_HEADER", "X-Proxy-Secret",
 QUERY_TIMEOUT_S = Setting("QUERY_TIMEOUT_S", "10", "a statement's time limit in seconds; 0 or less: none")
 MAP_STYLE_URL = Setting("MAP_STYLE_URL", None, "an intranet basemap style.json (default: no basemap)")
 TEXT_MODEL_DIR = Setting("TEXT_MODEL_DIR", None, "where the 诉求分析 classifier is stored (default data/models/)")
-# The importer's limits (data_access/import_limits.py holds their defaults; docs/security.md "File limits").
+# The importer's limits (data_access/ingest/import_limits.py holds their defaults; docs/security.md "File limits").
 IMPORT_MAX_FILE_MB = Setting("IMPORT_MAX_FILE_MB", None, "MB of one file (a zip member; an xlsx unzipped)")
 IMPORT_MAX_BATCH_MB = Setting("IMPORT_MAX_BATCH_MB", None, "MB of all files of one batch")
 IMPORT_MAX_ROWS = Setting("IMPORT_MAX_ROWS", None, "data rows of one batch")

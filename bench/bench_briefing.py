@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data_access.engine import make_engine  # noqa: E402
+from data_access.storage.engine import make_engine  # noqa: E402
 from metrics.agenda import propose  # noqa: E402
 from metrics.periods import parse_period  # noqa: E402
 from metrics.rules import load_rules  # noqa: E402

@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from data_access.engine import make_engine  # noqa: E402
-from data_access.importer import import_paths  # noqa: E402
-from data_access.migrate import upgrade  # noqa: E402
+from data_access.storage.engine import make_engine  # noqa: E402
+from data_access.ingest.importer import import_paths  # noqa: E402
+from data_access.storage.migrate import upgrade  # noqa: E402
 
 SERVERS = {
     "postgresql": ("postgresql+psycopg://postgres@127.0.0.1:5432/", "postgres"),

@@ -7,7 +7,7 @@ copies get their own case number and caller, and a case at an address off the li
 own address and point per copy (so the long tail of one-off addresses stays one-off; the recurring places and the
 placeholder point gather the copies, as they gather cases). Rates per unit are those of the generator's sample.
 Rows are derived by case_store.derive (their H3 cells included), given their repeat gaps in received order
-(data_access.repeat_gaps.GapTracker, as the write path would) and streamed with PostgreSQL's COPY by two worker
+(data_access.ingest.repeat_gaps.GapTracker, as the write path would) and streamed with PostgreSQL's COPY by two worker
 processes, month by month (so a month's cases lie together on disk, as monthly imports leave them); the secondary
 indexes are built afterwards and the summary tables filled by case_store.rebuild_stats, month by month. No batch_changes are written
 (nothing to undo). The build is recorded in app_settings ("bench_city") and reused by later runs.
@@ -22,17 +22,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine, make_url
 
-from data_access import privacy
-from data_access.case_store import STORED_COLUMNS, derive, normalize_address, rebuild_stats
-from data_access.demo import demo_months
-from data_access.demo_cases import CaseMaker
-from data_access.demo_places import CODE_PREFIX, PLACEHOLDER_POINT, unit_specs
-from data_access.demo_world import build_world
-from data_access.engine import make_engine
-from data_access.h3_cells import stored_cell
-from data_access.migrate import upgrade
-from data_access.repeat_gaps import GapTracker
-from data_access.schema import app_settings, cases, import_batches, units
+from data_access.ingest import privacy
+from data_access.ingest.case_store import STORED_COLUMNS, derive, normalize_address, rebuild_stats
+from demo.seed import demo_months
+from demo.cases import CaseMaker
+from demo.places import CODE_PREFIX, PLACEHOLDER_POINT, unit_specs
+from demo.world import build_world
+from data_access.storage.engine import make_engine
+from data_access.ingest.h3_cells import stored_cell
+from data_access.storage.migrate import upgrade
+from data_access.ingest.repeat_gaps import GapTracker
+from data_access.storage.schema import app_settings, cases, import_batches, units
 
 SETTING = "bench_city"
 MONTHS = 13

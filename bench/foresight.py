@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data_access.engine import make_engine  # noqa: E402
+from data_access.storage.engine import make_engine  # noqa: E402
 from metrics.foresight import forecasts, seasonal_topics  # noqa: E402
 from metrics.projection import backtest as projection_backtest  # noqa: E402
 from metrics.rules import load_rules  # noqa: E402

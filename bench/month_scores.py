@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     from bench.run import context_for
-    from data_access.engine import make_engine
+    from data_access.storage.engine import make_engine
     from metrics.periods import parse_period
     from metrics.rules import load_rules
     from metrics.scores import unit_scores

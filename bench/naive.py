@@ -6,7 +6,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from data_access.schema import cases
+from data_access.storage.schema import cases
 from metrics.periods import Period
 from metrics.rules import Rules
 

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from data_access.case_queries import CaseFilter
-from data_access.filter_options import category_names, data_days, street_names
-from data_access.units import list_units
+from data_access.queries.case_queries import CaseFilter
+from data_access.queries.filter_options import category_names, data_days, street_names
+from data_access.records.units import list_units
 from metrics.awards import awards_and_history
 from metrics.hotspots import hotspots
 from metrics.indicators import category_mix, frequent_callers, tag_trend

@@ -21,7 +21,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cli import main as cli_main  # noqa: E402
-from data_access.engine import make_engine  # noqa: E402
+from data_access.storage.engine import make_engine  # noqa: E402
 from metrics.periods import parse_period  # noqa: E402
 from metrics.text import classifier  # noqa: E402
 from metrics.text.hotwords import hot_words  # noqa: E402

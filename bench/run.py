@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py [--scale district|city] [--db URL] [--repeat 5] [--import-rows 100000]
 
-district: the demo district's 13 months (≈ 350,000 cases, data_access.demo.seed_demo) in SQLite, bench/out/district.db;
+district: the demo district's 13 months (≈ 350,000 cases, demo.seed.seed_demo) in SQLite, bench/out/district.db;
 city:     about 20 million cases (bench/city.py) in the PostgreSQL database jsjb_city.
 Either database is built on the first run and reused afterwards.
 
@@ -132,8 +132,8 @@ def _safe(url: str) -> str:
 def prepare(scale: str, url: str, built_here: bool) -> dict:
     """Build the scale's own database unless it is there already (a database given by --db is used as it is,
     upgraded to the newest schema); returns its case count."""
-    from data_access.engine import make_engine
-    from data_access.migrate import upgrade
+    from data_access.storage.engine import make_engine
+    from data_access.storage.migrate import upgrade
     if scale == "city" and built_here:
         from bench.city import build_or_reuse
         _create_server_database(url)
@@ -143,7 +143,7 @@ def prepare(scale: str, url: str, built_here: bool) -> dict:
     with engine.connect() as conn:
         n = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
     if n == 0 and scale == "district" and built_here:
-        from data_access.demo import seed_demo
+        from demo.seed import seed_demo
         print("building the demo district (13 months) …", flush=True)
         n = seed_demo(engine, months=13, scale=1.0)["cases"]  # the district at full size, as measured so far
     engine.dispose()
@@ -162,8 +162,8 @@ def _create_server_database(url: str) -> None:
 
 def context_for(url: str) -> tuple[str, int]:
     """The latest whole month with data, and the unit 后进会诊 opens on (as the page picks it)."""
-    from data_access.engine import make_engine
-    from data_access.filter_options import data_days
+    from data_access.storage.engine import make_engine
+    from data_access.queries.filter_options import data_days
     from metrics.lagging import lagging
     from metrics.periods import period_of
     from metrics.rules import load_rules
@@ -202,7 +202,7 @@ def child(argv: list[str]) -> dict:
         return app_views.measure(rest[1], rest[2], rest[0])
     names, url, period_key, unit = rest[0], rest[1], rest[2], int(rest[3])
     from bench.pages import PAGES, Context
-    from data_access.engine import make_engine
+    from data_access.storage.engine import make_engine
     from metrics.periods import parse_period
     from metrics.rules import load_rules
     ctx = Context(parse_period(period_key), load_rules(), unit)
@@ -266,9 +266,9 @@ def measure_sessions(pages: list, engine, ctx) -> dict:
 
 def measure_import(backend: str, rows: int) -> dict:
     from bench.bench_import import make_csv
-    from data_access.engine import make_engine
-    from data_access.importer import import_bytes
-    from data_access.migrate import upgrade
+    from data_access.storage.engine import make_engine
+    from data_access.ingest.importer import import_bytes
+    from data_access.storage.migrate import upgrade
     data = make_csv(rows, 1)
     with tempfile.TemporaryDirectory() as tmp:
         if backend == "sqlite":

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data_access.engine import make_engine  # noqa: E402
-from data_access.text_queries import labelled_texts  # noqa: E402
+from data_access.storage.engine import make_engine  # noqa: E402
+from data_access.queries.text_queries import labelled_texts  # noqa: E402
 from metrics.periods import parse_period  # noqa: E402
 from metrics.text import classifier, corpus  # noqa: E402
 from metrics.text.hotwords import hot_words  # noqa: E402

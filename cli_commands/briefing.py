@@ -33,8 +33,8 @@ def _target(path: str | None, suffix: str, option: str) -> Path | None:
 
 
 def briefing_command(args) -> int:
-    from data_access import audit
-    from data_access.meetings import get_meeting
+    from data_access.records import audit
+    from data_access.records.meetings import get_meeting
     from metrics.rules import load_rules
     from reports.briefing_data import gather
     from reports.briefing_docx import build_docx

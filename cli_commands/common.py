@@ -38,8 +38,8 @@ def one_line(exc: Exception) -> str:
 
 
 def engine_for(args, *, migrated: bool = True):
-    from data_access.engine import make_engine
-    from data_access.migrate import is_current
+    from data_access.storage.engine import make_engine
+    from data_access.storage.migrate import is_current
     engine = make_engine(args.db)
     if migrated and not is_current(engine):
         raise CliError("数据库尚未初始化或版本较旧，请先运行 python cli.py init-db "
@@ -81,7 +81,7 @@ def emit(rows, columns: list[str], fmt: str, out=None) -> None:
         json.dump(recs, out, ensure_ascii=False, indent=1)
         out.write("\n")
     elif fmt == "csv":
-        from data_access.export_cells import csv_rows   # numpy and pandas: loaded by a command, never by --help
+        from data_access.queries.export_cells import csv_rows   # numpy and pandas: loaded by a command, never by --help
         csv_rows(out, columns, ([r[c] for c in columns] for r in recs), lineterminator="\n")
     else:
         out.write(table_text(recs, columns))

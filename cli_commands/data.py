@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 
 from cli_commands.common import CliError, emit, engine_for, operator_name
-from data_access.coords import CRS_NAMES
+from data_access.ingest.coords import CRS_NAMES
 
 
 def register(sub, shared) -> None:
@@ -30,8 +30,8 @@ def register(sub, shared) -> None:
 
 
 def init_db(args) -> int:
-    from data_access.engine import make_engine, resolve_url
-    from data_access.migrate import upgrade
+    from data_access.storage.engine import make_engine, resolve_url
+    from data_access.storage.migrate import upgrade
     engine = make_engine(args.db)
     revision = upgrade(engine)
     print(f"database ready at schema {revision}: {_safe_url(resolve_url(args.db))}")
@@ -44,9 +44,9 @@ def _safe_url(url: str) -> str:
 
 
 def import_cases(args) -> int:
-    from data_access.case_fields import ImportRefused
-    from data_access.importer import import_paths
-    from data_access.saved_mappings import resolve_mapping
+    from data_access.ingest.case_fields import ImportRefused
+    from data_access.ingest.importer import import_paths
+    from data_access.ingest.saved_mappings import resolve_mapping
     missing = [f for f in args.files if not Path(f).exists()]
     if missing:
         raise CliError(f"找不到文件 {missing[0]} (file not found: {missing[0]})")
@@ -67,8 +67,8 @@ def import_cases(args) -> int:
 
 
 def move_caller_key(args) -> int:
-    from data_access import audit
-    from data_access.privacy import HashKeyMissing, move_stored_key
+    from data_access.records import audit
+    from data_access.ingest.privacy import HashKeyMissing, move_stored_key
     engine = engine_for(args)
     try:
         with engine.begin() as conn:
@@ -88,7 +88,7 @@ def _progress(rows: int, fraction: float) -> None:
 
 def _summary(r) -> str:
     """`r`: the importer's ImportResult."""
-    from data_access.importer import note_lines
+    from data_access.ingest.importer import note_lines
     from metrics.registry import no_data_notices
     if r.duplicate_of is not None:
         return (f"{r.file_name} 已由批次 {r.duplicate_of} 导入，本次未做任何更改 "
@@ -112,9 +112,9 @@ def _summary(r) -> str:
 
 
 def show_rejects(args) -> int:
-    from data_access import audit
-    from data_access.batches import get_batch
-    from data_access.rejects import latest_import_batch, list_rejects, rejects_csv
+    from data_access.records import audit
+    from data_access.ingest.batches import get_batch
+    from data_access.ingest.rejects import latest_import_batch, list_rejects, rejects_csv
     engine = engine_for(args)
     with engine.connect() as conn:
         batch = args.batch if args.batch is not None else latest_import_batch(conn)

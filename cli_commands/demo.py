@@ -7,7 +7,7 @@ from cli_commands.common import CliError, engine_for
 def register(sub, shared) -> None:
     p = sub.add_parser("seed-demo", parents=[shared],
                        help="fill an empty database with the made-up demo district (东城区)")
-    # The defaults are data_access.demo's DEFAULT_MONTHS / DEFAULT_SCALE, kept here so that --help loads nothing
+    # The defaults are demo.seed's DEFAULT_MONTHS / DEFAULT_SCALE, kept here so that --help loads nothing
     # heavy (tests/test_demo.py checks they are equal).
     p.add_argument("--months", type=int, default=37, help="months of cases, ending with --end (default 37)")
     p.add_argument("--end", help="last month YYYY-MM (default: this month, cases up to yesterday)")
@@ -18,8 +18,8 @@ def register(sub, shared) -> None:
 
 
 def seed(args) -> int:
-    from data_access.demo import DemoRefused, seed_demo
-    from data_access.migrate import upgrade
+    from demo.seed import DemoRefused, seed_demo
+    from data_access.storage.migrate import upgrade
     engine = engine_for(args, migrated=False)
     upgrade(engine)  # a new database needs no separate init-db; upgrading never drops data
     try:

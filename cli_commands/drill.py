@@ -35,7 +35,7 @@ def _plain(frame):
 
 
 def lost_command(args) -> int:
-    from data_access.units import unit_index
+    from data_access.records.units import unit_index
     from metrics.lost import lost_cases
     from metrics.rules import load_rules
     period, rules = parse_period(args.period), load_rules(args.rules)

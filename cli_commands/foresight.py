@@ -43,8 +43,8 @@ def forecast_command(args) -> int:
     horizon = args.horizon if args.horizon is not None else (4 if freq == "W" else 1)
     if not 1 <= horizon <= 12:
         raise CliError(f"--horizon 应在 1 到 12 之间，而不是 {horizon} (--horizon must be 1..12)")
-    from data_access.filter_options import data_days
-    from data_access.volume_series import RECEIVED
+    from data_access.queries.filter_options import data_days
+    from data_access.queries.volume_series import RECEIVED
     with open_engine(args) as engine:
         frame = forecasts(engine, rules, by=args.by, freq=freq, horizon=horizon, start=period)
         if frame.empty:

@@ -45,8 +45,8 @@ def register(sub, shared) -> None:
 
 
 def suggest(args) -> int:
-    from data_access.case_fields import ImportRefused
-    from data_access.mapping_suggest import suggest_file
+    from data_access.ingest.case_fields import ImportRefused
+    from data_access.ingest.mapping_suggest import suggest_file
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
@@ -63,8 +63,8 @@ def suggest(args) -> int:
 
 
 def proposal_text(proposal) -> str:
-    """`proposal`: a data_access.mapping_suggest.Suggestion."""
-    from data_access.case_fields import FIELD_BY_KEY
+    """`proposal`: a data_access.ingest.mapping_suggest.Suggestion."""
+    from data_access.ingest.case_fields import FIELD_BY_KEY
     rows = [{"field": k, "字段": FIELD_BY_KEY[k].header, "header": g.header, "confidence": f"{g.confidence:.0%}",
              "sample": g.sample.replace("\n", " ")} for k, g in proposal.guesses.items() if g.header]
     out = io.StringIO()
@@ -87,8 +87,8 @@ def proposal_text(proposal) -> str:
 
 
 def save(args) -> int:
-    from data_access.case_fields import ImportRefused
-    from data_access.saved_mappings import save_mapping
+    from data_access.ingest.case_fields import ImportRefused
+    from data_access.ingest.saved_mappings import save_mapping
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
@@ -103,8 +103,8 @@ def save(args) -> int:
 
 
 def export(args) -> int:
-    from data_access.case_fields import ImportRefused
-    from data_access.saved_mappings import mapping_toml
+    from data_access.ingest.case_fields import ImportRefused
+    from data_access.ingest.saved_mappings import mapping_toml
     with open_engine(args) as engine, engine.begin() as conn:
         try:
             text = mapping_toml(conn, args.name, operator_name())
@@ -119,7 +119,7 @@ def export(args) -> int:
 
 
 def list_all(args) -> int:
-    from data_access.saved_mappings import all_mappings
+    from data_access.ingest.saved_mappings import all_mappings
     with open_engine(args) as engine, engine.connect() as conn:
         rows = [{"name": n, "label": label} for n, label in all_mappings(conn)]
     emit(rows, ["name", "label"], "table")
@@ -127,9 +127,9 @@ def list_all(args) -> int:
 
 
 def units_import(args) -> int:
-    from data_access import audit
-    from data_access.file_reader import decode
-    from data_access.unit_directory import UnitError, import_units_csv
+    from data_access.records import audit
+    from data_access.ingest.file_reader import decode
+    from data_access.records.unit_directory import UnitError, import_units_csv
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
@@ -146,8 +146,8 @@ def units_import(args) -> int:
 
 
 def units_export(args) -> int:
-    from data_access import audit
-    from data_access.unit_directory import units_csv
+    from data_access.records import audit
+    from data_access.records.unit_directory import units_csv
     with open_engine(args) as engine, engine.begin() as conn:
         data = units_csv(conn)
         audit.record(conn, operator_name(), "export", {"file": args.out or "stdout", "units": True})
@@ -160,7 +160,7 @@ def units_export(args) -> int:
 
 
 def _unit_id(conn, name: str) -> int:
-    from data_access.units import unit_index
+    from data_access.records.units import unit_index
     unit_id = unit_index(conn).get(name)
     if unit_id is None:
         raise CliError(f"找不到单位「{name}」 (no unit named or coded {name!r})")
@@ -168,8 +168,8 @@ def _unit_id(conn, name: str) -> int:
 
 
 def units_rename(args) -> int:
-    from data_access import audit
-    from data_access.unit_directory import UnitError, rename_unit
+    from data_access.records import audit
+    from data_access.records.unit_directory import UnitError, rename_unit
     with open_engine(args) as engine, engine.begin() as conn:
         unit_id = _unit_id(conn, args.unit)
         try:
@@ -182,8 +182,8 @@ def units_rename(args) -> int:
 
 
 def units_merge(args) -> int:
-    from data_access import audit
-    from data_access.unit_directory import UnitError, merge_units
+    from data_access.records import audit
+    from data_access.records.unit_directory import UnitError, merge_units
     with open_engine(args) as engine, engine.begin() as conn:
         source, target = _unit_id(conn, args.source), _unit_id(conn, args.target)
         try:

@@ -69,7 +69,7 @@ def lagging_command(args) -> int:
 
 
 def adjust_command(args) -> int:
-    from data_access.units import unit_index
+    from data_access.records.units import unit_index
     from metrics.adjustments import AdjustmentError, add_adjustment
     period = parse_period(args.period)
     with open_engine(args) as engine:

@@ -81,7 +81,7 @@ def classify_command(args) -> int:
 
 
 def _suggest(engine, args) -> int:
-    from data_access.text_queries import batch_texts
+    from data_access.queries.text_queries import batch_texts
     from metrics.text import classifier
     stored = classifier.load(engine, args.field)
     with engine.connect() as conn:

@@ -8,7 +8,7 @@ import sys
 
 from cli_commands.common import CliError, add_format, emit, engine_for, operator_name
 
-ROLES = ("leader", "staff", "unit", "admin")  # data_access.users.ROLES, not imported for --help; a test keeps them equal
+ROLES = ("leader", "staff", "unit", "admin")  # data_access.records.users.ROLES, not imported for --help; a test keeps them equal
 USER_COLUMNS = ["name", "display_name", "role", "unit_name", "active", "local_password", "failed_logins",
                 "locked_until", "last_login_at"]
 AUDIT_COLUMNS = ["id", "at", "user_name", "action", "n_rows", "detail"]
@@ -56,8 +56,8 @@ def _password() -> str:
 
 
 def _run(args, change, action: str, detail: dict) -> int:
-    from data_access import audit
-    from data_access.users import UserError
+    from data_access.records import audit
+    from data_access.records.users import UserError
     engine = engine_for(args)
     try:
         with engine.begin() as conn:
@@ -72,26 +72,26 @@ def _run(args, change, action: str, detail: dict) -> int:
 
 
 def add(args) -> int:
-    from data_access.users import add_user
+    from data_access.records.users import add_user
     password = _password() if args.password else None
     return _run(args, lambda c: add_user(c, args.name, args.role, args.unit, password, args.display_name),
                 "user_add", {"name": args.name, "role": args.role, "unit": args.unit})
 
 
 def toggle(args) -> int:
-    from data_access.users import set_active
+    from data_access.records.users import set_active
     return _run(args, lambda c: set_active(c, args.name, args.active),
                 "user_enable" if args.active else "user_disable", {"name": args.name})
 
 
 def reset(args) -> int:
-    from data_access.users import reset_password
+    from data_access.records.users import reset_password
     password = _password()
     return _run(args, lambda c: reset_password(c, args.name, password), "user_reset", {"name": args.name})
 
 
 def show(args) -> int:
-    from data_access.users import list_users
+    from data_access.records.users import list_users
     engine = engine_for(args)
     with engine.connect() as conn:
         rows = list_users(conn)
@@ -101,7 +101,7 @@ def show(args) -> int:
 
 
 def show_audit(args) -> int:
-    from data_access import audit
+    from data_access.records import audit
     if args.limit < 1:
         raise CliError("--limit 应为正整数 (--limit must be positive)")
     engine = engine_for(args)

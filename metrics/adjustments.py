@@ -8,7 +8,7 @@ import math
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access.adjustments import adjustment_rows, adjustment_totals, store_adjustment
+from data_access.records.adjustments import adjustment_rows, adjustment_totals, store_adjustment
 from metrics.periods import parse_period
 
 LIST_COLUMNS = ["id", "period", "unit_id", "unit_code", "unit_name", "points", "reason", "created_by", "created_at"]

@@ -16,11 +16,11 @@ from functools import cached_property
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access import meetings as store
-from data_access.agenda_queries import count_cases, overdue_by_unit
-from data_access.case_queries import CaseFilter
-from data_access.filter_options import data_days
-from data_access.units import list_units
+from data_access.records import meetings as store
+from data_access.queries.agenda_queries import count_cases, overdue_by_unit
+from data_access.queries.case_queries import CaseFilter
+from data_access.queries.filter_options import data_days
+from data_access.records.units import list_units
 from metrics.hotspots import hotspot_case_filter, hotspots
 from metrics.indicators import category_mix, repeats
 from metrics.lagging import lagging
@@ -376,7 +376,7 @@ def add_note(engine: Engine, meeting_id: int, text: str, user: str = "") -> int:
 
 
 def save_agenda(engine: Engine, meeting_id: int, rows: list[dict], user: str = "") -> None:
-    """The agenda of this meeting as edited (data_access.meetings.save_agenda), in one transaction."""
+    """The agenda of this meeting as edited (data_access.records.meetings.save_agenda), in one transaction."""
     store.store_agenda(engine, meeting_id, rows, user)
 
 

@@ -2,8 +2,8 @@
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access.measures import RATED, TIMED
-from data_access.score_queries import COUNT_COLUMNS, CountSettings, unit_counts
+from data_access.storage.measures import RATED, TIMED
+from data_access.queries.score_queries import COUNT_COLUMNS, CountSettings, unit_counts
 from metrics.periods import Period
 from metrics.rules import Rules
 

@@ -2,7 +2,7 @@
 measured backtest error, surges, seasonal topics learned from the data's own history, and the places and units
 that carried each warning a year before (the list to 提前排查).
 
-Series come from the category summaries (data_access.volume_series); the model and its backtest from
+Series come from the category summaries (data_access.queries.volume_series); the model and its backtest from
 metrics.forecast. Only complete weeks (Monday–Sunday) and months enter a series.
 """
 from dataclasses import dataclass
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access import volume_series
-from data_access.filter_options import data_days
+from data_access.queries import volume_series
+from data_access.queries.filter_options import data_days
 from metrics.forecast import outlook
 from metrics.periods import Period, parse_period, period_of, shift
 from metrics.rules import Rules

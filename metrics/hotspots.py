@@ -3,7 +3,7 @@
 - by address: cases grouped by address_key; the label is the address text used most, the coordinates the mean
   of the cases' coordinates, leaving placeholder points out (a place whose only coordinates are placeholders is
   flagged `placeholder` and has none, so the map leaves it off while the table keeps it);
-- by H3 cell (rules.hotspots.h3_resolution): at the stored resolution (data_access.h3_cells, 9 as in the
+- by H3 cell (rules.hotspots.h3_resolution): at the stored resolution (data_access.ingest.h3_cells, 9 as in the
   default rules) SQL groups by the cell stored with each point; at another, SQL groups cases by coordinate and
   Python maps the distinct points to cells. Cases at placeholder points are left out and reported by
   `placeholder_points` instead.
@@ -15,7 +15,7 @@
   period (the first month of data), neither is claimed and the previous volumes are null (无上期数据).
 - The frame's attrs say so for pages and exports: `previous_data` (bool) and `placeholder_cases` (the cases at
   placeholder points, which no place or cell counts).
-- Filters: category (cat_l1), street, unit, overdue only (see data_access.case_queries for "overdue").
+- Filters: category (cat_l1), street, unit, overdue only (see data_access.queries.case_queries for "overdue").
 - source "summary" (the default) counts on the place summary (stat_place_day), "cases" on the case table; both
   give the same table. Overdue only needs the case table (the summary does not know closing times) and uses it.
 """
@@ -25,12 +25,12 @@ import h3
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access.case_queries import CaseFilter, cell_bbox
-from data_access.drill_queries import (
+from data_access.queries.case_queries import CaseFilter, cell_bbox
+from data_access.queries.drill_queries import (
     address_totals, address_volumes, cell_volumes, crowded_points, most_used, point_details, point_volumes,
 )
-from data_access.filter_options import data_days
-from data_access.h3_cells import STORED_RESOLUTION, to_key
+from data_access.queries.filter_options import data_days
+from data_access.ingest.h3_cells import STORED_RESOLUTION, to_key
 from metrics.periods import Period
 from metrics.rules import Rules
 

@@ -4,7 +4,7 @@
 
 - per_10k counts cases by the `street` field (where the problem is), not by handling unit, against the
   population of the unit of that name; a period longer or shorter than a month is scaled to a monthly average.
-- a repeat is defined in data_access.case_queries (same caller, same cat_l2, earlier case within
+- a repeat is defined in data_access.queries.case_queries (same caller, same cat_l2, earlier case within
   rules.repeat.window_days); repeat rate = repeats / volume, per handling unit.
 - frequent callers count their cases within the filter (one unit's cases when a unit is given); only the
   masked phone leaves this module.
@@ -14,9 +14,9 @@ from dataclasses import replace
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access import drill_queries
-from data_access.case_queries import CaseFilter
-from data_access.units import list_units
+from data_access.queries import drill_queries
+from data_access.queries.case_queries import CaseFilter
+from data_access.records.units import list_units
 from metrics.periods import Period
 from metrics.rules import Rules
 

@@ -3,7 +3,7 @@
 A case's Δ = 100 × Σ over the weighted rates r of w_r × (1 − credit_r)/|D_r|, each term only when the case is in
 r's denominator D_r (the default: w_resp × (1 − on_time)/|A| + w_solve × (1 − solved_credit)/|solved_rated|
 + w_sat × (1 − sat_credit)/|satisfaction_rated|). Δ depends only on the case's class in each weighted rate (on
-time or late, the solved value, …: data_access.measures.case_classes), so it is computed exactly (as a fraction
+time or late, the solved value, …: data_access.storage.measures.case_classes), so it is computed exactly (as a fraction
 of the decimal settings) once per such pattern, and SQL picks each case's value by CASE: equal costs are
 identical numbers and sort by case_no, and the costs of all cases sum to 100 − raw_score.
 """
@@ -13,10 +13,10 @@ from itertools import product
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access import drill_queries
-from data_access.case_queries import CaseFilter
-from data_access.drill_queries import CaseCosts
-from data_access.measures import rated_of
+from data_access.queries import drill_queries
+from data_access.queries.case_queries import CaseFilter
+from data_access.queries.drill_queries import CaseCosts
+from data_access.storage.measures import rated_of
 from metrics.awards import red_flags
 from metrics.counts import base_counts
 from metrics.periods import Period

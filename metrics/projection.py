@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access.targets import month_targets
+from data_access.records.targets import month_targets
 from metrics.adjustments import adjustment_sums
 from metrics.periods import period_of, range_period, shift
 from metrics.registry import RATES
@@ -34,7 +34,7 @@ OFF_COLUMNS = ["projected_resolution", "target_resolution", "projected_satisfact
 
 
 def unit_target(targets: dict[int, dict], unit_id: int, name: str, rules: Rules) -> float:
-    """The unit's own target for the month (data_access.targets), else the rules' targets.<name>."""
+    """The unit's own target for the month (data_access.records.targets), else the rules' targets.<name>."""
     return targets.get(unit_id, {}).get(name, rules.get(f"targets.{name}"))
 
 
@@ -148,7 +148,7 @@ def backtest(engine: Engine, rules: Rules, days: tuple[int, ...] = (10, 20)) -> 
     score. One row per day d: months, units, projection_mae, so_far_mae, covered (share of finals inside the
     interval). The database holds today's ratings, so a past month's 'so far' already knows callbacks that came
     after day d: the projection's edge for cases awaiting callback is not measured here."""
-    from data_access.filter_options import data_days
+    from data_access.queries.filter_options import data_days
     with engine.connect() as conn:
         span = data_days(conn, rules.basis)
     if span is None:

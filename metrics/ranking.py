@@ -85,7 +85,7 @@ def rank_units(table: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """Add ranked, not_ranked_reason, rank and tier to a table with period, group, assessed and adjusted_score.
 
     The table may hold several periods: ranks are per period and group. (Score tables are ranked in SQL,
-    data_access.scored_units; this is for the rare one whose rounding only round2 itself can settle.)
+    data_access.queries.scored_units; this is for the rare one whose rounding only round2 itself can settle.)
     """
     out = with_reasons(table, rules)
     rounded = round2_array(out["adjusted_score"])

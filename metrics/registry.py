@@ -5,13 +5,13 @@ The KPI cards, chart titles, table and export headers, and the glossary on the �
 (unit name, group, reasons …), so that every column printed anywhere has one label and one description.
 
 `RATES` is the semantic layer of the score (METRICS.md §3): each scored rate as a numerator over a denominator
-among the base counts (declared with their SQL in data_access/measures.py), the key that weights it in
+among the base counts (declared with their SQL in data_access/storage/measures.py), the key that weights it in
 rules.weights, and what a unit lacks when it is null. Scores, ranks, not-ranked reasons, 失分 and 差几件 follow
 the rates the rules weight; adding a rate is an entry here (and a count there if it needs a new one).
 """
 from dataclasses import dataclass
 
-from data_access.measures import COUNT_COLUMNS
+from data_access.storage.measures import COUNT_COLUMNS
 
 NO_DATA = "无数据"
 
@@ -20,7 +20,7 @@ NO_DATA = "无数据"
 class Rate:
     weight: str            # its key in rules.weights
     key: str               # the rate's metric key (METRICS below)
-    numerator: str         # base counts (data_access.measures.COUNT_COLUMNS)
+    numerator: str         # base counts (data_access.storage.measures.COUNT_COLUMNS)
     denominator: str
     missing: str           # why a unit whose score weighs it is not ranked when it is null (METRICS.md §4)
     fields: tuple          # the input fields it reads (provided or not, METRICS.md §2)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 import settings
-from data_access.vocabulary import DEADLINE_CLASSES, SATISFACTION_RATED, SOLVED, URGENCIES
+from data_access.storage.vocabulary import DEADLINE_CLASSES, SATISFACTION_RATED, SOLVED, URGENCIES
 from metrics.registry import RATES, metric
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -28,7 +28,7 @@ FIXED_KEYS = {
 }
 REPLACED_WHOLE = ("tiers", "weights")
 CHOICES = {"period_basis": ("received", "callback")}
-# Limits must be whole hours: the summary tables bucket elapsed time by whole hours (data_access.case_store).
+# Limits must be whole hours: the summary tables bucket elapsed time by whole hours (data_access.ingest.case_store).
 WHOLE_NUMBERS = ("response_limit_hours", "close_limit_hours", "ranking.min_assessed", "awards.top_n",
                  "awards.min_rank_gain", "lagging.bottom_n", "lagging.consecutive", "repeat.window_days",
                  "repeat.frequent_caller_min", "hotspots.h3_resolution", "hotspots.min_cases", "warning.min_cases")

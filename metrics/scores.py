@@ -2,14 +2,14 @@
 
 Rates and scores are kept at full precision; a rate whose denominator is 0 is null (NaN) and so is a raw score
 with any null rate. Every function reads all the periods it needs with one statement (score tables: counts,
-scores, ranks and changes together, data_access.scored_units).
+scores, ranks and changes together, data_access.queries.scored_units).
 """
 import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access.score_queries import COUNT_COLUMNS
-from data_access.scored_units import ScoreSettings, scored_units
+from data_access.queries.score_queries import COUNT_COLUMNS
+from data_access.queries.scored_units import ScoreSettings, scored_units
 from metrics.counts import count_settings, counts_by_period, needs_closing
 from metrics.periods import COMPARISONS, Period
 from metrics.ranking import rank_units, with_reasons, with_tiers
@@ -61,7 +61,7 @@ def score_settings(rules: Rules) -> ScoreSettings:
 def score_frame(engine: Engine, periods: list[Period], rules: Rules, closing: bool = True,
                 shown: list[Period] | None = None, changes: list[Period] = ()) -> pd.DataFrame:
     """All the periods' unit tables in one frame with a period column, from one statement
-    (data_access.scored_units): counts, rates, scores and ranks. The rows of the periods in `changes` also get
+    (data_access.queries.scored_units): counts, rates, scores and ranks. The rows of the periods in `changes` also get
     prev_ and yoy_ score and rank when the frame holds the period compared (else null; so do other rows).
     `shown`: only these periods' rows (the others are still read, for ranks and changes)."""
     distinct = list({p.key: p for p in periods}.values())

@@ -13,8 +13,8 @@ import h3
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access.filter_options import data_days
-from data_access.street_cells import street_cells
+from data_access.queries.filter_options import data_days
+from data_access.queries.street_cells import street_cells
 
 AREA_RESOLUTION = 8
 WINDOW_DAYS = 91

@@ -6,11 +6,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from data_access.case_store import UndoRefused
-from data_access.case_fields import ImportRefused
-from data_access.coords import CRS_NAMES
-from data_access.unit_directory import UnitError
-from data_access.units import UNIT_TYPES
+from data_access.ingest.case_store import UndoRefused
+from data_access.ingest.case_fields import ImportRefused
+from data_access.ingest.coords import CRS_NAMES
+from data_access.records.unit_directory import UnitError
+from data_access.records.units import UNIT_TYPES
 from metrics.adjustments import AdjustmentError, add_adjustment
 from metrics.periods import PeriodError, parse_period, period_of
 from metrics.registry import no_data_notices

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from data_access import meetings as store
+from data_access.records import meetings as store
 from metrics import agenda
 from metrics.periods import PeriodError, parse_period
 from ui import agenda as agenda_ui

@@ -4,7 +4,8 @@ import streamlit as st
 
 from metrics.periods import trailing
 from metrics.registry import label
-from ui import cache, chart_view, charts, filters, kpi
+from ui import cache, chart_view, filters, kpi
+import charts
 from ui import format as fmt
 from ui.auth import current_user
 from ui.cases import drill_button

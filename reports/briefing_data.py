@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access import meetings as store
-from data_access.case_queries import CaseFilter
-from data_access.filter_options import data_days
-from data_access.units import list_units
+from data_access.records import meetings as store
+from data_access.queries.case_queries import CaseFilter
+from data_access.queries.filter_options import data_days
+from data_access.records.units import list_units
 from metrics import agenda
 from metrics.awards import PROGRESS, RED_FLAG, awards_from_scores
 from metrics.indicators import category_mix, tag_trend
@@ -29,7 +29,7 @@ from metrics.rules import Rules
 from metrics.scores import district_summary, group_order, score_trend
 from metrics.street_areas import street_areas
 from reports import charts_png
-from ui import charts
+import charts
 
 TOP_HOTSPOTS = 10      # places in the table (the map shows every place of the hotspot query)
 TREND_MONTHS = 13

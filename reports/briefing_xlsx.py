@@ -1,6 +1,6 @@
 """The briefing's tables as an Excel workbook (openpyxl): one sheet each, Chinese headers from the registry, values
 at full precision with number formats ("98.25%", "96.41"), so that staff can sort and recompute. Every cell is
-written by data_access.export_cells (no imported text becomes a formula)."""
+written by data_access.queries.export_cells (no imported text becomes a formula)."""
 import io
 from datetime import date
 
@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from data_access.export_cells import set_cell
+from data_access.queries.export_cells import set_cell
 from metrics.registry import BOOL_TEXT, entry, export_headers, is_missing
 from reports.briefing_data import Briefing, Table
 

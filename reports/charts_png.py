@@ -1,4 +1,4 @@
-"""Charts for print: the app's Altair charts (ui.charts) rendered to PNG with a CJK font, and a hotspot map.
+"""Charts for print: the app's Altair charts (charts) rendered to PNG with a CJK font, and a hotspot map.
 
 The app's map is pydeck, drawn by the browser; for a document the hotspots are drawn here as an Altair chart in a
 Mercator projection (no basemap, as in the app): street areas and the district outline (metrics.street_areas)
@@ -12,7 +12,7 @@ import pandas as pd
 import vl_convert as vlc
 
 import settings
-from ui.charts import AMBER, BLUE, FONT_SIZE, GREY, RED
+from charts import AMBER, BLUE, FONT_SIZE, GREY, RED
 
 FONT_DIR = settings.BRIEFING_FONT_DIR.get()
 FONT = "Noto Sans CJK SC"

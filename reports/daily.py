@@ -1,6 +1,6 @@
 """每日专报: a one-to-two page .docx for one day — the day's volume against the usual for that weekday, its top
 categories and their change, its urgent cases and the units holding overdue ones, surges expected next week,
-seasonal topics, places new or surging this week, units projected below a target (score with 差几件, 解决率, 满意率). Figures from the summaries (data_access.volume_series) and the 预警 metrics."""
+seasonal topics, places new or surging this week, units projected below a target (score with 差几件, 解决率, 满意率). Figures from the summaries (data_access.queries.volume_series) and the 预警 metrics."""
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -10,10 +10,10 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from sqlalchemy.engine import Engine
 
-from data_access.case_queries import Limits
-from data_access.units import list_units
-from data_access.urgent_queries import URGENT, overdue_units, urgent_on
-from data_access.volume_series import day_totals, volumes
+from data_access.queries.case_queries import Limits
+from data_access.records.units import list_units
+from data_access.queries.urgent_queries import URGENT, overdue_units, urgent_on
+from data_access.queries.volume_series import day_totals, volumes
 from metrics.foresight import forecasts, seasonal_topics
 from metrics.hotspots import hotspots
 from metrics.periods import period_of, range_period

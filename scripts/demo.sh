@@ -6,7 +6,7 @@ bash scripts/setup_env.sh
 .venv/bin/python cli.py init-db
 if ! .venv/bin/python -c "
 import sys
-from data_access.engine import make_engine
+from data_access.storage.engine import make_engine
 from sqlalchemy import text
 with make_engine().connect() as c:
     sys.exit(0 if c.execute(text('select count(*) from cases')).scalar() else 1)"; then

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from data_access.batches import finish_batch, start_batch
-from data_access.case_store import write_cases
+from data_access.ingest.batches import finish_batch, start_batch
+from data_access.ingest.case_store import write_cases
 from tests.dbs import migrated_engine
 from tests.factories import case_row, units
 

@@ -9,7 +9,7 @@ from tests.ci_strict import (  # noqa: F401 — pytest's hooks, from their modul
     pytest_collectreport, pytest_runtest_makereport, pytest_sessionfinish, pytest_terminal_summary)
 from tests.dbs import BACKENDS, drop_server_database, empty_all_tables, migrated_engine, shared_server_engine
 
-# A deployment keeps the caller hash key outside the database (data_access.privacy); tests that need it missing
+# A deployment keeps the caller hash key outside the database (data_access.ingest.privacy); tests that need it missing
 # remove it with monkeypatch.
 os.environ.setdefault("CALLER_HASH_KEY", "test-caller-hash-key-outside-the-db")
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from data_access.engine import make_engine
-from data_access.migrate import upgrade
-from data_access.schema import metadata
+from data_access.storage.engine import make_engine
+from data_access.storage.migrate import upgrade
+from data_access.storage.schema import metadata
 
 SERVERS = {
     "postgresql": ("postgresql+psycopg://postgres@127.0.0.1:5432/{db}", "test"),

@@ -16,10 +16,10 @@ Hotspots, March: 东华门大街1号 3 cases (1 in February) → 突增; 景山�
 """
 from datetime import datetime, timedelta
 
-from data_access import privacy
-from data_access.batches import finish_batch, start_batch
-from data_access.case_store import INPUT_COLUMNS, write_cases
-from data_access.units import add_unit
+from data_access.ingest import privacy
+from data_access.ingest.batches import finish_batch, start_batch
+from data_access.ingest.case_store import INPUT_COLUMNS, write_cases
+from data_access.records.units import add_unit
 from tests.dbs import migrated_engine
 
 RULES_TOML = """

@@ -1,9 +1,9 @@
 """Building blocks for hand-made test data: units and clean case rows written through the real write path."""
 from datetime import datetime
 
-from data_access.batches import finish_batch, start_batch
-from data_access.case_store import INPUT_COLUMNS, write_cases
-from data_access.units import add_unit
+from data_access.ingest.batches import finish_batch, start_batch
+from data_access.ingest.case_store import INPUT_COLUMNS, write_cases
+from data_access.records.units import add_unit
 
 
 def case_row(case_no: str, unit_id: int, received_at: str, **fields) -> dict:

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from data_access import meetings as store
+from data_access.records import meetings as store
 from metrics import agenda
 from metrics.periods import parse_period
 from tests import meeting_fixture as fx

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from data_access import audit
-from data_access.engine import make_engine
+from data_access.records import audit
+from data_access.storage.engine import make_engine
 from tests import app_fixture
 from ui.audit_text import action_text, detail_text
 from ui.auth import User

@@ -11,7 +11,7 @@ import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
-from data_access.case_queries import CaseFilter
+from data_access.queries.case_queries import CaseFilter
 from tests.drill_fixture import build
 from ui.auth import User
 from ui.cases import masked, scoped

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
-from data_access.engine import make_engine
-from data_access.units import list_units
+from data_access.storage.engine import make_engine
+from data_access.records.units import list_units
 from tests.app_fixture import build, open_app
 from ui import auth
 from ui.auth import User

@@ -4,8 +4,8 @@ taken out of the subject, a mapping is saved by name; units are renamed and merg
 import pandas as pd
 from sqlalchemy import func, select
 
-from data_access.engine import make_engine
-from data_access.schema import audit_log, import_batches, saved_mappings
+from data_access.storage.engine import make_engine
+from data_access.storage.schema import audit_log, import_batches, saved_mappings
 from tests.test_app_drill_pages import app, assert_clean, button  # noqa: F401 — `app` is a fixture
 
 BOARD = ("留言编号,留言主题,留言时间,留言详情,答复时间,备注\n"

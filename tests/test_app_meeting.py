@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from data_access import meetings as store
-from data_access.schema import audit_log, import_batches
+from data_access.records import meetings as store
+from data_access.storage.schema import audit_log, import_batches
 from metrics import agenda
 from metrics.periods import parse_period
 from tests import meeting_fixture as fx

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from data_access.batches import finish_batch, start_batch
-from data_access.case_store import write_cases
+from data_access.ingest.batches import finish_batch, start_batch
+from data_access.ingest.case_store import write_cases
 from tests.app_fixture import open_app
 from tests.dbs import migrated_engine
 from tests.factories import case_row, units

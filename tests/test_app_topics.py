@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_access.schema import import_batches
+from data_access.storage.schema import import_batches
 from metrics.text import classifier
 from metrics.text import corpus as corpus_module
 from tests import test_topics

@@ -3,10 +3,10 @@ error, 数据不足 where history is short, last year's places, and the button t
 import pytest
 from sqlalchemy import select
 
-from data_access.batches import finish_batch, start_batch
-from data_access.case_store import write_cases
-from data_access.engine import make_engine
-from data_access.schema import meeting_items
+from data_access.ingest.batches import finish_batch, start_batch
+from data_access.ingest.case_store import write_cases
+from data_access.storage.engine import make_engine
+from data_access.storage.schema import meeting_items
 from tests.app_fixture import open_app
 from tests.dbs import migrated_engine
 from tests.factories import case_row, units

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 import cli
-from data_access.engine import make_engine
-from data_access.schema import users as users_table
-from data_access.users import (LOCK_MINUTES, MAX_FAILURES, REFUSED, UserError, add_user, check_password, find,
+from data_access.storage.engine import make_engine
+from data_access.storage.schema import users as users_table
+from data_access.records.users import (LOCK_MINUTES, MAX_FAILURES, REFUSED, UserError, add_user, check_password, find,
                                list_users, reset_password, set_active)
 from tests import app_fixture
 from tests.app_fixture import open_app
@@ -269,7 +269,7 @@ def test_local_mode_locks_after_five_failures_and_audits_attempts(app_db, monkey
     at.text_input(key="auth_password").input(PASSWORD)
     at.button[0].click().run()
     assert [e.value for e in at.error] == [REFUSED] and not at.metric  # locked, told as any failure
-    from data_access.audit import recent
+    from data_access.records.audit import recent
     with engine.connect() as conn:
         actions = [r["action"] for r in recent(conn, 10) if r["user_name"] == "wang"]
     engine.dispose()

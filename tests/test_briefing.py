@@ -21,8 +21,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 import cli
-from data_access import meetings as store
-from data_access.schema import audit_log
+from data_access.records import meetings as store
+from data_access.storage.schema import audit_log
 from metrics import agenda
 from metrics.periods import parse_period
 from reports.briefing_data import gather

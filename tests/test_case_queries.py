@@ -4,7 +4,7 @@ from datetime import datetime
 import h3
 import pytest
 
-from data_access.case_queries import CaseFilter, Limits, case_detail, case_page
+from data_access.queries.case_queries import CaseFilter, Limits, case_detail, case_page
 from metrics.periods import parse_period
 from metrics.rules import load_rules
 from tests.factories import case_row, units, write

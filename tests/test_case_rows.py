@@ -3,9 +3,9 @@ from datetime import datetime
 
 import pytest
 
-from data_access.case_fields import ImportRefused
-from data_access.case_rows import RowParser
-from data_access.column_mappings import canonical, load_mapping
+from data_access.ingest.case_fields import ImportRefused
+from data_access.ingest.case_rows import RowParser
+from data_access.ingest.column_mappings import canonical, load_mapping
 
 HEADERS = ["工单编号", "受理时间", "承办单位", "一级分类", "办结时间", "满意度", "经度", "纬度", "来电号码", "标签",
            "派单次数", "是否特例", "问题分类"]

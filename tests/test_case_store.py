@@ -4,8 +4,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from data_access.case_store import UndoRefused, undo_batch, whole_hours
-from data_access.schema import batch_changes, cases, stat_unit_day, stat_unit_day_resp
+from data_access.ingest.case_store import UndoRefused, undo_batch, whole_hours
+from data_access.storage.schema import batch_changes, cases, stat_unit_day, stat_unit_day_resp
 from tests.factories import case_row, units, write
 
 
@@ -38,8 +38,8 @@ def test_insert_update_unchanged_and_summaries(engine):
     # Same rows again: nothing changes; one changed row: one update, summary follows.
     rows[1] = case_row("A2", u, "2025-03-01 09:00:00", solved="未解决", satisfaction="不满意", excluded=False)
     with engine.begin() as conn:
-        from data_access.batches import start_batch
-        from data_access.case_store import write_cases
+        from data_access.ingest.batches import start_batch
+        from data_access.ingest.case_store import write_cases
         res = write_cases(conn, rows, start_batch(conn, "two.csv", "x"))
     assert (res.new, res.updated, res.unchanged) == (0, 1, 1)
     s = _stat(engine, u, date(2025, 3, 1))

@@ -6,12 +6,12 @@ import pytest
 from alembic import command
 from sqlalchemy import select
 
-from data_access.case_queries import CaseFilter
-from data_access.case_store import undo_batch
-from data_access.demo import seed_demo
-from data_access.drill_queries import period_volumes, volumes_by
-from data_access.migrate import _config, upgrade
-from data_access.schema import stat_category_day, stat_category_month
+from data_access.queries.case_queries import CaseFilter
+from data_access.ingest.case_store import undo_batch
+from demo.seed import seed_demo
+from data_access.queries.drill_queries import period_volumes, volumes_by
+from data_access.storage.migrate import _config, upgrade
+from data_access.storage.schema import stat_category_day, stat_category_month
 from metrics.indicators import tag_trend
 from metrics.periods import parse_period, range_period, trailing
 from tests.factories import case_row, units, write

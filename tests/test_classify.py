@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 import cli
-from data_access.case_store import undo_batch
-from data_access.category_accept import accept_categories
-from data_access.schema import audit_log, cases
-from data_access.text_queries import UNCATEGORISED, batch_texts
-from data_access.units import unit_index
+from data_access.ingest.case_store import undo_batch
+from data_access.ingest.category_accept import accept_categories
+from data_access.storage.schema import audit_log, cases
+from data_access.queries.text_queries import UNCATEGORISED, batch_texts
+from data_access.records.units import unit_index
 from metrics.periods import parse_period
 from metrics.text import classifier
 from metrics.text import corpus as corpus_module

@@ -1,6 +1,6 @@
 """`cli.py mapping suggest|save|export|list` and `units import|export|rename|merge`: what they print and write,
 a saved name usable with `import --mapping`, exit status 2 with a one-line reason on bad input."""
-from data_access.column_mappings import load_mapping
+from data_access.ingest.column_mappings import load_mapping
 from tests.test_cli_import import run
 
 EXPORT = ("编号,来电时间,主办单位,问题类型,是否解决,状态\n"

@@ -7,7 +7,7 @@ from cli_commands import drill, text, users
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pandas", "numpy", "sqlalchemy", "altair", "alembic", "argon2", "h3", "docx", "openpyxl", "metrics.rules",
-         "data_access.engine", "reports.briefing_data", "sklearn", "jieba", "statsmodels")
+         "data_access.storage.engine", "reports.briefing_data", "sklearn", "jieba", "statsmodels")
 
 
 def test_help_loads_none_of_the_heavy_modules():
@@ -21,7 +21,7 @@ def test_help_loads_none_of_the_heavy_modules():
 
 
 def test_the_choices_kept_for_help_equal_their_sources():
-    from data_access.users import ROLES
+    from data_access.records.users import ROLES
     from metrics.hotspots import BY
     from metrics.text import classifier, hotwords, topics
     assert users.ROLES == ROLES and drill.BY == BY

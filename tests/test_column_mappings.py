@@ -1,8 +1,8 @@
 """Column mappings: shipped ones load, a center's own TOML file works by path, bad files are refused clearly."""
 import pytest
 
-from data_access.case_fields import ImportRefused
-from data_access.column_mappings import canonical, list_mappings, load_mapping
+from data_access.ingest.case_fields import ImportRefused
+from data_access.ingest.column_mappings import canonical, list_mappings, load_mapping
 
 
 def test_canonical_takes_chinese_headers_and_english_keys_case_insensitively():

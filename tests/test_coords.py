@@ -1,7 +1,7 @@
 """Coordinates to WGS-84. Expected values are gcoord's published test figures (hujiulong/gcoord, test/unit/crs)."""
 import pytest
 
-from data_access.coords import gcj02_to_wgs84, to_wgs84, wgs84_to_gcj02
+from data_access.ingest.coords import gcj02_to_wgs84, to_wgs84, wgs84_to_gcj02
 
 
 def test_wgs84_to_gcj02_matches_the_published_figure():

@@ -9,16 +9,16 @@ import pytest
 from sqlalchemy import func, select
 
 from cli import main
-from data_access.case_store import INPUT_COLUMNS
-from data_access.demo import DemoRefused, demo_months, is_demo, seed_demo
-from data_access.demo_catalog import (
+from data_access.ingest.case_store import INPUT_COLUMNS
+from demo.seed import DemoRefused, demo_months, is_demo, seed_demo
+from demo.catalog import (
     CATEGORIES, FREQUENT_CALLER_TOPICS, HOTSPOT_TOPICS, MONTHLY_THEMES, SEASONS, STREET, SURGE_TOPICS,
     VOLUME_BY_MONTH, VOLUME_BY_WEEKDAY,
 )
-from data_access.demo_cases import CaseMaker, timeline
-from data_access.demo_places import PLACEHOLDER_POINT, STREETS, build_places, community_centers, unit_specs
-from data_access.demo_world import build_world, miss_rates
-from data_access.schema import cases, import_batches, stat_unit_day, units
+from demo.cases import CaseMaker, timeline
+from demo.places import PLACEHOLDER_POINT, STREETS, build_places, community_centers, unit_specs
+from demo.world import build_world, miss_rates
+from data_access.storage.schema import cases, import_batches, stat_unit_day, units
 from tests.factories import case_row, write
 from tests.factories import units as make_units
 
@@ -305,7 +305,7 @@ def test_cli_seeds_and_refuses_a_real_database(tmp_path, capsys):
 
 def test_the_cli_and_the_first_run_build_the_same_default_demo():
     from cli_commands import demo as demo_command
-    from data_access.demo import DEFAULT_MONTHS, DEFAULT_SCALE
+    from demo.seed import DEFAULT_MONTHS, DEFAULT_SCALE
     from ui import first_run
     parser = argparse.ArgumentParser()
     demo_command.register(parser.add_subparsers(), argparse.ArgumentParser(add_help=False))

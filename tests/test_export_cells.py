@@ -8,9 +8,9 @@ from openpyxl import load_workbook
 
 from cli import main
 from cli_commands.common import emit
-from data_access.export_cells import neutralise
-from data_access.importer import import_bytes
-from data_access.rejects import list_rejects, rejects_csv
+from data_access.queries.export_cells import neutralise
+from data_access.ingest.importer import import_bytes
+from data_access.ingest.rejects import list_rejects, rejects_csv
 from reports.briefing_data import gather
 from reports.briefing_xlsx import build_xlsx
 from tests import meeting_fixture as fx

@@ -12,11 +12,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
-from data_access.engine import make_engine
-from data_access.importer import import_bytes
-from data_access.migrate import upgrade
-from data_access.query_timeout import DEFAULT_SECONDS, is_timeout, query_timeout_s
-from data_access.schema import audit_log, batch_changes, cases, import_batches, rejected_rows, stat_unit_day
+from data_access.storage.engine import make_engine
+from data_access.ingest.importer import import_bytes
+from data_access.storage.migrate import upgrade
+from data_access.storage.query_timeout import DEFAULT_SECONDS, is_timeout, query_timeout_s
+from data_access.storage.schema import audit_log, batch_changes, cases, import_batches, rejected_rows, stat_unit_day
 from tests import app_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +124,7 @@ def test_an_import_that_fails_midway_writes_nothing(engine):
         if len(calls) == 2:  # the first chunk is written by now
             raise RuntimeError("stopped midway")
 
-    from data_access.importer import CHUNK_ROWS
+    from data_access.ingest.importer import CHUNK_ROWS
     with pytest.raises(RuntimeError):
         import_bytes(engine, _file(3 * CHUNK_ROWS, bad_every=7), "中断.csv", user="zhang", progress=progress)
     assert calls[0] == CHUNK_ROWS and nothing_written(engine)
@@ -143,8 +143,8 @@ def test_an_import_killed_midway_leaves_nothing(tmp_path):
     marker = tmp_path / "started"
     # The child imports with a progress callback that marks the file once rows are being written, then is killed.
     code = (f"import sys; sys.path.insert(0, {str(ROOT)!r});"
-            "from pathlib import Path; from data_access.engine import make_engine;"
-            "from data_access.importer import import_file;"
+            "from pathlib import Path; from data_access.storage.engine import make_engine;"
+            "from data_access.ingest.importer import import_file;"
             f"import_file(make_engine({url!r}), {str(big)!r}, user='x',"
             f" progress=lambda rows, f: rows > 20000 and Path({str(marker)!r}).touch())")
     child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)

@@ -5,8 +5,8 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from data_access.case_fields import ImportRefused
-from data_access.file_reader import read_table
+from data_access.ingest.case_fields import ImportRefused
+from data_access.ingest.file_reader import read_table
 
 CSV_TEXT = "工单编号,承办单位,诉求内容\r\nA1,东华门街道,\"楼道堆物，\r\n影响通行\"\r\n,,\r\nA2,景山街道,噪音\r\n"
 

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from data_access.case_fields import FIELDS, ImportRefused
-from data_access.importer import import_bytes, import_uploads
-from data_access.schema import audit_log, cases, import_batches, rejected_rows
+from data_access.ingest.case_fields import FIELDS, ImportRefused
+from data_access.ingest.importer import import_bytes, import_uploads
+from data_access.storage.schema import audit_log, cases, import_batches, rejected_rows
 from tests import crafted
 from tests.dbs import empty_all_tables, migrated_engine, shared_server_engine
 

@@ -10,12 +10,12 @@ from sqlalchemy.exc import IntegrityError
 
 from cli import main
 from cli_commands.common import operator_name
-from data_access import audit
-from data_access.case_fields import normalise_case_no
-from data_access.coords import OutOfRange, to_wgs84
-from data_access.importer import import_bytes
-from data_access.rejects import list_rejects
-from data_access.schema import cases, units
+from data_access.records import audit
+from data_access.ingest.case_fields import normalise_case_no
+from data_access.ingest.coords import OutOfRange, to_wgs84
+from data_access.ingest.importer import import_bytes
+from data_access.ingest.rejects import list_rejects
+from data_access.storage.schema import cases, units
 
 HEADER = "工单编号,受理时间,承办单位,单位类型,一级分类,经度,纬度\n"
 

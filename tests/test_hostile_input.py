@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from data_access.engine import make_engine
-from data_access.schema import cases, score_adjustments, users
-from data_access.users import add_user
+from data_access.storage.engine import make_engine
+from data_access.storage.schema import cases, score_adjustments, users
+from data_access.records.users import add_user
 from tests import app_fixture
 from tests.factories import case_row, units, write
 

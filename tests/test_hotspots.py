@@ -3,8 +3,8 @@ import h3
 import pytest
 from sqlalchemy import select
 
-from data_access.case_queries import case_page
-from data_access.schema import cases, stat_cell_month, stat_place_day, stat_point_month
+from data_access.queries.case_queries import case_page
+from data_access.storage.schema import cases, stat_cell_month, stat_place_day, stat_point_month
 from metrics.hotspots import hotspot_case_filter, hotspots, placeholder_points
 from metrics.periods import parse_period
 from metrics.rules import load_rules, load_rules_text

@@ -10,13 +10,13 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from data_access.batches import get_batch
-from data_access.case_fields import ImportRefused
-from data_access.file_reader import RowProblem, read_table
-from data_access.import_limits import Limits, limits_from_env
-from data_access.importer import import_bytes, import_paths, import_uploads
-from data_access.rejects import list_rejects
-from data_access.schema import cases, import_batches
+from data_access.ingest.batches import get_batch
+from data_access.ingest.case_fields import ImportRefused
+from data_access.ingest.file_reader import RowProblem, read_table
+from data_access.ingest.import_limits import Limits, limits_from_env
+from data_access.ingest.importer import import_bytes, import_paths, import_uploads
+from data_access.ingest.rejects import list_rejects
+from data_access.storage.schema import cases, import_batches
 from tests import crafted
 from tests.crafted import HEADER, csv_bytes, row
 

@@ -8,12 +8,12 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from data_access import importer
-from data_access.case_fields import ImportRefused
-from data_access.case_store import undo_batch
-from data_access.importer import import_bytes
-from data_access.rejects import list_rejects, rejects_csv
-from data_access.schema import audit_log, cases, import_batches, rejected_rows, stat_unit_day, units as units_table
+from data_access.ingest import importer
+from data_access.ingest.case_fields import ImportRefused
+from data_access.ingest.case_store import undo_batch
+from data_access.ingest.importer import import_bytes
+from data_access.ingest.rejects import list_rejects, rejects_csv
+from data_access.storage.schema import audit_log, cases, import_batches, rejected_rows, stat_unit_day, units as units_table
 from tests.factories import units
 
 HEADER = ["工单编号", "受理时间", "承办单位", "单位类型", "一级分类", "办结时间", "解决情况", "满意度"]

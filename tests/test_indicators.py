@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from data_access.case_queries import CaseFilter
-from data_access.units import set_population
+from data_access.queries.case_queries import CaseFilter
+from data_access.records.units import set_population
 from metrics.indicators import category_mix, frequent_callers, per_10k, repeats, tag_trend
 from metrics.periods import parse_period, trailing
 from metrics.rules import load_rules

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from data_access import users
-from data_access.schema import users as users_table
-from data_access.users import LOCK_MINUTES, MAX_FAILURES, REFUSED, add_user, check_password
+from data_access.records import users
+from data_access.storage.schema import users as users_table
+from data_access.records.users import LOCK_MINUTES, MAX_FAILURES, REFUSED, add_user, check_password
 
 PASSWORD = "correct-horse-1"
 T0 = datetime(2025, 3, 1, 9, 0, 0)

@@ -5,10 +5,10 @@ import io
 
 import pytest
 
-from data_access.case_fields import ImportRefused
-from data_access.case_rows import RowParser
-from data_access.column_mappings import load_mapping, mapping_from_toml
-from data_access.mapping_suggest import FALLBACK_UNIT, spec_to_toml, suggest, suggest_file
+from data_access.ingest.case_fields import ImportRefused
+from data_access.ingest.case_rows import RowParser
+from data_access.ingest.column_mappings import load_mapping, mapping_from_toml
+from data_access.ingest.mapping_suggest import FALLBACK_UNIT, spec_to_toml, suggest, suggest_file
 
 KEY = b"k"
 API_HEADERS = ["unique_key", "created_date", "closed_date", "agency", "agency_name", "complaint_type", "descriptor",

@@ -6,8 +6,8 @@ import re
 import pytest
 from sqlalchemy import update
 
-from data_access.engine import make_engine
-from data_access.schema import cases, units
+from data_access.storage.engine import make_engine
+from data_access.storage.schema import cases, units
 from tests.drill_fixture import build
 from tests.test_app_drill_pages import assert_clean, select_rows
 from ui.cases import callback_summary

@@ -1,11 +1,11 @@
-"""Storage of meetings and agenda items (data_access.meetings) on SQLite, PostgreSQL and MariaDB."""
+"""Storage of meetings and agenda items (data_access.records.meetings) on SQLite, PostgreSQL and MariaDB."""
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from data_access import meetings as m
-from data_access.schema import audit_log, units as units_table
+from data_access.records import meetings as m
+from data_access.storage.schema import audit_log, units as units_table
 from tests.factories import units
 
 
@@ -136,8 +136,8 @@ def test_migration_0002_upgrades_a_database_in_place(tmp_path):
     from alembic import command
     from sqlalchemy import inspect
 
-    from data_access.engine import make_engine
-    from data_access.migrate import _config, current_revision
+    from data_access.storage.engine import make_engine
+    from data_access.storage.migrate import _config, current_revision
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     with engine.begin() as conn:

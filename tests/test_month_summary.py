@@ -8,9 +8,9 @@ import pytest
 from alembic import command
 from sqlalchemy import select
 
-from data_access.case_store import undo_batch
-from data_access.migrate import _config, upgrade
-from data_access.schema import (
+from data_access.ingest.case_store import undo_batch
+from data_access.storage.migrate import _config, upgrade
+from data_access.storage.schema import (
     stat_district_month, stat_district_month_resp, stat_unit_month, stat_unit_month_close, stat_unit_month_resp,
 )
 from metrics.counts import base_counts, counts_by_period

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from cli import main
-from data_access.batches import start_batch
-from data_access.importer import import_bytes
-from data_access.migrate import _config
-from data_access.privacy import KEY_MISSING, HashKeyMissing, hash_key, mask_phone, mask_row
-from data_access.rejects import list_rejects
-from data_access.schema import app_settings, cases, import_batches, rejected_rows
+from data_access.ingest.batches import start_batch
+from data_access.ingest.importer import import_bytes
+from data_access.storage.migrate import _config
+from data_access.ingest.privacy import KEY_MISSING, HashKeyMissing, hash_key, mask_phone, mask_row
+from data_access.ingest.rejects import list_rejects
+from data_access.storage.schema import app_settings, cases, import_batches, rejected_rows
 from tests.app_fixture import APP
 from tests.factories import case_row, units, write
 

@@ -9,10 +9,10 @@ import pytest
 from alembic import command
 from sqlalchemy import select
 
-from data_access.case_store import undo_batch
-from data_access.demo import seed_demo
-from data_access.migrate import _config, upgrade
-from data_access.schema import case_streets, stat_address_month, stat_place_day, stat_point_month
+from data_access.ingest.case_store import undo_batch
+from demo.seed import seed_demo
+from data_access.storage.migrate import _config, upgrade
+from data_access.storage.schema import case_streets, stat_address_month, stat_place_day, stat_point_month
 from metrics.hotspots import hotspots, placeholder_points
 from metrics.periods import parse_period
 from metrics.rules import load_rules

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import String, Text, select
 from streamlit.testing.v1 import AppTest
 
-from data_access import audit
-from data_access.demo import seed_demo
-from data_access.importer import import_bytes as import_file
-from data_access.privacy import mask_text
-from data_access.rejects import list_rejects
-from data_access.schema import cases, metadata
+from data_access.records import audit
+from demo.seed import seed_demo
+from data_access.ingest.importer import import_bytes as import_file
+from data_access.ingest.privacy import mask_text
+from data_access.ingest.rejects import list_rejects
+from data_access.storage.schema import cases, metadata
 from tests.dbs import migrated_engine
 from tests.factories import case_row, units, write
 import ui.cases  # noqa: F401 — imported so that its current_user can be patched
@@ -106,7 +106,7 @@ def test_import_and_export_are_audited(sqlite_engine, monkeypatch):
 
 def _case_list():
     """Run inside AppTest: the inline case list of every case."""
-    from data_access.case_queries import CaseFilter
+    from data_access.queries.case_queries import CaseFilter
     from ui.cases import show_cases
     show_cases(CaseFilter(unit_ids=None), key="t")
 

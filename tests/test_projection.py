@@ -52,8 +52,8 @@ def test_projection_by_hand(db):
 def test_a_units_own_target_for_the_month_is_audited_and_used(db):
     from sqlalchemy import select
 
-    from data_access.schema import audit_log, units as units_table
-    from data_access.targets import TargetError, month_targets, set_target
+    from data_access.storage.schema import audit_log, units as units_table
+    from data_access.records.targets import TargetError, month_targets, set_target
     with db.begin() as conn:
         unit = conn.execute(select(units_table.c.id)).scalar_one()
         set_target(conn, unit, "2025-11", {"score": 90.0}, "staff1")
@@ -105,8 +105,8 @@ def test_daily_progress_line_against_the_target(db):
 def test_a_unit_behind_its_own_rate_target_is_flagged_on_the_progress_line(db):
     from sqlalchemy import select
 
-    from data_access.schema import units as units_table
-    from data_access.targets import set_target
+    from data_access.storage.schema import units as units_table
+    from data_access.records.targets import set_target
     from metrics.projection import progress
     with db.begin() as conn:
         unit = conn.execute(select(units_table.c.id)).scalar_one()

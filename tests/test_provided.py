@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import literal, select
 
 from cli_commands.common import table_text
-from data_access.case_queries import CaseFilter, case_page
-from data_access.case_store import _insert
-from data_access.importer import import_bytes
-from data_access.schema import cases, import_batches, stat_unit_day
+from data_access.queries.case_queries import CaseFilter, case_page
+from data_access.ingest.case_store import _insert
+from data_access.ingest.importer import import_bytes
+from data_access.storage.schema import cases, import_batches, stat_unit_day
 from metrics.counts import base_counts
 from metrics.lost import gap_cases, lost_cases, lost_costs, lost_summary, points_lost
 from metrics.periods import parse_period

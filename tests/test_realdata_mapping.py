@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cli import main
-from data_access.schema import cases, units
+from data_access.storage.schema import cases, units
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 NYC = REALDATA / "nyc311-api-export-2024-04-16.csv"

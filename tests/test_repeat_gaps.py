@@ -1,14 +1,14 @@
-"""重复诉求 kept on the cases (data_access.repeat_gaps): the gap in whole days rounded up, kept right when cases
+"""重复诉求 kept on the cases (data_access.ingest.repeat_gaps): the gap in whole days rounded up, kept right when cases
 arrive out of order, change caller or category, are undone, or were there before the column existed."""
 from datetime import datetime
 
 from alembic import command
 from sqlalchemy import select
 
-from data_access.case_store import undo_batch
-from data_access.migrate import _config, upgrade
-from data_access.repeat_gaps import gaps
-from data_access.schema import cases
+from data_access.ingest.case_store import undo_batch
+from data_access.storage.migrate import _config, upgrade
+from data_access.ingest.repeat_gaps import gaps
+from data_access.storage.schema import cases
 from tests.factories import case_row, units, write
 
 

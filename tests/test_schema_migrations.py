@@ -1,10 +1,10 @@
-"""data_access/schema.py (what the code queries) equals what the Alembic migrations build, on every database."""
+"""data_access/storage/schema.py (what the code queries) equals what the Alembic migrations build, on every database."""
 import re
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from data_access.schema import metadata
+from data_access.storage.schema import metadata
 
 # How the databases read back a boolean or empty default: SQLite and MariaDB return the literal as text,
 # PostgreSQL with its cast ('' ::character varying).

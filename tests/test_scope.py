@@ -7,11 +7,11 @@ Case numbers are `<month>-<unit id>-<nn>`.
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data_access import audit
-from data_access.case_queries import CaseFilter, case_detail, case_page
-from data_access.engine import make_engine
-from data_access.units import list_units
-from data_access.users import add_user
+from data_access.records import audit
+from data_access.queries.case_queries import CaseFilter, case_detail, case_page
+from data_access.storage.engine import make_engine
+from data_access.records.units import list_units
+from data_access.records.users import add_user
 from tests import app_fixture
 from tests.factories import case_row, units, write
 from ui.auth import User

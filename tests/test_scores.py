@@ -211,7 +211,7 @@ def test_change_against_previous_period_and_year_ago(engine):
 
 
 def test_adjustments_are_validated_listed_and_audited(engine):
-    from data_access.audit import recent
+    from data_access.records.audit import recent
     from metrics.adjustments import AdjustmentError, list_adjustments
 
     u = units(engine, ("甲街道", "街道"))["甲街道"]

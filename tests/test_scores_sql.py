@@ -1,4 +1,4 @@
-"""Ranks computed in SQL (data_access.scored_units) round as round2 does, even next to a rounding boundary, and
+"""Ranks computed in SQL (data_access.queries.scored_units) round as round2 does, even next to a rounding boundary, and
 the whole score table comes from one statement."""
 from sqlalchemy import event
 

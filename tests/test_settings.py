@@ -7,7 +7,7 @@ import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 # The app's code; tests/ and bench/ read their own harness variables (TEST_*, CI), listed in README's test section.
-APP_CODE = ("app.py", "cli.py", "cli_commands", "data_access", "metrics", "pages", "reports", "ui")
+APP_CODE = ("app.py", "cli.py", "cli_commands", "charts", "data_access", "demo", "metrics", "pages", "reports", "ui")
 READS_ENV = re.compile(r"\bos\.(environ|getenv)\b|\bgetenv\(|from os import .*\b(environ|getenv)\b")
 NAMED = re.compile(r"""(?:environ(?:\.get)?\(?\[?|getenv\()\s*["'](\w+)["']""")
 

@@ -6,7 +6,7 @@ import h3
 import pandas as pd
 import pytest
 
-from data_access.h3_cells import stored_cell
+from data_access.ingest.h3_cells import stored_cell
 from metrics.street_areas import AREA_RESOLUTION, areas_from_cells, assign_cells, street_areas
 from reports.charts_png import placed_labels
 from tests.factories import case_row, units, write

@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from data_access.demo_catalog import CATEGORIES
+from demo.catalog import CATEGORIES
 from metrics.periods import parse_period
 from metrics.text import corpus as corpus_module
 from metrics.text.clean import clean_text

@@ -6,17 +6,17 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from data_access.case_fields import ImportRefused
-from data_access.case_store import undo_batch
-from data_access.column_mappings import mapping_from_toml
-from data_access.import_preview import preview_import
-from data_access.importer import import_bytes
-from data_access.meetings import add_item, create_meeting
-from data_access.saved_mappings import all_mappings, mapping_toml, resolve_mapping, save_mapping
-from data_access.schema import audit_log, cases, import_batches, meeting_items, score_adjustments, stat_unit_day
-from data_access.schema import stat_unit_month, unit_aliases, units as units_table
-from data_access.unit_directory import UnitError, import_units_csv, merge_units, rename_unit, units_csv
-from data_access.units import unit_index
+from data_access.ingest.case_fields import ImportRefused
+from data_access.ingest.case_store import undo_batch
+from data_access.ingest.column_mappings import mapping_from_toml
+from data_access.ingest.import_preview import preview_import
+from data_access.ingest.importer import import_bytes
+from data_access.records.meetings import add_item, create_meeting
+from data_access.ingest.saved_mappings import all_mappings, mapping_toml, resolve_mapping, save_mapping
+from data_access.storage.schema import audit_log, cases, import_batches, meeting_items, score_adjustments, stat_unit_day
+from data_access.storage.schema import stat_unit_month, unit_aliases, units as units_table
+from data_access.records.unit_directory import UnitError, import_units_csv, merge_units, rename_unit, units_csv
+from data_access.records.units import unit_index
 from metrics.adjustments import add_adjustment
 from tests.factories import case_row, units, write
 from tests.test_importer import csv_bytes

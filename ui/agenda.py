@@ -9,8 +9,8 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from data_access import audit
-from data_access import meetings as store
+from data_access.records import audit
+from data_access.records import meetings as store
 from metrics import agenda
 from metrics.periods import Period, parse_period
 from metrics.rules import Rules
@@ -165,7 +165,7 @@ def agenda_table(items: list[dict]) -> pd.DataFrame:
 
 
 def saved_rows(edited: pd.DataFrame) -> list[dict]:
-    """What the agenda editor's table means for data_access.meetings.save_agenda: kept rows in the order of
+    """What the agenda editor's table means for data_access.records.meetings.save_agenda: kept rows in the order of
     their 序号, a renumbered row before an untouched one with the same number (typing 1 moves a row to the top),
     then in the shown order; with the editable fields."""
     shown = pd.Series(range(1, len(edited) + 1), index=edited.index)  # stored positions are 1, 2, 3 … as shown

@@ -3,8 +3,8 @@
 Read fresh on every view (nothing cached: the log is what just happened)."""
 import pandas as pd
 
-from data_access import audit
-from data_access.users import ROLE_TEXT, list_users
+from data_access.records import audit
+from data_access.records.users import ROLE_TEXT, list_users
 from ui import cache
 from ui.audit_text import action_text, detail_text
 

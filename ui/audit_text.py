@@ -1,6 +1,6 @@
 """The audit log in words: Chinese names for the actions and the detail's fields, the stored JSON as a sentence.
 
-The log stores ASCII action keys and JSON details (data_access.audit, read the same on the command line); the
+The log stores ASCII action keys and JSON details (data_access.records.audit, read the same on the command line); the
 审计日志 page shows them as 导入 / 撤销导入 … and "批次：3；文件：march.csv；新增：120".
 """
 import json

@@ -1,7 +1,7 @@
 """Who is looking: one function, `current_user()`, that every page calls.
 
 AUTH_MODE chooses where the name comes from; every mode then looks the name up in the users table
-(`data_access.users`, managed with `python cli.py user …`), which gives the role and, for role unit, the own unit.
+(`data_access.records.users`, managed with `python cli.py user …`), which gives the role and, for role unit, the own unit.
 A name that is not there, or disabled, sees nothing.
 
 - unset or `none`: only on the demo database — a demo user (role staff) under a visible banner; any other database
@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit.runtime.pages_manager import PagesManager
 
 import settings
-from data_access import audit, users
+from data_access.records import audit, users
 from ui import db
 from ui.plain import plain
 
@@ -209,7 +209,7 @@ def _login_form() -> None:
 
 
 def _check(name: str, password: str):
-    """Verify the password (with the lockout, data_access.users) and write the attempt to the audit log."""
+    """Verify the password (with the lockout, data_access.records.users) and write the attempt to the audit log."""
     try:
         account, reason = users.check_password(db.engine(), name, password)
         audit.log(db.engine(), name[:64], "login" if account else "login_failed", {"mode": "local"})

@@ -4,7 +4,9 @@ A unit user's case-level reads are locked to its own unit here (`_own_unit_only`
 """
 import inspect
 
-from data_access import batches, filter_options, units
+from data_access.ingest import batches
+from data_access.queries import filter_options
+from data_access.records import units
 from metrics import adjustments, agenda, awards, foresight, hotspots as hotspot_metrics, indicators, lagging, lost, \
     projection, scores, street_areas as street_area_metrics
 from ui import auth

@@ -10,8 +10,8 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from data_access.case_queries import LIST_COLUMNS, CaseFilter, case_detail, case_page
-from data_access.privacy import mask_text
+from data_access.queries.case_queries import LIST_COLUMNS, CaseFilter, case_detail, case_page
+from data_access.ingest.privacy import mask_text
 from metrics.registry import label
 from ui import cache
 from ui import format as fmt

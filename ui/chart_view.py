@@ -1,4 +1,4 @@
-"""Charts on screen: the Vega-Lite spec of each ui.charts builder, cached per data and options.
+"""Charts on screen: the Vega-Lite spec of each charts builder, cached per data and options.
 
 Building an Altair chart and validating its spec against the Vega-Lite schema is most of a repeated page view
 (about 0.1 s of 总览's 0.15 s on the district); the same aggregates give the same spec, so a repeated view draws
@@ -16,7 +16,7 @@ def _spec(_builder, builder_name: str, args: tuple, kwargs: tuple) -> dict:
 
 
 def show(builder, *args, where=None, **kwargs) -> None:
-    """Draw builder(*args, **kwargs) — a ui.charts function — in `where` (a column or container; the page by
+    """Draw builder(*args, **kwargs) — a charts function — in `where` (a column or container; the page by
     default)."""
     name = f"{builder.__module__}.{builder.__qualname__}"
     (where or st).vega_lite_chart(spec=_spec(builder, name, args, tuple(sorted(kwargs.items()))))

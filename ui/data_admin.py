@@ -6,20 +6,21 @@ then drops this session's cached results so that every page shows the new data a
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
-from data_access import audit, saved_mappings
-from data_access.batches import batch_warnings
-from data_access.targets import month_targets, set_target
-from data_access.case_store import undo_batch
-from data_access.column_mappings import Mapping
-from data_access.file_reader import decode, sources_from_uploads
-from data_access.import_limits import limits_from_env
-from data_access.import_preview import Preview, preview_import
-from data_access.importer import ImportResult, import_uploads, note_lines
-from data_access.mapping_suggest import Suggestion, suggest_file
-from data_access.saved_mappings import all_mappings, resolve_mapping
-from data_access.rejects import list_rejects, rejects_csv
-from data_access.unit_directory import import_units_csv, merge_units, rename_unit, units_csv
-from data_access.units import add_unit, set_population
+from data_access.records import audit
+from data_access.ingest import saved_mappings
+from data_access.ingest.batches import batch_warnings
+from data_access.records.targets import month_targets, set_target
+from data_access.ingest.case_store import undo_batch
+from data_access.ingest.column_mappings import Mapping
+from data_access.ingest.file_reader import decode, sources_from_uploads
+from data_access.ingest.import_limits import limits_from_env
+from data_access.ingest.import_preview import Preview, preview_import
+from data_access.ingest.importer import ImportResult, import_uploads, note_lines
+from data_access.ingest.mapping_suggest import Suggestion, suggest_file
+from data_access.ingest.saved_mappings import all_mappings, resolve_mapping
+from data_access.ingest.rejects import list_rejects, rejects_csv
+from data_access.records.unit_directory import import_units_csv, merge_units, rename_unit, units_csv
+from data_access.records.units import add_unit, set_population
 from metrics.registry import no_data_notices
 from ui import cache
 from ui.plain import plain

@@ -1,6 +1,6 @@
 """The app's engine, the data version, and the cached call every wrapper in ui.cache goes through.
 
-Every cached result is keyed by the database URL and its data version (`data_access.batches.data_version`), so an
+Every cached result is keyed by the database URL and its data version (`data_access.ingest.batches.data_version`), so an
 import or an undo shows at once; app.py fetches the version once per run (`refresh_version`). Results are small
 aggregates only (st.cache_data copies them on every hit), always with a ttl and max_entries.
 Below ui.auth (which needs the engine and `is_demo`) and ui.cache (which needs the current user): no cycle.
@@ -8,10 +8,10 @@ Below ui.auth (which needs the engine and `is_demo`) and ui.cache (which needs t
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from data_access import demo
-from data_access.batches import data_version
-from data_access.engine import make_engine, resolve_url
-from data_access.query_timeout import query_timeout_s
+from demo import seed as demo
+from data_access.ingest.batches import data_version
+from data_access.storage.engine import make_engine, resolve_url
+from data_access.storage.query_timeout import query_timeout_s
 
 TTL_SECONDS = 600
 MAX_ENTRIES = 300

@@ -1,5 +1,5 @@
 """Download buttons for a table: .xlsx and .csv with the registry's Chinese headers; every export is audited.
-Cells are written by data_access.export_cells, so no imported text becomes a live formula.
+Cells are written by data_access.queries.export_cells, so no imported text becomes a live formula.
 
 The file is built only when the button is clicked (a deferred download), and that is when the audit entry is
 written, with who, what and how many rows.
@@ -13,8 +13,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from data_access import audit, export_cells
-from data_access.export_cells import set_cell
+from data_access.records import audit
+from data_access.queries import export_cells
+from data_access.queries.export_cells import set_cell
 from metrics.registry import BOOL_TEXT, entry, export_headers
 from ui import cache
 

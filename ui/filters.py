@@ -12,7 +12,7 @@ from datetime import date
 
 import streamlit as st
 
-from data_access.case_queries import CaseFilter, Limits
+from data_access.queries.case_queries import CaseFilter, Limits
 from metrics.periods import KINDS, Period, PeriodError, parse_period, period_of, shift
 from metrics.rules import Rules
 from ui import bound, cache, rules_choice

@@ -6,12 +6,12 @@ will be imported (数据管理), so nothing is offered here.
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access.migrate import current_revision, is_current, upgrade
-from data_access.privacy import KEY_MISSING, HashKeyMissing, configured_key
+from data_access.storage.migrate import current_revision, is_current, upgrade
+from data_access.ingest.privacy import KEY_MISSING, HashKeyMissing, configured_key
 from ui import cache
 from ui.auth import auth_mode
 
-# data_access.demo's DEFAULT_MONTHS / DEFAULT_SCALE (three years at 0.35 of the district's size), kept here so that
+# demo.seed's DEFAULT_MONTHS / DEFAULT_SCALE (three years at 0.35 of the district's size), kept here so that
 # the app does not load the demo builder until asked (tests/test_demo.py checks they are equal)
 DEMO_MONTHS = 37
 DEMO_SCALE = 0.35
@@ -67,7 +67,7 @@ def offer_demo() -> None:
 
 
 def build_demo() -> None:
-    from data_access.demo import seed_demo  # the demo builder, imported only when asked for
+    from demo.seed import seed_demo  # the demo builder, imported only when asked for
     bar = st.progress(0.0, text="正在生成演示数据…")
 
     def progress(done, total):

@@ -11,11 +11,11 @@ import zlib
 import pandas as pd
 import streamlit as st
 
-from data_access.case_fields import FIELD_BY_KEY, FIELDS, ImportRefused
-from data_access.case_rows import RowParser
-from data_access.column_mappings import CANONICAL, Mapping, canonical, mapping_from_toml
-from data_access.import_preview import Preview
-from data_access.mapping_suggest import Suggestion, spec_to_toml
+from data_access.ingest.case_fields import FIELD_BY_KEY, FIELDS, ImportRefused
+from data_access.ingest.case_rows import RowParser
+from data_access.ingest.column_mappings import CANONICAL, Mapping, canonical, mapping_from_toml
+from data_access.ingest.import_preview import Preview
+from data_access.ingest.mapping_suggest import Suggestion, spec_to_toml
 from ui import data_admin
 from ui.plain import chinese, plain
 

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from data_access.query_timeout import is_timeout
+from data_access.storage.query_timeout import is_timeout
 
 log = logging.getLogger(__name__)
 

@@ -3,10 +3,10 @@ and scikit-learn (about 1.3 s), which only the 诉求分析 page needs, so other
 start-up."""
 import streamlit as st
 
-from data_access import audit
-from data_access.category_accept import accept_categories
-from data_access.engine import resolve_url
-from data_access.text_queries import batch_texts
+from data_access.records import audit
+from data_access.ingest.category_accept import accept_categories
+from data_access.storage.engine import resolve_url
+from data_access.queries.text_queries import batch_texts
 from metrics.text import classifier, hotwords as text_hotwords, topics as text_topics
 from ui.db import cached, clear, engine
 

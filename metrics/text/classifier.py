@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 import settings
 
-from data_access.text_queries import UNCATEGORISED, labelled_texts
+from data_access.queries.text_queries import UNCATEGORISED, labelled_texts
 from metrics.text.clean import analysed
 from metrics.text.corpus import corpus
 from metrics.text.tree_model import SEED, TreeClassifier, linear_model

@@ -10,8 +10,8 @@ from threading import Lock
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access.batches import data_version
-from data_access.text_queries import period_texts
+from data_access.ingest.batches import data_version
+from data_access.queries.text_queries import period_texts
 from metrics.periods import Period
 from metrics.text.clean import analysed
 

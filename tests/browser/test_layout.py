@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from data_access.schema import import_batches
+from data_access.storage.schema import import_batches
 from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, ROOT, full_shot, serve
 from tests.dbs import migrated_engine
 from tests.factories import case_row, units, write
