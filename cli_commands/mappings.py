@@ -88,14 +88,14 @@ def proposal_text(proposal) -> str:
 
 def save(args) -> int:
     from data_access.ingest.case_fields import ImportRefused
-    from data_access.ingest.saved_mappings import save_mapping
+    from data_access.ingest.saved_mappings import save_mapping_recorded
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
     name = args.name or path.stem
-    with open_engine(args) as engine, engine.begin() as conn:
+    with open_engine(args) as engine:
         try:
-            mapping = save_mapping(conn, name, path.read_text(encoding="utf-8"), operator_name())
+            mapping = save_mapping_recorded(engine, name, path.read_text(encoding="utf-8"), operator_name())
         except ImportRefused as exc:
             raise CliError(str(exc)) from exc
     print(f"列映射「{name}」已保存（{mapping.label}）；导入时用 --mapping {name} (mapping saved as {name!r})")
@@ -127,30 +127,25 @@ def list_all(args) -> int:
 
 
 def units_import(args) -> int:
-    from data_access.records import audit
     from data_access.ingest.file_reader import decode
-    from data_access.records.unit_directory import UnitError, import_units_csv
+    from data_access.records.unit_directory import UnitError, import_units_recorded
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"找不到文件 {args.file} (file not found: {args.file})")
-    with open_engine(args) as engine, engine.begin() as conn:
+    with open_engine(args) as engine:
         try:
-            counts = import_units_csv(conn, decode(path.read_bytes(), path.name))
+            counts = import_units_recorded(engine, decode(path.read_bytes(), path.name), path.name, operator_name())
         except UnitError as exc:
             raise CliError(str(exc)) from exc
-        audit.record(conn, operator_name(), "units_import", {"file": path.name, **counts},
-                     counts["created"] + counts["updated"])
     print(f"新建 {counts['created']} 个单位，更新 {counts['updated']} 个 "
           f"({counts['created']} units created, {counts['updated']} updated)")
     return 0
 
 
 def units_export(args) -> int:
-    from data_access.records import audit
-    from data_access.records.unit_directory import units_csv
-    with open_engine(args) as engine, engine.begin() as conn:
-        data = units_csv(conn)
-        audit.record(conn, operator_name(), "export", {"file": args.out or "stdout", "units": True})
+    from data_access.records.unit_directory import export_units_recorded
+    with open_engine(args) as engine:
+        data = export_units_recorded(engine, args.out or "stdout", operator_name())
     if args.out:
         Path(args.out).write_bytes(data)
         print(f"单位目录已写入 {args.out} (units written to {args.out})")
@@ -159,38 +154,35 @@ def units_export(args) -> int:
     return 0
 
 
-def _unit_id(conn, name: str) -> int:
+def _unit_id(engine, name: str) -> int:
     from data_access.records.units import unit_index
-    unit_id = unit_index(conn).get(name)
+    with engine.connect() as conn:
+        unit_id = unit_index(conn).get(name)
     if unit_id is None:
         raise CliError(f"找不到单位「{name}」 (no unit named or coded {name!r})")
     return unit_id
 
 
 def units_rename(args) -> int:
-    from data_access.records import audit
-    from data_access.records.unit_directory import UnitError, rename_unit
-    with open_engine(args) as engine, engine.begin() as conn:
-        unit_id = _unit_id(conn, args.unit)
+    from data_access.records.unit_directory import UnitError, rename_recorded
+    with open_engine(args) as engine:
+        unit_id = _unit_id(engine, args.unit)
         try:
-            old = rename_unit(conn, unit_id, args.name)
+            old = rename_recorded(engine, unit_id, args.name, operator_name())
         except UnitError as exc:
             raise CliError(str(exc)) from exc
-        audit.record(conn, operator_name(), "unit_rename", {"id": unit_id, "from": old, "to": args.name})
     print(f"单位「{old}」已改名为「{args.name}」 (renamed)")
     return 0
 
 
 def units_merge(args) -> int:
-    from data_access.records import audit
-    from data_access.records.unit_directory import UnitError, merge_units
-    with open_engine(args) as engine, engine.begin() as conn:
-        source, target = _unit_id(conn, args.source), _unit_id(conn, args.target)
+    from data_access.records.unit_directory import UnitError, merge_recorded
+    with open_engine(args) as engine:
+        source, target = _unit_id(engine, args.source), _unit_id(engine, args.target)
         try:
-            merged = merge_units(conn, source, target)
+            merged = merge_recorded(engine, source, target, operator_name())
         except UnitError as exc:
             raise CliError(str(exc)) from exc
-        audit.record(conn, operator_name(), "unit_merge", merged, merged["cases"])
     print(f"单位「{merged['source']}」已并入「{merged['target']}」，移动工单 {merged['cases']} 件 "
           f"(merged, {merged['cases']} cases moved)")
     return 0

@@ -88,8 +88,8 @@ def test_pages_open_no_connection_or_transaction():
     assert _calls("pages", r"\.(connect|begin)\(\)") == []
 
 
-@pytest.mark.parametrize("package", ["metrics", "charts", "reports"])
-def test_only_data_access_and_ui_open_transactions(package):
-    """Meetings, agenda items, adjustments and audit entries are written by data_access functions that hold the
-    transaction with its audit record; the layers between read."""
+@pytest.mark.parametrize("package", ["metrics", "charts", "reports", "ui", "pages"])
+def test_writes_hold_their_transaction_in_data_access(package):
+    """Every write — cases, units, meetings and agenda items, adjustments, targets, mappings, audit entries — is a
+    data_access function that holds the transaction with its audit record; the layers above call it."""
     assert _calls(package, r"\.begin\(\)") == []

@@ -1,26 +1,26 @@
 """What staff do on the 数据管理 page: import a file, read and download rejected rows, undo a batch, edit units.
 
-Each change runs in one transaction with its audit record (the importer and metrics.adjustments audit their own),
-then drops this session's cached results so that every page shows the new data at once.
+Each change is one transaction with its audit record, held by the data_access function that makes it (`…_recorded`;
+the importer audits its own); here it is called and this session's cached results are dropped, so that every page
+shows the new data at once.
 """
 import pandas as pd
-from sqlalchemy.exc import IntegrityError
 
-from data_access.records import audit
-from data_access.ingest import saved_mappings
 from data_access.ingest.batches import batch_warnings
-from data_access.records.targets import month_targets, set_target
-from data_access.ingest.case_store import undo_batch
+from data_access.ingest.case_store import undo_recorded
 from data_access.ingest.column_mappings import Mapping
 from data_access.ingest.file_reader import decode, sources_from_uploads
 from data_access.ingest.import_limits import limits_from_env
 from data_access.ingest.import_preview import Preview, preview_import
 from data_access.ingest.importer import ImportResult, import_uploads, note_lines
 from data_access.ingest.mapping_suggest import Suggestion, suggest_file
-from data_access.ingest.saved_mappings import all_mappings, resolve_mapping
-from data_access.ingest.rejects import list_rejects, rejects_csv
-from data_access.records.unit_directory import import_units_csv, merge_units, rename_unit, units_csv
-from data_access.records.units import add_unit, set_population
+from data_access.ingest.rejects import export_rejects_recorded, list_rejects, rejects_csv
+from data_access.ingest.saved_mappings import all_mappings, resolve_mapping, save_mapping_recorded
+from data_access.records.targets import month_targets, set_targets_recorded
+from data_access.records.unit_directory import (
+    export_units_recorded, import_units_recorded, merge_recorded, rename_recorded,
+)
+from data_access.records.units import create_unit_recorded, set_populations_recorded
 from metrics.registry import no_data_notices
 from ui import cache
 from ui.plain import plain
@@ -58,8 +58,7 @@ def preview(data: bytes, file_name: str, mapping: Mapping, crs: str) -> Preview:
 
 
 def save_mapping(name: str, toml_text: str, user: str) -> None:
-    with cache.engine().begin() as conn:
-        saved_mappings.save_mapping(conn, name, toml_text, user)
+    save_mapping_recorded(cache.engine(), name, toml_text, user)
 
 
 def first_data_file(files: list[tuple[str, bytes]]) -> tuple[bytes, str] | None:
@@ -106,40 +105,24 @@ def rejects_table(batch_id: int, limit: int = REJECTS_SHOWN) -> pd.DataFrame:
 
 def rejects_file(batch_id: int, user: str) -> bytes:
     """All rejected rows of a batch as a CSV to correct and import again (an audited export)."""
-    with cache.engine().begin() as conn:
-        rows = list_rejects(conn, batch_id)
-        audit.record(conn, user, "export", {"file": f"拒收行_批次{batch_id}.csv", "batch": batch_id}, len(rows))
-    return rejects_csv(rows)
+    return rejects_csv(export_rejects_recorded(cache.engine(), batch_id, f"拒收行_批次{batch_id}.csv", user))
 
 
 def undo(batch_id: int, user: str) -> int:
     """Undo a batch (raises case_store.UndoRefused with a Chinese reason); returns the cases reverted."""
-    with cache.engine().begin() as conn:
-        reverted = undo_batch(conn, batch_id)
-        audit.record(conn, user, "undo", {"batch": batch_id}, reverted)
+    reverted = undo_recorded(cache.engine(), batch_id, user)
     cache.clear()
     return reverted
 
 
 def save_populations(changes: dict[int, int | None], user: str) -> None:
     """unit id → new population (None clears it)."""
-    with cache.engine().begin() as conn:
-        for unit_id, population in changes.items():
-            set_population(conn, unit_id, population)
-        audit.record(conn, user, "population", {str(k): v for k, v in changes.items()}, len(changes))
+    set_populations_recorded(cache.engine(), changes, user)
     cache.clear()
 
 
 def new_unit(name: str, unit_type: str, code: str | None, population: int | None, user: str) -> int:
-    name = name.strip()
-    if not name:
-        raise ValueError("请填写单位名称 (unit name is required)")
-    try:
-        with cache.engine().begin() as conn:
-            unit_id = add_unit(conn, name, unit_type, code=(code or "").strip() or None, population=population)
-            audit.record(conn, user, "unit_add", {"id": unit_id, "name": name, "unit_type": unit_type})
-    except IntegrityError:
-        raise ValueError(f"单位名称或编码已存在：{name} (a unit with this name or code exists)") from None
+    unit_id = create_unit_recorded(cache.engine(), name, unit_type, code, population, user)
     cache.clear()
     return unit_id
 
@@ -156,35 +139,26 @@ def population_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[int, i
 
 def rename(unit_id: int, name: str, user: str) -> str:
     """Raises unit_directory.UnitError with the reason; returns the old name."""
-    with cache.engine().begin() as conn:
-        old = rename_unit(conn, unit_id, name)
-        audit.record(conn, user, "unit_rename", {"id": unit_id, "from": old, "to": name.strip()})
+    old = rename_recorded(cache.engine(), unit_id, name, user)
     cache.clear()
     return old
 
 
 def merge(source_id: int, target_id: int, user: str) -> dict:
-    with cache.engine().begin() as conn:
-        merged = merge_units(conn, source_id, target_id)
-        audit.record(conn, user, "unit_merge", merged, merged["cases"])
+    merged = merge_recorded(cache.engine(), source_id, target_id, user)
     cache.clear()
     return merged
 
 
 def import_units(data: bytes, file_name: str, user: str) -> dict:
     text = decode(data, file_name)   # UTF-8 or GBK, as work-order files
-    with cache.engine().begin() as conn:
-        counts = import_units_csv(conn, text)
-        audit.record(conn, user, "units_import", {"file": file_name, **counts}, counts["created"] + counts["updated"])
+    counts = import_units_recorded(cache.engine(), text, file_name, user)
     cache.clear()
     return counts
 
 
 def units_file(user: str) -> bytes:
-    with cache.engine().begin() as conn:
-        data = units_csv(conn)
-        audit.record(conn, user, "export", {"file": "单位目录.csv"})
-    return data
+    return export_units_recorded(cache.engine(), "单位目录.csv", user)
 
 
 # editor column → (label, largest value); rates are edited in percent and stored as fractions
@@ -215,7 +189,5 @@ def target_changes(before: pd.DataFrame, after: pd.DataFrame) -> dict[int, dict[
 
 def save_targets(month_key: str, changes: dict[int, dict[str, float | None]], user: str) -> None:
     """unit id → the month's targets to change (None: back to the rules' default); each change audited."""
-    with cache.engine().begin() as conn:
-        for unit_id, values in changes.items():
-            set_target(conn, unit_id, month_key, values, user)
+    set_targets_recorded(cache.engine(), month_key, changes, user)
     cache.clear()

@@ -4,7 +4,7 @@ start-up."""
 import streamlit as st
 
 from data_access.records import audit
-from data_access.ingest.category_accept import accept_categories
+from data_access.ingest.category_accept import accept_categories_recorded
 from data_access.storage.engine import resolve_url
 from data_access.queries.text_queries import batch_texts
 from metrics.text import classifier, hotwords as text_hotwords, topics as text_topics
@@ -50,7 +50,6 @@ def uncategorised(limit: int):
 
 def accept(values: dict, user: str) -> int:
     """Write accepted suggestions as one batch (audited, undoable on 数据管理); returns its id."""
-    with engine().begin() as conn:
-        batch = accept_categories(conn, values, user)
+    batch = accept_categories_recorded(engine(), values, user)
     clear()
     return batch

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from operator import itemgetter
 
 from sqlalchemy import Date, String, bindparam, func, literal, or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from data_access.ingest.bulk_insert import insert_tuples
 from data_access.ingest.h3_cells import stored_cell
@@ -24,6 +24,7 @@ from data_access.storage.schema import (
     DISTRICT_TABLES, MONTH_TABLES, batch_changes, case_streets, cases, categories, import_batches, stat_address_month,
     stat_category_day, stat_cell_month, stat_place_day, stat_point_month, stat_unit_day,
 )
+from data_access.records import audit
 from data_access.records.units import remove_batch_units
 
 # The columns a clean row carries; the rest of `cases` is derived here.
@@ -408,3 +409,11 @@ def _decode_previous(text: str) -> dict:
     for flag in PROVIDED.values():  # absent from versions recorded before 0014, when every file had every column
         row.setdefault(flag, True)
     return row
+
+
+def undo_recorded(engine: Engine, batch_id: int, user: str = "") -> int:
+    """Undo a batch with its audit record, in one transaction (raises UndoRefused with a Chinese reason)."""
+    with engine.begin() as conn:
+        reverted = undo_batch(conn, batch_id)
+        audit.record(conn, user, "undo", {"batch": batch_id}, reverted)
+    return reverted

@@ -3,7 +3,7 @@ as a batch of their own (so the summaries follow, the audit log records who acce
 undone on the 数据管理 page like an import)."""
 import uuid
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from data_access.records import audit
 from data_access.ingest.batches import finish_batch, start_batch
@@ -28,3 +28,9 @@ def accept_categories(conn: Connection, choices: dict[str, tuple[str, str | None
     audit.record(conn, user, "category_accept", {"batch": batch, "cases": {k: list(v) for k, v in choices.items()}},
                  n_rows=len(rows))
     return batch
+
+
+def accept_categories_recorded(engine: Engine, choices: dict[str, tuple[str, str | None]], user: str) -> int:
+    """accept_categories in a transaction of its own (its batch and audit record with it)."""
+    with engine.begin() as conn:
+        return accept_categories(conn, choices, user)

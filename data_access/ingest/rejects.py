@@ -6,11 +6,12 @@ two leading note columns (原行号, 拒收原因) are not fields and are ignore
 import json
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from data_access.ingest.case_fields import MARIADB_TEXT_BYTES, ImportRefused
 from data_access.queries.export_cells import csv_bytes
 from data_access.ingest.privacy import mask_row
+from data_access.records import audit
 from data_access.storage.schema import import_batches, rejected_rows
 
 ROW_HEADER = "原行号"
@@ -52,3 +53,11 @@ def rejects_csv(rows: list[dict]) -> bytes:
     headers = list(dict.fromkeys(h for r in rows for h in r["raw"]))
     return csv_bytes([ROW_HEADER, REASON_HEADER, *headers],
                      ([r["row_number"], r["reason"], *(r["raw"].get(h, "") for h in headers)] for r in rows))
+
+
+def export_rejects_recorded(engine: Engine, batch_id: int, file_name: str, user: str = "") -> list[dict]:
+    """All rejected rows of a batch, read with the audit record of their export (raw rows leave the database)."""
+    with engine.begin() as conn:
+        rows = list_rejects(conn, batch_id)
+        audit.record(conn, user, "export", {"file": file_name, "batch": batch_id}, len(rows))
+    return rows

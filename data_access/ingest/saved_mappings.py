@@ -4,7 +4,7 @@ then here, then taken as a path."""
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from data_access.records import audit
 from data_access.ingest.case_fields import ImportRefused
@@ -81,3 +81,9 @@ def mapping_toml(conn: Connection, name: str, user: str = "") -> str:
         text = path.read_text(encoding="utf-8")
     audit.record(conn, user, "export", {"mapping": name})
     return text
+
+
+def save_mapping_recorded(engine: Engine, name: str, toml_text: str, user: str = "") -> Mapping:
+    """save_mapping in a transaction of its own (its audit record with it)."""
+    with engine.begin() as conn:
+        return save_mapping(conn, name, toml_text, user)

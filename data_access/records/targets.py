@@ -6,7 +6,7 @@ A row holds the targets one unit has for one month; a column left empty takes th
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from data_access.records import audit
 from data_access.storage.schema import unit_targets
@@ -45,3 +45,11 @@ def set_target(conn: Connection, unit_id: int, month_key: str, values: dict[str,
         conn.execute(t.insert().values(unit_id=unit_id, period=month_key, **new, set_by=user or "",
                                        set_at=datetime.now().replace(microsecond=0)))
     audit.record(conn, user, "target", {"unit_id": unit_id, "period": month_key, **values})
+
+
+def set_targets_recorded(engine: Engine, month_key: str, changes: dict[int, dict[str, float | None]],
+                         user: str = "") -> None:
+    """unit id → the month's targets to change (None: back to the rules' default); each change audited."""
+    with engine.begin() as conn:
+        for unit_id, values in changes.items():
+            set_target(conn, unit_id, month_key, values, user)

@@ -6,9 +6,10 @@ import io
 from collections import Counter
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from data_access.ingest.case_store import refresh_stats, repoint_previous_unit
+from data_access.records import audit
 from data_access.storage.schema import STAT_TABLES, cases, meeting_items, score_adjustments, unit_aliases, units, users
 from data_access.records.units import UNIT_REF_KINDS, UNIT_TYPES, add_unit, list_units
 
@@ -169,3 +170,35 @@ def _csv_problem(row: dict) -> str:
     if len(row.get("street") or "") > units.c.street.type.length:
         return "街道名称过长 (street too long)"
     return ""
+
+
+# --- each change one transaction with its audit record (数据管理 and the command line call these) ---
+
+def rename_recorded(engine: Engine, unit_id: int, name: str, user: str = "") -> str:
+    """Raises UnitError with the reason; returns the old name."""
+    with engine.begin() as conn:
+        old = rename_unit(conn, unit_id, name)
+        audit.record(conn, user, "unit_rename", {"id": unit_id, "from": old, "to": name.strip()})
+    return old
+
+
+def merge_recorded(engine: Engine, source_id: int, target_id: int, user: str = "") -> dict:
+    with engine.begin() as conn:
+        merged = merge_units(conn, source_id, target_id)
+        audit.record(conn, user, "unit_merge", merged, merged["cases"])
+    return merged
+
+
+def import_units_recorded(engine: Engine, text: str, file_name: str, user: str = "") -> dict:
+    with engine.begin() as conn:
+        counts = import_units_csv(conn, text)
+        audit.record(conn, user, "units_import", {"file": file_name, **counts}, counts["created"] + counts["updated"])
+    return counts
+
+
+def export_units_recorded(engine: Engine, file_name: str, user: str = "") -> bytes:
+    """The units CSV; the export is audited (as every download of the app's data is)."""
+    with engine.begin() as conn:
+        data = units_csv(conn)
+        audit.record(conn, user, "export", {"file": file_name, "units": True})
+    return data

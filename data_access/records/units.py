@@ -1,8 +1,10 @@
 """Handling units (承办单位): lookup by name, code or former name; creation at import; removal of the units an
 undone batch created (the directory's renames and merges are in unit_directory)."""
 from sqlalchemy import or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
+from data_access.records import audit
 from data_access.storage.schema import cases, meeting_items, score_adjustments, unit_aliases, units, users
 
 UNIT_TYPES = ("街道", "乡镇", "区级部门", "国有企业", "公共服务企业")
@@ -71,3 +73,27 @@ def _in_use(conn: Connection, unit_id: int) -> bool:
                                                    & (meeting_items.c.ref == str(unit_id)))),
               select(users.c.id).where(users.c.unit_id == unit_id))
     return any(conn.execute(q.limit(1)).first() for q in checks)
+
+
+# --- each change one transaction with its audit record (数据管理 calls these) ---
+
+def create_unit_recorded(engine: Engine, name: str, unit_type: str, code: str | None, population: int | None,
+                         user: str = "") -> int:
+    name = name.strip()
+    if not name:
+        raise ValueError("请填写单位名称 (unit name is required)")
+    try:
+        with engine.begin() as conn:
+            unit_id = add_unit(conn, name, unit_type, code=(code or "").strip() or None, population=population)
+            audit.record(conn, user, "unit_add", {"id": unit_id, "name": name, "unit_type": unit_type})
+    except IntegrityError:
+        raise ValueError(f"单位名称或编码已存在：{name} (a unit with this name or code exists)") from None
+    return unit_id
+
+
+def set_populations_recorded(engine: Engine, changes: dict[int, int | None], user: str = "") -> None:
+    """unit id → new population (None clears it)."""
+    with engine.begin() as conn:
+        for unit_id, population in changes.items():
+            set_population(conn, unit_id, population)
+        audit.record(conn, user, "population", {str(k): v for k, v in changes.items()}, len(changes))
