@@ -8,7 +8,8 @@ import sys
 
 from cli_commands.common import CliError, add_format, emit, engine_for, operator_name
 
-ROLES = ("leader", "staff", "unit", "admin")  # data_access.records.users.ROLES, not imported for --help; a test keeps them equal
+# data_access.records.users.ROLES, not imported for --help; a test keeps them equal
+ROLES = ("leader", "staff", "unit", "admin")
 USER_COLUMNS = ["name", "display_name", "role", "unit_name", "active", "local_password", "failed_logins",
                 "locked_until", "last_login_at"]
 AUDIT_COLUMNS = ["id", "at", "user_name", "action", "n_rows", "detail"]

@@ -3,11 +3,11 @@ per rate, loss by category and community, the 失分工单 (错题本) with Δ, 
 import pandas as pd
 import streamlit as st
 
+import charts
 from metrics.periods import trailing
 from metrics.registry import label
 from metrics.scores import of_group, trend_of_units
 from ui import cache, chart_view, filters
-import charts
 from ui import format as fmt
 from ui.agenda import add_to_agenda_button
 from ui.auth import current_user

@@ -2,10 +2,10 @@
 change, and the 每月一题 topics."""
 import streamlit as st
 
+import charts
 from metrics.periods import trailing
 from metrics.registry import label
 from ui import cache, chart_view, filters, kpi
-import charts
 from ui import format as fmt
 from ui.auth import current_user
 from ui.cases import drill_button

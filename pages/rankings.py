@@ -3,11 +3,11 @@ bi-monthly review."""
 import pandas as pd
 import streamlit as st
 
+import charts
 from metrics.periods import trailing
 from metrics.registry import label
 from metrics.scores import of_group, trend_of_units
 from ui import cache, chart_view, filters
-import charts
 from ui import format as fmt
 from ui.auth import current_user
 from ui.panel import guarded

@@ -3,11 +3,11 @@ words per street, unit and category, and suggested categories with the classifie
 import pandas as pd
 import streamlit as st
 
+import charts
 from data_access.queries.case_queries import CaseFilter
 from metrics.text import classifier
 from metrics.text.hotwords import BY_LABELS
 from ui import chart_view, filters, text_analysis
-import charts
 from ui import format as fmt
 from ui.agenda import add_to_agenda_button, can_edit
 from ui.auth import current_user

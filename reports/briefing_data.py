@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+import charts
 from data_access.records import meetings as store
 from data_access.queries.case_queries import CaseFilter
 from data_access.queries.filter_options import data_days
@@ -29,7 +30,6 @@ from metrics.rules import Rules
 from metrics.scores import district_summary, group_order, score_trend
 from metrics.street_areas import street_areas
 from reports import charts_png
-import charts
 
 TOP_HOTSPOTS = 10      # places in the table (the map shows every place of the hotspot query)
 TREND_MONTHS = 13

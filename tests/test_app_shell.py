@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
+import charts
 from data_access.records import audit
 from data_access.storage.engine import make_engine
 from data_access.queries.filter_options import category_names, data_days, street_names
@@ -20,7 +21,6 @@ from tests.app_fixture import APP, build, open_app
 from tests.dbs import migrated_engine
 from tests.factories import case_row, units, write
 from ui import cache, first_run, rules_text
-import charts
 from ui import format as fmt
 from ui.export import audited, csv_bytes, xlsx_bytes
 from ui.filters import periods_between

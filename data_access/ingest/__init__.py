@@ -1,1 +1,2 @@
-"""The import pipeline: files read and bounded, rows checked, the one write path for cases with its summaries, batches and their undo, mappings, rejected rows."""
+"""The import pipeline: files read and bounded, rows checked, the one write path for cases with its summaries,
+batches and their undo, mappings, rejected rows."""

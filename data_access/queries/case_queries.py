@@ -1,7 +1,7 @@
 """The cases behind any number: one filter model (`CaseFilter`), one page of a case list, one case in full.
 
-Every drill-down builds a `CaseFilter`; the aggregate queries of `data_access.queries.drill_queries` read the same filter,
-so a number and the list behind it always agree. `unit_ids` is the access scope and has no default: a caller
+Every drill-down builds a `CaseFilter`; the aggregate queries of `data_access.queries.drill_queries` read the same
+filter, so a number and the list behind it always agree. `unit_ids` is the access scope and has no default: a caller
 states which units it may see (None = all), and access control can narrow it here, below every page.
 
 Flags that depend on the scoring rules (late response, unsolved, unsatisfied, overdue, repeat) read them from

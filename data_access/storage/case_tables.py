@@ -66,7 +66,8 @@ import_batches = Table(
     Column("n_unchanged", Integer, nullable=False, default=0),
     Column("n_rejected", Integer, nullable=False, default=0),
     Column("warnings", Text),  # JSON {kind: count} of the leniencies the import counted (DATA_FORMAT.md §1)
-    # The rate inputs the file did not carry (data_access.storage.measures.PROVIDED keys, comma-separated; migration 0014).
+    # The rate inputs the file did not carry (data_access.storage.measures.PROVIDED keys, comma-separated;
+    # migration 0014).
     Column("not_provided", String(64), nullable=False, default="", server_default=""),
 )
 
@@ -110,7 +111,8 @@ cases = Table(
     Column("tags", String(255)),  # stored as ";a;b;" so one tag matches LIKE '%;a;%'
     Column("batch_id", Integer, ForeignKey("import_batches.id")),
     Column("h3_cell", BigInteger),  # the point's H3 cell (data_access.ingest.h3_cells)
-    Column("repeat_gap_days", Integer),  # days since the caller's previous case of its cat_l2 (data_access.ingest.repeat_gaps)
+    # days since the caller's previous case of its cat_l2 (data_access.ingest.repeat_gaps)
+    Column("repeat_gap_days", Integer),
     # Whether the case's batch provided each field a rate reads (METRICS.md §2, data_access.storage.measures; 0014).
     *(Column(f"has_{name}", Boolean, nullable=False, default=True, server_default=true())
       for name in PROVIDED_FIELDS),

@@ -60,7 +60,8 @@ audit_log = Table(
 
 # --- Summary tables, kept current inside every write's transaction (data_access.ingest.case_store). ---
 # basis: 'r' = by received day, 'c' = by callback day (falling back to received), for rules.period_basis.
-# One count column per base count declared in data_access.storage.measures (a count added there needs only its migration).
+# One count column per base count declared in data_access.storage.measures (a count added there needs only its
+# migration).
 stat_unit_day = Table(
     "stat_unit_day", metadata,
     Column("basis", String(1), primary_key=True),
