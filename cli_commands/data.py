@@ -71,9 +71,8 @@ def move_caller_key(args) -> int:
     from data_access.ingest.privacy import HashKeyMissing, move_stored_key
     engine = engine_for(args)
     try:
-        with engine.begin() as conn:
-            move_stored_key(conn, Path(args.move_to))
-            audit.record(conn, operator_name(), "caller_key_moved", {"file": str(args.move_to)})
+        audit.with_record(engine, operator_name(), "caller_key_moved", {"file": str(args.move_to)},
+                          lambda conn: move_stored_key(conn, Path(args.move_to)))
     except HashKeyMissing as exc:
         raise CliError(str(exc)) from exc
     print(f"密钥已移至 {args.move_to}，请设置 CALLER_HASH_KEY_FILE={args.move_to} "

@@ -104,10 +104,10 @@ def save(args) -> int:
 
 def export(args) -> int:
     from data_access.ingest.case_fields import ImportRefused
-    from data_access.ingest.saved_mappings import mapping_toml
-    with open_engine(args) as engine, engine.begin() as conn:
+    from data_access.ingest.saved_mappings import export_mapping_recorded
+    with open_engine(args) as engine:
         try:
-            text = mapping_toml(conn, args.name, operator_name())
+            text = export_mapping_recorded(engine, args.name, operator_name())
         except ImportRefused as exc:
             raise CliError(str(exc)) from exc
     if args.out:

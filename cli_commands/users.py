@@ -61,9 +61,7 @@ def _run(args, change, action: str, detail: dict) -> int:
     from data_access.records.users import UserError
     engine = engine_for(args)
     try:
-        with engine.begin() as conn:
-            change(conn)
-            audit.record(conn, operator_name(), action, detail)
+        audit.with_record(engine, operator_name(), action, detail, change)
     except UserError as exc:
         raise CliError(str(exc)) from exc
     finally:

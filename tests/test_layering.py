@@ -88,7 +88,7 @@ def test_pages_open_no_connection_or_transaction():
     assert _calls("pages", r"\.(connect|begin)\(\)") == []
 
 
-@pytest.mark.parametrize("package", ["metrics", "charts", "reports", "ui", "pages"])
+@pytest.mark.parametrize("package", ["metrics", "charts", "reports", "ui", "pages", "cli_commands"])
 def test_writes_hold_their_transaction_in_data_access(package):
     """Every write — cases, units, meetings and agenda items, adjustments, targets, mappings, audit entries — is a
     data_access function that holds the transaction with its audit record; the layers above call it."""

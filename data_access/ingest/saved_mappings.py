@@ -83,6 +83,12 @@ def mapping_toml(conn: Connection, name: str, user: str = "") -> str:
     return text
 
 
+def export_mapping_recorded(engine: Engine, name: str, user: str = "") -> str:
+    """mapping_toml in a transaction of its own (its audit record with it)."""
+    with engine.begin() as conn:
+        return mapping_toml(conn, name, user)
+
+
 def save_mapping_recorded(engine: Engine, name: str, toml_text: str, user: str = "") -> Mapping:
     """save_mapping in a transaction of its own (its audit record with it)."""
     with engine.begin() as conn:

@@ -23,6 +23,14 @@ def log(engine: Engine, user: str, action: str, detail: dict | str = "", n_rows:
         record(conn, user, action, detail, n_rows)
 
 
+def with_record(engine: Engine, user: str, action: str, detail: dict | str, change):
+    """`change(conn)` and its audit entry in one transaction; returns what `change` returned."""
+    with engine.begin() as conn:
+        result = change(conn)
+        record(conn, user, action, detail)
+    return result
+
+
 def recent(conn: Connection, limit: int = 200, action: str | None = None, offset: int = 0) -> list[dict]:
     """The newest entries first, optionally of one action only."""
     query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)
