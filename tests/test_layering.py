@@ -93,3 +93,11 @@ def test_writes_hold_their_transaction_in_data_access(package):
     """Every write — cases, units, meetings and agenda items, adjustments, targets, mappings, audit entries — is a
     data_access function that holds the transaction with its audit record; the layers above call it."""
     assert _calls(package, r"\.begin\(\)") == []
+
+
+def test_the_repository_paths_are_the_repository_root():
+    """Modules moved into rooms still find the repository's own folders (data/, .streamlit/)."""
+    from data_access.ingest.column_mappings import USER_DIR
+    from data_access.storage.engine import DEFAULT_SQLITE, SECRETS
+    assert (DEFAULT_SQLITE, SECRETS, USER_DIR) == (ROOT / "data" / "cases.db", ROOT / ".streamlit" / "secrets.toml",
+                                                   ROOT / "data" / "mappings")

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 import settings
 from data_access.storage.query_timeout import limit_statements
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository (this file is data_access/storage/engine.py)
 DEFAULT_SQLITE = ROOT / "data" / "cases.db"
 SECRETS = ROOT / ".streamlit" / "secrets.toml"
 CONNECT_TIMEOUT_S = 10
