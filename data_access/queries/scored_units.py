@@ -68,6 +68,7 @@ def scored_units(engine: Engine, ranges: list[tuple[date, date]], keys: list[str
     with engine.connect() as conn:
         result = conn.execute(_statement(*shape), params)
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    frame = frame.sort_values(["bucket", "position"], ignore_index=True).drop(columns="position")
     integers = ["bucket", "unit_id", *(c for c in COUNT_COLUMNS if not c.endswith("_credit_sum") and c != CLOSE)]
     floats = [c for c in frame.columns if c not in integers and c not in UNIT_COLUMNS and not c.endswith("rank")
               and c != "inexact"]
@@ -116,12 +117,16 @@ def _statement(counts, n: int, compared: tuple, rates: tuple, weighted: tuple, g
         if not pairs:
             columns += [cast(null(), Float).label(f"{prefix}score"), cast(null(), Integer).label(f"{prefix}rank")]
             continue
-        other = scored.alias(f"{prefix}scored")
+        # Only the compared buckets' rows on the other side: a small hash join, where joining every row sorted
+        # the whole table twice (a third of a twelve-period statement on PostgreSQL).
+        other = (select(scored.c.unit_id, scored.c.bucket, scored.c.adjusted_score, scored.c.rank)
+                 .where(scored.c.bucket.in_(sorted({b for _, b in pairs}))).subquery(f"{prefix}scored"))
         joined = joined.outerjoin(other, and_(
             other.c.unit_id == scored.c.unit_id,
             other.c.bucket == case(*[(scored.c.bucket == i, b) for i, b in pairs], else_=null())))
         columns += [other.c.adjusted_score.label(f"{prefix}score"), other.c.rank.label(f"{prefix}rank")]
-    query = select(*columns).select_from(joined).order_by(scored.c.bucket, named.c.position)
+    # Unsorted: pandas sorts the rows by bucket and position (sorting them here cost PostgreSQL a sixth).
+    query = select(*columns, named.c.position).select_from(joined)
     return query if shown is None else query.where(scored.c.bucket.in_(shown))
 
 
