@@ -50,9 +50,13 @@ def round2_array(scores) -> np.ndarray:
 def missing_inputs(table: pd.DataFrame, rules: Rules) -> np.ndarray:
     """What each row's score lacks: the reasons of the weighted rates that are null (无响应数据、无回访评价 …),
     each once, in RATES order; None where none is null."""
-    reasons = [np.where(table[r.key].isna(), r.missing, "") for r in weighted_rates(rules.weights)]
-    joined = ["、".join(dict.fromkeys(x for x in row if x)) for row in zip(*reasons)] if reasons else []
-    return np.array([x or None for x in joined] or [None] * len(table), dtype=object)
+    rates = weighted_rates(rules.weights)
+    nulls = [table[r.key].isna().to_numpy() for r in rates]
+    out = np.full(len(table), None, dtype=object)
+    # Only the rows lacking something are joined one by one (a twelve-period frame has thousands of rows).
+    for i in np.flatnonzero(np.logical_or.reduce(nulls)) if nulls else ():
+        out[i] = "、".join(dict.fromkeys(r.missing for r, null in zip(rates, nulls) if null[i]))
+    return out
 
 
 def not_ranked_reasons(assessed, adjusted_score, min_assessed: int, missing) -> np.ndarray:

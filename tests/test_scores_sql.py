@@ -5,7 +5,8 @@ from sqlalchemy import event
 from metrics.adjustments import add_adjustment
 from metrics.periods import parse_period
 from metrics.rules import load_rules
-from metrics.scores import unit_scores
+from data_access.records.units import add_unit
+from metrics.scores import score_frame, unit_scores
 from tests.factories import units, write
 from tests.scoring_cases import perfect
 
@@ -61,3 +62,18 @@ def test_a_score_table_is_one_statement(engine):
         event.remove(engine, "before_cursor_execute", listener)
     assert len(scores) == 3 and scores["ranked"].all()
     assert len([s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]) == 1
+
+
+def test_a_frame_of_several_periods_comes_by_period_then_unit_code(engine):
+    with engine.begin() as conn:  # codes against the order of creation: the rows must follow the codes
+        u = {name: add_unit(conn, name, "街道", code=code) for name, code in (("甲街道", "C3"), ("乙街道", "B2"),
+                                                                             ("丙街道", "A1"))}
+    write(engine, [perfect(f"{name}{month}-{i}", unit, f"2025-{month:02d}-{i + 2:02d} 08:00:00")
+                   for name, unit in u.items() for month in (3, 4) for i in range(10 if name != "乙街道" else 11)])
+    frame = score_frame(engine, [APRIL, MARCH], RULES, changes=[APRIL])
+    assert list(frame["period"]) == ["2025-04"] * 3 + ["2025-03"] * 3
+    assert list(frame["unit_name"]) == ["丙街道", "乙街道", "甲街道"] * 2
+    assert list(frame["volume"]) == [10, 11, 10] * 2 and frame["volume"].dtype == "int64"
+    # 环比 only on the rows of the period asked for: April's compared with March, March's with nothing read.
+    assert frame["prev_rank"].tolist()[:3] == [1, 1, 1] and frame["prev_rank"][3:].isna().all()
+    assert str(frame["rank"].dtype) == "Int64" and frame["yoy_score"].isna().all()
