@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from data_access.ingest.bulk_insert import insert_tuples
 from data_access.ingest.h3_cells import stored_cell
-from data_access.ingest.planner_stats import after_insert
+from data_access.ingest.planner_stats import analyze_if_outgrown
 from data_access.storage.measures import ASSESSED, COUNTS, PROVIDED, TIMED, case_flag, provided
 from data_access.storage.vocabulary import DEFAULT_CLASS
 from data_access.ingest.repeat_gaps import refresh_repeat_gaps
@@ -120,7 +120,7 @@ def write_cases(conn: Connection, rows: list[dict], batch_id: int, progress=None
             progress(min(start + CHUNK, len(rows)), len(rows))
     _add_categories(conn, rows)
     _add_streets(conn, rows)
-    after_insert(conn, result.new)
+    analyze_if_outgrown(conn)
     refresh_repeat_gaps(conn, result.callers)
     if refresh:
         refresh_stats(conn, result.touched)

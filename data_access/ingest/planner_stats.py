@@ -9,20 +9,19 @@ the import half-way, and SQLite plans by its indexes without statistics, so both
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-GROWTH = 1.0      # re-analyze once the rows written since the statistics exceed this share of the rows they count
+# Re-analyze once this transaction's new rows exceed FACTOR × the rows the statistics count (so a load analyzes at
+# geometrically spaced sizes: 5,000, 15,000, 35,000 … rows into an empty table; never for a small batch on a big one).
+FACTOR = 2
 MIN_ROWS = 5000   # below this, a stale plan costs less than an ANALYZE
 # The columns the write path looks up or groups by: statistics on the other forty cost time and change no plan here.
 COLUMNS = "case_no, caller_key, unit_id, received_day, basis_cb_day, batch_id"
-_PENDING = "rows_since_analyze"
+_STATE = text("SELECT reltuples, pg_stat_get_xact_tuples_inserted(oid) FROM pg_class WHERE oid = 'cases'::regclass")
 
 
-def after_insert(conn: Connection, rows: int) -> None:
-    """Count `rows` new cases on this connection; ANALYZE cases when they outgrow its statistics."""
-    if conn.dialect.name != "postgresql" or rows <= 0:
+def analyze_if_outgrown(conn: Connection) -> None:
+    """ANALYZE cases when the rows this transaction inserted outgrow its statistics (PostgreSQL only)."""
+    if conn.dialect.name != "postgresql":
         return
-    pending = conn.info.get(_PENDING, 0) + rows
-    counted = conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'cases'::regclass")).scalar()
-    if pending >= MIN_ROWS and (counted is None or counted < 0 or pending > GROWTH * counted):
+    counted, inserted = conn.execute(_STATE).one()
+    if inserted >= MIN_ROWS and inserted > FACTOR * max(counted, 0):
         conn.execute(text(f"ANALYZE cases ({COLUMNS})"))
-        pending = 0
-    conn.info[_PENDING] = pending
