@@ -2,9 +2,10 @@
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from data_access.storage.measures import RATED, TIMED
+from data_access.storage.measures import CLOSE, RATED, TIMED
 from data_access.queries.score_queries import COUNT_COLUMNS, CountSettings, unit_counts
 from metrics.periods import Period
+from metrics.registry import weighted_rates
 from metrics.rules import Rules
 
 
@@ -39,4 +40,4 @@ def counts_by_period(engine: Engine, periods: list[Period], rules: Rules, source
 
 def needs_closing(rules: Rules, closing: bool) -> bool:
     """Whether on_time_close must be counted: when asked, or when the score weighs 按时办结."""
-    return closing or rules.weights.get("on_time_close", 0) > 0
+    return closing or any(r.numerator == CLOSE for r in weighted_rates(rules.weights))

@@ -79,7 +79,8 @@ def score_frame(engine: Engine, periods: list[Period], rules: Rules, closing: bo
             full = score_frame(engine, periods, rules, closing, changes=changes)
             return full[full["period"].isin([p.key for p in shown])].reset_index(drop=True)
         return _ranked_in_python(frame.drop(columns=["rank", "rounded"]), rules, compared, keys)
-    return with_tiers(with_reasons(frame, rules), frame.pop("rounded"), rules)
+    rounded = frame.pop("rounded")
+    return with_tiers(with_reasons(frame, rules), rounded, rules)
 
 
 def _ranked_in_python(frame: pd.DataFrame, rules: Rules, compared: dict[str, list], keys: list[str]) -> pd.DataFrame:

@@ -111,8 +111,8 @@ if stored is not None:
                                    ["true_class", "predicted", "count"]), hide_index=True, height=300)
 
     with guarded("未分类工单的建议"):
-        pending = text_analysis.uncategorised(SUGGEST_SHOWN)
-        if field != "unit_name" and not pending.empty:
+        pending = pd.DataFrame() if field == "unit_name" else text_analysis.uncategorised(SUGGEST_SHOWN)
+        if not pending.empty:
             st.subheader("未分类工单的建议")
             suggestions = classifier.suggest(stored, pending).merge(pending[["case_no", "content"]], on="case_no")
             picked = st.dataframe(fmt.table(masked(suggestions, user), SUGGEST_COLUMNS), hide_index=True,

@@ -156,3 +156,11 @@ def test_preview_writes_nothing_and_counts_what_would_be_rejected(engine):
         assert conn.execute(select(func.count()).select_from(units_table)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(import_batches)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(unit_aliases)).scalar() == 0
+
+
+def test_units_csv_carries_no_live_formula(engine):
+    """A unit name from an imported file reaches the units CSV quoted, so a spreadsheet shows it and runs nothing."""
+    units(engine, ("=HYPERLINK(\"http://x\")", "区级部门"))
+    with engine.connect() as conn:
+        text = units_csv(conn).decode("utf-8-sig")
+    assert "'=HYPERLINK(\"\"http://x\"\")" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text

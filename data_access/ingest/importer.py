@@ -118,7 +118,7 @@ def import_sources(engine: Engine, sources: list[Source], *, mapping: str | Mapp
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return _import_once(engine, sources, scans, _Plan(chosen, crs, user, limits, checksum, progress))
-        except (IntegrityError, DBAPIError) as exc:
+        except DBAPIError as exc:
             # Another import wrote the same case numbers first (PostgreSQL waits on the unique index, then fails
             # this transaction); read again, those cases are now updates. Anything else is not ours to hide.
             if not _concurrent(exc):

@@ -147,10 +147,13 @@ def overdue(limits: Limits, as_of: datetime):
     deadlines = tuple((k, as_of - timedelta(hours=v)) for k, v in limits.close_hours)
     closed_late = and_(cases.c.close_hours.is_not(None),
                        cases.c.close_hours > class_limit(cases.c.deadline_class, limits.close_hours))
-    # A case from a file without a close column is not "still open": nobody knows.
-    open_late = and_(cases.c.closed_at.is_(None), cases.c.has_closed_at == true(),
-                     start < class_limit(cases.c.deadline_class, deadlines))
+    open_late = and_(still_open(), start < class_limit(cases.c.deadline_class, deadlines))
     return or_(closed_late, open_late)
+
+
+def still_open():
+    """Not closed yet. A case from a file without a close column is not "still open": nobody knows."""
+    return and_(cases.c.closed_at.is_(None), cases.c.has_closed_at == true())
 
 
 def at_points(points, t=cases):

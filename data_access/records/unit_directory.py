@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from data_access.ingest.case_store import refresh_stats, repoint_previous_unit
+from data_access.queries.export_cells import csv_rows
 from data_access.records import audit
 from data_access.storage.schema import STAT_TABLES, cases, meeting_items, score_adjustments, unit_aliases, units, users
 from data_access.records.units import UNIT_REF_KINDS, UNIT_TYPES, add_unit, list_units
@@ -101,12 +102,10 @@ def _add_alias(conn: Connection, alias: str, unit_id: int) -> None:
 # --- the units CSV: code,name,unit_type,street,population ---
 
 def units_csv(conn: Connection) -> bytes:
+    """Through the one writer of export cells: a unit name taken from an imported file is never a live formula."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for unit in list_units(conn):
-        writer.writerow(["" if unit[c] is None else unit[c] for c in CSV_COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode()   # the BOM makes Excel read it as UTF-8
+    csv_rows(out, CSV_COLUMNS, ([unit[c] for c in CSV_COLUMNS] for unit in list_units(conn)), lineterminator="\n")
+    return out.getvalue().encode("utf-8-sig")   # the BOM makes Excel read it as UTF-8
 
 
 def import_units_csv(conn: Connection, text: str) -> dict:
@@ -198,7 +197,4 @@ def import_units_recorded(engine: Engine, text: str, file_name: str, user: str =
 
 def export_units_recorded(engine: Engine, file_name: str, user: str = "") -> bytes:
     """The units CSV; the export is audited (as every download of the app's data is)."""
-    with engine.begin() as conn:
-        data = units_csv(conn)
-        audit.record(conn, user, "export", {"file": file_name, "units": True})
-    return data
+    return audit.with_record(engine, user, "export", {"file": file_name, "units": True}, units_csv)

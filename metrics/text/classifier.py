@@ -154,7 +154,7 @@ def dispatch_check(engine: Engine, period, field: str, model_stamp: float, limit
     stored = load(engine, field)
     current = corpus(engine, period)
     current = current[current["current"]]
-    if field != stored["meta"]["field"] or current.empty:
+    if current.empty:
         return pd.DataFrame(columns=["case_no", "recorded", "suggested", "parent", "confidence", "disagrees"])
     found = suggest(stored, current)
     found = found[found["disagrees"]].sort_values("confidence", ascending=False).head(limit)
