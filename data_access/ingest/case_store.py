@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import itemgetter
 
-from sqlalchemy import Date, String, bindparam, func, literal, or_, select
+from sqlalchemy import Date, DateTime, String, bindparam, func, literal, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from data_access.ingest.bulk_insert import insert_tuples
@@ -402,11 +402,10 @@ def repoint_previous_unit(conn: Connection, old_id: int, new_id: int) -> None:
 
 def _decode_previous(text: str) -> dict:
     row = json.loads(text)
-    for name in ("received_at", "dispatched_at", "responded_at", "closed_at", "callback_at"):
-        if row.get(name):
-            row[name] = datetime.fromisoformat(row[name])
-    for name in ("received_day", "basis_cb_day"):
-        row[name] = date.fromisoformat(row[name])
+    for column in cases.columns:  # the schema says which stored texts are times and days
+        if row.get(column.name) and isinstance(column.type, (DateTime, Date)):
+            parse = datetime.fromisoformat if isinstance(column.type, DateTime) else date.fromisoformat
+            row[column.name] = parse(row[column.name])
     row["h3_cell"] = stored_cell(row["lat"], row["lon"])  # absent from versions recorded before it was stored
     for flag in PROVIDED.values():  # absent from versions recorded before 0014, when every file had every column
         row.setdefault(flag, True)
