@@ -57,6 +57,7 @@ class RowParser:
                       mapping.extract[f.key][1] if f.key in mapping.extract and f.key in located else None)
                      for f in used]
         self.skew = timedelta(seconds=mapping.clock_skew_seconds)
+        self.notes: set[str] = set()
 
     @staticmethod
     def _parser(field, mapping: Mapping, window):
@@ -73,8 +74,8 @@ class RowParser:
         return raw
 
     def parse(self, cells: list[str]) -> tuple[dict | None, list[str]]:
-        """(clean row with `unit` / `unit_type` still as text, []) or (None, reasons)."""
-        [(row, reasons, _)] = self.parse_many([cells])
+        """(clean row with `unit` / `unit_type` still as text, []) or (None, reasons); `notes` its leniencies."""
+        [(row, reasons, self.notes)] = self.parse_many([cells])
         return row, reasons
 
     def parse_many(self, rows: list[list[str]]) -> list[tuple[dict | None, list[str], set[str]]]:
