@@ -7,6 +7,7 @@ from sqlalchemy import text
 from data_access.ingest.batches import start_batch
 from data_access.ingest.case_store import write_cases
 from data_access.ingest.planner_stats import MIN_ROWS
+from tests.dbs import empty_all_tables, shared_server_engine
 from tests.factories import case_row, units
 
 
@@ -19,10 +20,17 @@ def _counted(conn) -> float:
     return conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'cases'::regclass")).scalar()
 
 
-@pytest.mark.ci_may_skip  # PostgreSQL's statistics: the other databases have none to refresh (next test)
-def test_statistics_count_the_transactions_own_rows(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
+@pytest.fixture
+def postgresql(_server_engines):
+    """PostgreSQL alone: only it has statistics to refresh (the next test covers every database)."""
+    engine = shared_server_engine(_server_engines, "postgresql")
+    empty_all_tables(engine)
+    return engine
+
+
+@pytest.mark.slow  # a server test, as the engine fixture's PostgreSQL variants are
+def test_statistics_count_the_transactions_own_rows(postgresql):
+    engine = postgresql
     unit = units(engine, ("和平里街道", "街道"))["和平里街道"]
     with engine.begin() as conn:
         batch = start_batch(conn, "big.csv", "checksum-big")
