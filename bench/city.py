@@ -9,7 +9,7 @@ placeholder point gather the copies, as they gather cases). Rates per unit are t
 Rows are derived by case_store.derive (their H3 cells included), given their repeat gaps in received order
 (data_access.ingest.repeat_gaps.GapTracker, as the write path would) and streamed with PostgreSQL's COPY by two worker
 processes, month by month (so a month's cases lie together on disk, as monthly imports leave them); the secondary
-indexes are built afterwards and the summary tables filled by case_store.rebuild_stats, month by month. No batch_changes are written
+indexes are built afterwards and the summary tables filled by summaries.rebuild_stats, month by month. No batch_changes are written
 (nothing to undo). The build is recorded in app_settings ("bench_city") and reused by later runs.
 """
 import json
@@ -23,7 +23,8 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine, make_url
 
 from data_access.ingest import privacy
-from data_access.ingest.case_store import STORED_COLUMNS, derive, normalize_address, rebuild_stats
+from data_access.ingest.case_store import STORED_COLUMNS, derive, normalize_address
+from data_access.ingest.summaries import rebuild_stats
 from demo.seed import demo_months
 from demo.cases import CaseMaker
 from demo.places import CODE_PREFIX, PLACEHOLDER_POINT, unit_specs

@@ -14,7 +14,7 @@ from sqlalchemy import literal, select
 
 from cli_commands.common import table_text
 from data_access.queries.case_queries import CaseFilter, case_page
-from data_access.ingest.case_store import _insert
+from data_access.ingest.summaries import _insert
 from data_access.ingest.importer import import_bytes
 from data_access.storage.schema import cases, import_batches, stat_unit_day
 from metrics.counts import base_counts

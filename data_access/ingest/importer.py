@@ -24,7 +24,8 @@ from data_access.records import audit
 from data_access.ingest.batches import find_done_batch, finish_batch, start_batch
 from data_access.ingest.case_fields import ImportRefused
 from data_access.ingest.case_rows import RowParser
-from data_access.ingest.case_store import WriteResult, refresh_stats, write_cases
+from data_access.ingest.case_store import WriteResult, write_cases
+from data_access.ingest.summaries import refresh_stats
 from data_access.ingest.column_mappings import Mapping, load_mapping
 from data_access.ingest.coords import CRS_NAMES
 from data_access.ingest.file_reader import RowProblem, Scan, Source, open_table, scan, sources_from_paths, \

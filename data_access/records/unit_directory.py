@@ -8,7 +8,8 @@ from collections import Counter
 from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from data_access.ingest.case_store import refresh_stats, repoint_previous_unit
+from data_access.ingest.case_store import repoint_previous_unit
+from data_access.ingest.summaries import refresh_stats
 from data_access.queries.export_cells import csv_rows
 from data_access.records import audit
 from data_access.storage.schema import STAT_TABLES, cases, meeting_items, score_adjustments, unit_aliases, units, users
