@@ -10,12 +10,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import itemgetter
 
 from sqlalchemy import Date, DateTime, bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
-from data_access.ingest.bulk_insert import insert_tuples
+from data_access.ingest.bulk_insert import insert_columns, insert_tuples
 from data_access.ingest.h3_cells import stored_cell
 from data_access.ingest.planner_stats import analyze_if_outgrown
 from data_access.storage.measures import PROVIDED
@@ -62,22 +61,35 @@ def whole_hours(start: datetime | None, end: datetime | None) -> int | None:
 
 
 def derive(row: dict) -> dict:
-    out = {k: row.get(k) for k in INPUT_COLUMNS}
-    out["dispatch_count"] = out["dispatch_count"] or 1
-    out["excluded"] = bool(out["excluded"])
+    """One clean row as stored (derive_columns of one row)."""
+    return {k: v[0] for k, v in derive_columns({k: [v] for k, v in row.items()}).items()}
+
+
+def derive_columns(columns: dict[str, list]) -> dict[str, list]:
+    """Clean rows given a column at a time (a name left out is empty in every row) as the stored columns."""
+    n = len(columns["case_no"])
+    out = {k: columns.get(k) or [None] * n for k in INPUT_COLUMNS}
+    out["dispatch_count"] = [v or 1 for v in out["dispatch_count"]]
+    out["excluded"] = [bool(v) for v in out["excluded"]]
     for k in PROVIDED.values():  # absent: provided (the demo, rows written before 0014, canonical files)
-        out[k] = out[k] is None or bool(out[k])
+        out[k] = [v is None or bool(v) for v in out[k]]
     for k in ("lon", "lat"):
-        if out[k] is not None:
-            out[k] = round(float(out[k]), 6)
-    start = out["dispatched_at"] or out["received_at"]
-    out["received_day"] = out["received_at"].date()
-    out["basis_cb_day"] = (out["callback_at"] or out["received_at"]).date()
-    out["response_hours"] = whole_hours(start, out["responded_at"])
-    out["close_hours"] = whole_hours(start, out["closed_at"])
-    out["address_key"] = normalize_address(out["address"])
-    out["h3_cell"] = stored_cell(out["lat"], out["lon"])
+        out[k] = [None if v is None else round(float(v), 6) for v in out[k]]
+    received = out["received_at"]
+    starts = [d or r for d, r in zip(out["dispatched_at"], received)]
+    out["received_day"] = [r.date() for r in received]
+    out["basis_cb_day"] = [(c or r).date() for c, r in zip(out["callback_at"], received)]
+    out["response_hours"] = list(map(whole_hours, starts, out["responded_at"]))
+    out["close_hours"] = list(map(whole_hours, starts, out["closed_at"]))
+    out["address_key"] = _each_distinct(normalize_address, out["address"])
+    out["h3_cell"] = _each_distinct(lambda point: stored_cell(*point), list(zip(out["lat"], out["lon"])))
     return out
+
+
+def _each_distinct(function, values: list) -> list:
+    """function(value) of each value, computed once per distinct value (addresses and points repeat)."""
+    known = {}
+    return [known[v] if v in known else known.setdefault(v, function(v)) for v in values]
 
 
 def _same(a, b) -> bool:
@@ -104,27 +116,29 @@ def _json_default(value):
     raise TypeError(type(value))
 
 
-def write_columns(conn: Connection, columns: dict[str, list], batch_id: int, refresh: bool = True) -> WriteResult:
-    """write_cases for rows given a column at a time: `columns` maps names of INPUT_COLUMNS to equal-length lists
-    (a name left out is empty in every row); the importer's reader hands its clean rows over this way."""
-    names = list(columns)
-    return write_cases(conn, [dict(zip(names, values)) for values in zip(*columns.values())], batch_id,
-                       refresh=refresh)
-
-
 def write_cases(conn: Connection, rows: list[dict], batch_id: int, progress=None, refresh: bool = True) -> WriteResult:
+    """write_columns for rows given one by one (the demo, the tests, accepted categories)."""
+    columns = {k: [r.get(k) for r in rows] for k in INPUT_COLUMNS}
+    return write_columns(conn, columns, batch_id, progress, refresh)
+
+
+def write_columns(conn: Connection, columns: dict[str, list], batch_id: int, progress=None,
+                  refresh: bool = True) -> WriteResult:
     """Insert new cases, update changed ones, skip identical ones; then refresh the summaries they touch.
 
-    `rows` must have unique case_no. `progress(done, total)` is called after every chunk. A caller writing one
-    batch in several calls passes refresh=False and hands the merged `touched` to refresh_stats once at the end.
+    `columns` maps names of INPUT_COLUMNS to equal-length lists (a name left out is empty in every row); case_no
+    must be unique. `progress(done, total)` is called after every chunk. A caller writing one batch in several
+    calls passes refresh=False and hands the merged `touched` to refresh_stats once at the end.
     """
     result = WriteResult()
-    for start in range(0, len(rows), CHUNK):
-        _write_chunk(conn, [derive(r) for r in rows[start:start + CHUNK]], batch_id, result)
+    total = len(columns["case_no"])
+    for start in range(0, total, CHUNK):
+        chunk = {k: v[start:start + CHUNK] for k, v in columns.items()}
+        _write_chunk(conn, derive_columns(chunk), batch_id, result)
         if progress:
-            progress(min(start + CHUNK, len(rows)), len(rows))
-    _add_categories(conn, rows)
-    _add_streets(conn, rows)
+            progress(min(start + CHUNK, total), total)
+    _add_categories(conn, columns)
+    _add_streets(conn, columns)
     analyze_if_outgrown(conn)
     refresh_repeat_gaps(conn, result.callers)
     if refresh:
@@ -132,19 +146,27 @@ def write_cases(conn: Connection, rows: list[dict], batch_id: int, progress=None
     return result
 
 
-def _write_chunk(conn: Connection, chunk: list[dict], batch_id: int, result: WriteResult) -> None:
+def _write_chunk(conn: Connection, chunk: dict[str, list], batch_id: int, result: WriteResult) -> None:
     cols = [cases.c[k] for k in STORED_COLUMNS]
     existing = {
         r["case_no"]: dict(r)
-        for r in conn.execute(select(cases.c.id, cases.c.batch_id, *cols).where(cases.c.case_no.in_([c["case_no"] for c in chunk])))
+        for r in conn.execute(select(cases.c.id, cases.c.batch_id, *cols).where(cases.c.case_no.in_(chunk["case_no"])))
         .mappings()
     }
+    stored = [chunk[k] for k in STORED_COLUMNS]
+    if not existing:  # all new (a first load, a new month): no row by row comparison
+        _insert_new(conn, stored, batch_id, result)
+        for u, r, c in zip(chunk["unit_id"], chunk["received_day"], chunk["basis_cb_day"]):
+            result.touched["r"].add((u, r))
+            result.touched["c"].add((u, c))
+        result.callers.update(chunk["caller_key"])
+        return
     inserts, updates, changes = [], [], []
-    stored = itemgetter(*STORED_COLUMNS)
-    for row in chunk:
+    for values in zip(*stored):
+        row = dict(zip(STORED_COLUMNS, values))
         old = existing.get(row["case_no"])
         if old is None:
-            inserts.append((*stored(row), batch_id))  # no undo row: cases.batch_id says the batch inserted it
+            inserts.append(values)
         elif _changed(old, row):
             updates.append({**row, "batch_id": batch_id, "_id": old["id"]})
             previous = json.dumps({k: old[k] for k in STORED_COLUMNS + ("batch_id",)},
@@ -155,12 +177,19 @@ def _write_chunk(conn: Connection, chunk: list[dict], batch_id: int, result: Wri
             result.unchanged += 1
             continue
         _touch(result, row)
-    insert_tuples(conn, cases, STORED_COLUMNS + ("batch_id",), inserts)
+    _insert_new(conn, list(zip(*inserts)) if inserts else [], batch_id, result)
     if updates:
         conn.execute(_update_by_id(), updates)
     insert_tuples(conn, batch_changes, ("batch_id", "case_no", "action", "previous"), changes)
-    result.new += len(inserts)
     result.updated += len(updates)
+
+
+def _insert_new(conn: Connection, stored: list[list], batch_id: int, result: WriteResult) -> None:
+    """New cases, a column at a time; no undo row: cases.batch_id says the batch inserted them."""
+    if not stored or not stored[0]:
+        return
+    insert_columns(conn, cases, STORED_COLUMNS + ("batch_id",), [*stored, [batch_id] * len(stored[0])])
+    result.new += len(stored[0])
 
 
 def _update_by_id():
@@ -168,16 +197,17 @@ def _update_by_id():
     return cases.update().where(cases.c.id == bindparam("_id")).values(**values)
 
 
-def _add_categories(conn: Connection, rows: list[dict]) -> None:
-    paths = {(r["cat_l1"], r.get("cat_l2") or "", r.get("cat_l3") or "") for r in rows}
+def _add_categories(conn: Connection, columns: dict[str, list]) -> None:
+    empty = [None] * len(columns["cat_l1"])
+    paths = set(zip(columns["cat_l1"], *((v or "" for v in columns.get(k) or empty) for k in ("cat_l2", "cat_l3"))))
     known = set(conn.execute(select(categories.c.cat_l1, categories.c.cat_l2, categories.c.cat_l3)).tuples())
     new = [{"cat_l1": a, "cat_l2": b, "cat_l3": c} for a, b, c in sorted(paths - known)]
     if new:
         conn.execute(categories.insert(), new)
 
 
-def _add_streets(conn: Connection, rows: list[dict]) -> None:
-    streets = {r["street"] for r in rows if r.get("street")}
+def _add_streets(conn: Connection, columns: dict[str, list]) -> None:
+    streets = {s for s in columns.get("street") or () if s}
     known = set(conn.execute(select(case_streets.c.name).where(case_streets.c.name.in_(streets))).scalars())
     if streets - known:
         conn.execute(case_streets.insert(), [{"name": s} for s in sorted(streets - known)])

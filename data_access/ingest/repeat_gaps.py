@@ -49,7 +49,11 @@ def _computed(rows):
     """(id, gap) for rows (id, caller_key, cat_l2, received_at) that come caller by caller (sorted by caller_key;
     within a caller, sorted here, so that the database's collation of cat_l2 does not matter)."""
     for caller, of_caller in groupby(rows, key=lambda r: r[1]):
-        ordered = sorted(of_caller, key=lambda r: (r[2] or "", r[3], r[0]))
+        ordered = list(of_caller)
+        if len(ordered) == 1:   # most callers call once: no earlier case, no gap
+            yield ordered[0][0], None
+            continue
+        ordered.sort(key=lambda r: (r[2] or "", r[3], r[0]))
         for cat_l2, group in groupby(ordered, key=lambda r: r[2]):
             group = list(group)
             values = gaps([r[3] for r in group]) if caller and cat_l2 else [None] * len(group)
