@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from data_access.ingest.bulk_insert import insert_columns, insert_tuples
 from data_access.ingest.h3_cells import stored_cell
 from data_access.ingest.planner_stats import analyze_if_outgrown
+from data_access.storage.lookups import one_of
 from data_access.storage.measures import PROVIDED
 from data_access.ingest.repeat_gaps import refresh_repeat_gaps
 from data_access.ingest.summaries import refresh_stats
@@ -148,11 +149,8 @@ def write_columns(conn: Connection, columns: dict[str, list], batch_id: int, pro
 
 def _write_chunk(conn: Connection, chunk: dict[str, list], batch_id: int, result: WriteResult) -> None:
     cols = [cases.c[k] for k in STORED_COLUMNS]
-    existing = {
-        r["case_no"]: dict(r)
-        for r in conn.execute(select(cases.c.id, cases.c.batch_id, *cols).where(cases.c.case_no.in_(chunk["case_no"])))
-        .mappings()
-    }
+    known = select(cases.c.id, cases.c.batch_id, *cols).where(one_of(conn, cases.c.case_no, chunk["case_no"]))
+    existing = {r["case_no"]: dict(r) for r in conn.execute(known).mappings()}
     stored = [chunk[k] for k in STORED_COLUMNS]
     if not existing:  # all new (a first load, a new month): no row by row comparison
         _insert_new(conn, stored, batch_id, result)

@@ -16,6 +16,7 @@ from itertools import groupby
 from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, bindparam, select, text
 from sqlalchemy.engine import Connection
 
+from data_access.storage.lookups import one_of
 from data_access.storage.schema import cases
 
 CALLERS_PER_QUERY = 1000
@@ -67,7 +68,7 @@ def refresh_repeat_gaps(conn: Connection, callers: set) -> int:
     update = cases.update().where(cases.c.id == bindparam("_id")).values(repeat_gap_days=bindparam("gap"))
     for start in range(0, len(callers), CALLERS_PER_QUERY):
         query = (select(cases.c.id, cases.c.caller_key, cases.c.cat_l2, cases.c.received_at, cases.c.repeat_gap_days)
-                 .where(cases.c.caller_key.in_(callers[start:start + CALLERS_PER_QUERY]))
+                 .where(one_of(conn, cases.c.caller_key, callers[start:start + CALLERS_PER_QUERY]))
                  .order_by(cases.c.caller_key))
         rows = conn.execute(query).all()
         stored = {r.id: r.repeat_gap_days for r in rows}
