@@ -5,6 +5,7 @@ from datetime import datetime
 from alembic import command
 from sqlalchemy import select
 
+from data_access.ingest import case_store
 from data_access.ingest.case_store import undo_batch
 from data_access.storage.migrate import _config, upgrade
 from data_access.ingest.repeat_gaps import gaps
@@ -50,6 +51,19 @@ def test_gaps_follow_late_cases_changes_and_undo(engine):
     with engine.begin() as conn:
         undo_batch(conn, late)
     assert _gaps(engine) == {"A": None, "C": 31, "X": None}
+
+
+def test_new_cases_get_their_gaps_across_chunks_and_from_stored_ones(engine, monkeypatch):
+    """New cases are written with their gap, computed with the caller's stored cases and the batch's earlier
+    chunks; a stored case that a new earlier one now precedes is updated (chunks of two rows here)."""
+    monkeypatch.setattr(case_store, "CHUNK", 2)
+    u = units(engine, ("建国门街道", "街道"))["建国门街道"]
+    write(engine, [_noise("S", u, "2025-03-10 08:00:00")], "stored.csv")
+    # Newest first, so that each chunk holds cases earlier than the ones already written.
+    write(engine, [_noise("N4", u, "2025-03-30 08:00:00"), _noise("N3", u, "2025-03-20 08:00:00"),
+                   _noise("N2", u, "2025-03-07 20:00:00"), _noise("O", u, "2025-03-08 08:00:00", caller="k2"),
+                   _noise("N1", u, "2025-03-01 08:00:00")], "new.csv")
+    assert _gaps(engine) == {"S": 3, "N1": None, "N2": 7, "N3": 10, "N4": 10, "O": None}
 
 
 def test_migration_fills_the_gaps_of_an_existing_database(engine):

@@ -19,7 +19,7 @@ from data_access.ingest.h3_cells import stored_cell
 from data_access.ingest.planner_stats import analyze_if_outgrown
 from data_access.storage.lookups import one_of
 from data_access.storage.measures import PROVIDED
-from data_access.ingest.repeat_gaps import refresh_repeat_gaps
+from data_access.ingest.repeat_gaps import gaps_of_new, refresh_repeat_gaps
 from data_access.ingest.summaries import refresh_stats
 from data_access.storage.schema import batch_changes, case_streets, cases, categories, import_batches
 from data_access.records import audit
@@ -152,12 +152,12 @@ def _write_chunk(conn: Connection, chunk: dict[str, list], batch_id: int, result
     known = select(cases.c.id, cases.c.batch_id, *cols).where(one_of(conn, cases.c.case_no, chunk["case_no"]))
     existing = {r["case_no"]: dict(r) for r in conn.execute(known).mappings()}
     stored = [chunk[k] for k in STORED_COLUMNS]
-    if not existing:  # all new (a first load, a new month): no row by row comparison
-        _insert_new(conn, stored, batch_id, result)
+    if not existing:  # all new (a first load, a new month): no row by row comparison, gaps written with the rows
+        gaps = gaps_of_new(conn, chunk["caller_key"], chunk["cat_l2"], chunk["received_at"])
+        _insert_new(conn, [*stored, gaps], batch_id, result, ("repeat_gap_days",))
         for u, r, c in zip(chunk["unit_id"], chunk["received_day"], chunk["basis_cb_day"]):
             result.touched["r"].add((u, r))
             result.touched["c"].add((u, c))
-        result.callers.update(chunk["caller_key"])
         return
     inserts, updates, changes = [], [], []
     for values in zip(*stored):
@@ -182,11 +182,12 @@ def _write_chunk(conn: Connection, chunk: dict[str, list], batch_id: int, result
     result.updated += len(updates)
 
 
-def _insert_new(conn: Connection, stored: list[list], batch_id: int, result: WriteResult) -> None:
-    """New cases, a column at a time; no undo row: cases.batch_id says the batch inserted them."""
+def _insert_new(conn: Connection, stored: list, batch_id: int, result: WriteResult, extra: tuple = ()) -> None:
+    """New cases, a column at a time (STORED_COLUMNS, then `extra`); no undo row: cases.batch_id says the batch
+    inserted them."""
     if not stored or not stored[0]:
         return
-    insert_columns(conn, cases, STORED_COLUMNS + ("batch_id",), [*stored, [batch_id] * len(stored[0])])
+    insert_columns(conn, cases, STORED_COLUMNS + extra + ("batch_id",), [*stored, [batch_id] * len(stored[0])])
     result.new += len(stored[0])
 
 

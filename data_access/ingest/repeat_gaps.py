@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from data_access.storage.lookups import one_of
 from data_access.storage.schema import cases
 
-CALLERS_PER_QUERY = 1000
+CALLERS_PER_QUERY = 5000
 DAY_SECONDS = 86400
 
 
@@ -63,20 +63,41 @@ def _computed(rows):
 
 def refresh_repeat_gaps(conn: Connection, callers: set) -> int:
     """Recompute the gaps of every case of these callers; returns how many changed."""
+    rows = _cases_of(conn, callers)
+    stored = {r.id: r.repeat_gap_days for r in rows}
+    return _store(conn, {i: gap for i, gap in _computed(rows) if stored[i] != gap})
+
+
+def gaps_of_new(conn: Connection, callers: list, cat_l2: list, received: list[datetime]) -> list[int | None]:
+    """The gaps of cases about to be inserted (one list per column), with the same callers' stored cases; a stored
+    case whose gap the new ones change (a new case earlier than it) is updated here. So new cases are written with
+    their gap instead of being updated after."""
+    rows = _cases_of(conn, set(callers))
+    stored = {r.id: r.repeat_gap_days for r in rows}
+    first_new = max(stored, default=0) + 1   # stand-in ids after every stored one, in the order of insertion
+    rows += [(first_new + i, *new) for i, new in enumerate(zip(callers, cat_l2, received))]
+    computed = dict(_computed(sorted(rows, key=lambda r: r[1] or "")))
+    _store(conn, {i: computed[i] for i in stored if stored[i] != computed[i]})
+    return [computed[first_new + i] for i in range(len(callers))]
+
+
+def _cases_of(conn: Connection, callers: set) -> list:
+    """(id, caller_key, cat_l2, received_at, repeat_gap_days) of every stored case of these callers, by caller."""
     callers = sorted(c for c in callers if c)
-    changed = 0
-    update = cases.update().where(cases.c.id == bindparam("_id")).values(repeat_gap_days=bindparam("gap"))
+    rows = []
     for start in range(0, len(callers), CALLERS_PER_QUERY):
         query = (select(cases.c.id, cases.c.caller_key, cases.c.cat_l2, cases.c.received_at, cases.c.repeat_gap_days)
                  .where(one_of(conn, cases.c.caller_key, callers[start:start + CALLERS_PER_QUERY]))
                  .order_by(cases.c.caller_key))
-        rows = conn.execute(query).all()
-        stored = {r.id: r.repeat_gap_days for r in rows}
-        updates = [{"_id": i, "gap": gap} for i, gap in _computed(rows) if stored[i] != gap]
-        if updates:
-            conn.execute(update, updates)
-        changed += len(updates)
-    return changed
+        rows += conn.execute(query).all()
+    return rows
+
+
+def _store(conn: Connection, changed: dict[int, int | None]) -> int:
+    if changed:
+        update = cases.update().where(cases.c.id == bindparam("_id")).values(repeat_gap_days=bindparam("gap"))
+        conn.execute(update, [{"_id": i, "gap": gap} for i, gap in changed.items()])
+    return len(changed)
 
 
 def fill_repeat_gaps(conn: Connection, chunk: int = 50_000) -> int:
