@@ -98,6 +98,12 @@ def _touch(result: WriteResult, row: dict) -> None:
     result.callers.add(row["caller_key"])
 
 
+def _touch_gaps(result: WriteResult, changed: dict) -> None:
+    """The summary keys of other cases whose repeat gap the write changed."""
+    for basis, keys in changed.items():
+        result.touched[basis] |= keys
+
+
 def _json_default(value):
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -126,7 +132,7 @@ def write_cases(conn: Connection, rows: list[dict], batch_id: int, progress=None
     _add_categories(conn, rows)
     _add_streets(conn, rows)
     analyze_if_outgrown(conn)
-    refresh_repeat_gaps(conn, result.callers)
+    _touch_gaps(result, refresh_repeat_gaps(conn, result.callers))
     if refresh:
         refresh_stats(conn, result.touched)
     return result
@@ -202,7 +208,7 @@ def undo_batch(conn: Connection, batch_id: int) -> int:
     result = WriteResult()
     _revert(conn, changes, result)
     conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(status="undone"))
-    refresh_repeat_gaps(conn, result.callers)
+    _touch_gaps(result, refresh_repeat_gaps(conn, result.callers))
     refresh_stats(conn, result.touched)
     remove_batch_units(conn, batch_id)
     return len(changes)

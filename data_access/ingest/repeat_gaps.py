@@ -56,21 +56,26 @@ def _computed(rows):
             yield from ((r[0], gap) for r, gap in zip(group, values))
 
 
-def refresh_repeat_gaps(conn: Connection, callers: set) -> int:
-    """Recompute the gaps of every case of these callers; returns how many changed."""
+def refresh_repeat_gaps(conn: Connection, callers: set) -> dict[str, set]:
+    """Recompute the gaps of every case of these callers; returns the summary keys of the cases whose gap changed
+    ({"r": {(unit_id, received_day)}, "c": {(unit_id, basis_cb_day)}}): a case written earlier than a caller's
+    stored ones changes their gaps, and the repeat summary (stat_unit_day_repeat) of their days with them."""
     callers = sorted(c for c in callers if c)
-    changed = 0
+    changed = {"r": set(), "c": set()}
     update = cases.update().where(cases.c.id == bindparam("_id")).values(repeat_gap_days=bindparam("gap"))
     for start in range(0, len(callers), CALLERS_PER_QUERY):
-        query = (select(cases.c.id, cases.c.caller_key, cases.c.cat_l2, cases.c.received_at, cases.c.repeat_gap_days)
+        query = (select(cases.c.id, cases.c.caller_key, cases.c.cat_l2, cases.c.received_at, cases.c.repeat_gap_days,
+                        cases.c.unit_id, cases.c.received_day, cases.c.basis_cb_day)
                  .where(cases.c.caller_key.in_(callers[start:start + CALLERS_PER_QUERY]))
                  .order_by(cases.c.caller_key))
-        rows = conn.execute(query).all()
-        stored = {r.id: r.repeat_gap_days for r in rows}
-        updates = [{"_id": i, "gap": gap} for i, gap in _computed(rows) if stored[i] != gap]
+        rows = {r.id: r for r in conn.execute(query).all()}
+        updates = [{"_id": i, "gap": gap} for i, gap in _computed(rows.values()) if rows[i].repeat_gap_days != gap]
         if updates:
             conn.execute(update, updates)
-        changed += len(updates)
+        for u in updates:
+            row = rows[u["_id"]]
+            changed["r"].add((row.unit_id, row.received_day))
+            changed["c"].add((row.unit_id, row.basis_cb_day))
     return changed
 
 
