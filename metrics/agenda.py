@@ -23,7 +23,7 @@ from data_access.queries.filter_options import data_days
 from data_access.records.units import list_units
 from metrics.hotspots import hotspot_case_filter, hotspots
 from metrics.indicators import category_mix, repeats
-from metrics.lagging import lagging_from, lookback
+from metrics.lagging import lagging_reading_back
 from metrics.periods import Period, last_complete, parse_period, period_of, range_period, shift
 from metrics.registry import format_value, label, metric
 from metrics.rules import Rules
@@ -86,8 +86,8 @@ class Figures:
 
     @cached_property
     def _scored(self) -> tuple[Period, pd.DataFrame, pd.DataFrame]:
-        """The score period, a score frame of its lagging lookback and compared periods (按时办结 not counted: the
-        proposals need ranks), and the period's table from it; one statement for the scores and the lagging."""
+        """The score period, a score frame of it and its compared periods (按时办结 not counted: the proposals need
+        ranks), and the period's table from it; the lagging streaks read further back only as far as they go."""
         period = score_period(self.period)
         frame, table = self._frame(period)
         to_date = period != self.period or self.period.part_of == "month"  # a month to date, not a chosen range
@@ -97,8 +97,7 @@ class Figures:
         return period, frame, table
 
     def _frame(self, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
-        frame = score_frame(self.engine, [*lookback(period, self.rules), *period.with_compared()], self.rules,
-                            closing=False, changes=[period])
+        frame = score_frame(self.engine, period.with_compared(), self.rules, closing=False, changes=[period])
         return frame, unit_scores_from(frame, period, self.rules)
 
     @property
@@ -114,7 +113,7 @@ class Figures:
     @cached_property
     def lagging(self) -> pd.DataFrame:
         """metrics.lagging.lagging of the score period."""
-        return lagging_from(self._scored[1], self.score_period, self.rules)
+        return lagging_reading_back(self.engine, self._scored[1], self.score_period, self.rules)
 
     @cached_property
     def hotspots(self) -> pd.DataFrame:
