@@ -7,9 +7,17 @@ Ours: metrics.scores.unit_scores of the latest whole month (every unit's counts,
 the previous month's score and rank and the year-ago score), as the page reads it. The anchor: the cases' scoring
 columns copied from PostgreSQL into an in-memory DuckDB table (not timed), then one DuckDB query over the raw cases
 of the same three months computing the same figures (counts, rates, weighted score, rank by the 2-decimal score
-within the group, previous and year-ago joins), on both cores. The two take turns; each side's first call (ours on
-a connection already open, as the app's pool holds them) and the median of the repeats; the ratio ours ÷ DuckDB is printed for both and written to bench/results.json
+within the group, previous and year-ago joins), on both cores. The two take turns; each side's first call and the
+median of the repeats; the ratio ours ÷ DuckDB is printed for both and written to bench/results.json
 ("month_scores").
+
+"First call" means, on both sides: libraries imported, the connection open (ours: the app's pool holds its
+connections), the data where the query reads it (ours: PostgreSQL's summaries, after bench/run.context_for has
+read the latest month's lagging units, as a page seen before would; DuckDB: its in-memory table), and this query
+never run in the process: ours builds and compiles its statement (SQLAlchemy), PostgreSQL plans it; DuckDB parses
+and plans its SQL. Ours is split into its phases (Python before the statement is sent: building and compiling it;
+the database: planning, running, sending rows; after: rows to a typed frame, reasons, tiers, sorting), first call
+and median of the repeats.
 """
 import argparse
 import json
@@ -42,9 +50,12 @@ def main() -> None:
     query, engine = _duck_query(period, rules), make_engine(args.db)
     with engine.connect():  # the app's pool holds its connections: a page view does not connect
         pass
+    phases = _phases(engine)
     # Alternately, so that both sides meet the same load on this shared machine.
-    ours, duck = _timed([lambda: unit_scores(engine, period, rules), lambda: con.execute(query).fetchall()],
-                        args.repeat)
+    ours, duck = _timed([lambda: phases.call(lambda: unit_scores(engine, period, rules)),
+                         lambda: con.execute(query).fetchall()], args.repeat)
+    ours["phases"] = {"first": phases.seen[0], "median": {k: statistics.median(p[k] for p in phases.seen[1:])
+                                                          for k in PHASES}}
     engine.dispose()
     con.close()
     result = {"measured_at": time.strftime("%Y-%m-%d %H:%M"), "cases": n, "period": period.key,
@@ -54,9 +65,30 @@ def main() -> None:
           f"{ours['median']:.3f} s; DuckDB scan of the raw cases first {duck['first']:.3f} s, median "
           f"{duck['median']:.3f} s; ours ÷ DuckDB {result['ratio_first']:.2f}× first, "
           f"{result['ratio_median']:.2f}× median (goal ≤ 1)")
+    for name in ("first", "median"):
+        print(f"  ours, {name}: " + ", ".join(f"{k} {v:.3f} s" for k, v in ours["phases"][name].items()))
     everything = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     everything["month_scores"] = result
     RESULTS.write_text(json.dumps(everything, ensure_ascii=False, indent=1, default=str) + "\n")
+
+
+PHASES = ("python before the statement", "database", "after")
+
+
+class _phases:
+    """The phases of each call (PHASES, s), from the engine's events around the statement it sends."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+        self.seen, self._marks = [], {}
+        event.listen(engine, "before_cursor_execute", lambda *_: self._marks.__setitem__("sent", time.perf_counter()))
+        event.listen(engine, "after_cursor_execute", lambda *_: self._marks.__setitem__("back", time.perf_counter()))
+
+    def call(self, work):
+        started = time.perf_counter()
+        work()
+        ended, m = time.perf_counter(), self._marks
+        self.seen.append(dict(zip(PHASES, (m["sent"] - started, m["back"] - m["sent"], ended - m["back"]))))
 
 
 def _timed(calls: list, repeat: int) -> list[dict]:

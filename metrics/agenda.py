@@ -23,11 +23,11 @@ from data_access.queries.filter_options import data_days
 from data_access.records.units import list_units
 from metrics.hotspots import hotspot_case_filter, hotspots
 from metrics.indicators import category_mix, repeats
-from metrics.lagging import lagging
+from metrics.lagging import lagging_reading_back
 from metrics.periods import Period, last_complete, parse_period, period_of, range_period, shift
 from metrics.registry import format_value, label, metric
 from metrics.rules import Rules
-from metrics.scores import unit_scores
+from metrics.scores import score_frame, unit_scores, unit_scores_from
 
 # The period a meeting reviews, by meeting kind: the week or the month before the meeting.
 MEETING_PERIOD_KIND = {"周调度会": "week", "月度点评会": "month", "会诊会": "month"}
@@ -85,29 +85,35 @@ class Figures:
         self.as_of = as_of or datetime.now().replace(microsecond=0)
 
     @cached_property
-    def _scored(self) -> tuple[Period, pd.DataFrame]:
+    def _scored(self) -> tuple[Period, pd.DataFrame, pd.DataFrame]:
+        """The score period, a score frame of it and its compared periods (按时办结 not counted: the proposals need
+        ranks), and the period's table from it; the lagging streaks read further back only as far as they go."""
         period = score_period(self.period)
-        scores = unit_scores(self.engine, period, self.rules)
+        frame, table = self._frame(period)
         to_date = period != self.period or self.period.part_of == "month"  # a month to date, not a chosen range
-        if to_date and period.start.day == 1 and not scores["ranked"].any():
+        if to_date and period.start.day == 1 and not table["ranked"].any():
             period = period_of(period.start - timedelta(days=1), "month")  # the month has just begun
-            scores = unit_scores(self.engine, period, self.rules)
-        return period, scores
+            frame, table = self._frame(period)
+        return period, frame, table
+
+    def _frame(self, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
+        frame = score_frame(self.engine, period.with_compared(), self.rules, closing=False, changes=[period])
+        return frame, unit_scores_from(frame, period, self.rules)
 
     @property
     def score_period(self) -> Period:
         """`score_period`, except a month to date in which no unit is ranked yet: the last complete month."""
         return self._scored[0]
 
-    @property
+    @cached_property
     def scores(self) -> pd.DataFrame:
-        """metrics.scores.unit_scores of the score period."""
-        return self._scored[1]
+        """metrics.scores.unit_scores of the score period (with 按时办结率, for the briefing's tables)."""
+        return unit_scores(self.engine, self.score_period, self.rules)
 
     @cached_property
     def lagging(self) -> pd.DataFrame:
         """metrics.lagging.lagging of the score period."""
-        return lagging(self.engine, self.score_period, self.rules)
+        return lagging_reading_back(self.engine, self._scored[1], self.score_period, self.rules)
 
     @cached_property
     def hotspots(self) -> pd.DataFrame:
@@ -136,8 +142,8 @@ class Figures:
             return count_cases(conn, f)
 
     def _unit(self, unit_id: int) -> dict:
-        period = self.score_period.key
-        found = self.scores[self.scores["unit_id"] == unit_id]
+        period, table = self.score_period.key, self._scored[2]
+        found = table[table["unit_id"] == unit_id]
         if found.empty:
             return {"period": period, "adjusted_score": None, "rank": None, "group": None}
         row = found.iloc[0]

@@ -47,6 +47,21 @@ def lagging(engine: Engine, period: Period, rules: Rules) -> pd.DataFrame:
     return lagging_from(score_frame(engine, periods, rules, closing=False), period, rules)
 
 
+def lagging_reading_back(engine: Engine, frame: pd.DataFrame, period: Period, rules: Rules) -> pd.DataFrame:
+    """lagging from a score_frame holding the period (and maybe some before it; 按时办结 need not be counted),
+    reading a period before it that the frame lacks only when a lagging unit's streak reaches it, one at a time:
+    the same table, without scoring all the LOOKBACK periods when streaks are short (at city scale each period
+    costs about what the month itself does)."""
+    periods = lookback(period, rules)
+    while True:
+        found = lagging_from(frame, period, rules)
+        streak = int(found["lagging_periods"].max()) if len(found) else 0
+        if streak == len(periods) or periods[streak].key in set(frame["period"]):
+            return found
+        earlier = score_frame(engine, [periods[streak]], rules, closing=False)
+        frame = pd.concat([frame, earlier], ignore_index=True)
+
+
 def lagging_from(frame: pd.DataFrame, period: Period, rules: Rules) -> pd.DataFrame:
     """lagging from a score_frame holding the lookback periods (and maybe others)."""
     periods = lookback(period, rules)

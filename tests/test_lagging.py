@@ -5,10 +5,10 @@ Default rules: bottom_n 3 (so a group needs more than 6 ranked units), consecuti
 """
 import pandas as pd
 
-from metrics.lagging import lagging, lagging_review
+from metrics.lagging import lagging, lagging_reading_back, lagging_review
 from metrics.periods import parse_period, trailing
 from metrics.rules import load_rules
-from metrics.scores import score_trend, trend_of_units, unit_scores
+from metrics.scores import score_frame, score_trend, trend_of_units, unit_scores
 from tests.factories import units, write
 from tests.scoring_cases import month_cases
 
@@ -81,3 +81,15 @@ def test_lagging_review_reads_once_what_the_page_shows(engine):
     pd.testing.assert_frame_equal(scores.drop(columns="on_time_close_rate"),
                                   unit_scores(engine, MARCH, RULES).drop(columns="on_time_close_rate"),
                                   check_exact=True)
+
+
+def test_reading_back_only_as_far_as_the_streaks_go_gives_the_same_table(engine, monkeypatch):
+    _league(engine)
+    expected, read = lagging(engine, MARCH, RULES), []
+    monkeypatch.setattr("metrics.lagging.score_frame", lambda e, periods, *a, **k: read.append(
+        [p.key for p in periods]) or score_frame(e, periods, *a, **k))
+    march = score_frame(engine, [MARCH], RULES, closing=False)
+    got = lagging_reading_back(engine, march, MARCH, RULES)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    # L8 lagged in February and January: both read, and December, where nobody's streak goes on; no further.
+    assert read == [["2025-02"], ["2025-01"], ["2024-12"]]

@@ -111,6 +111,12 @@ def _touch(result: WriteResult, row: dict) -> None:
     result.callers.add(row["caller_key"])
 
 
+def _touch_gaps(result: WriteResult, changed: dict) -> None:
+    """The summary keys of other cases whose repeat gap the write changed."""
+    for basis, keys in changed.items():
+        result.touched[basis] |= keys
+
+
 def _json_default(value):
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -141,7 +147,7 @@ def write_columns(conn: Connection, columns: dict[str, list], batch_id: int, pro
     _add_categories(conn, columns)
     _add_streets(conn, columns)
     analyze_if_outgrown(conn)
-    refresh_repeat_gaps(conn, result.callers)
+    _touch_gaps(result, refresh_repeat_gaps(conn, result.callers))
     if refresh:
         refresh_stats(conn, result.touched)
     return result
@@ -153,7 +159,8 @@ def _write_chunk(conn: Connection, chunk: dict[str, list], batch_id: int, result
     existing = {r["case_no"]: dict(r) for r in conn.execute(known).mappings()}
     stored = [chunk[k] for k in STORED_COLUMNS]
     if not existing:  # all new (a first load, a new month): no row by row comparison, gaps written with the rows
-        gaps = gaps_of_new(conn, chunk["caller_key"], chunk["cat_l2"], chunk["received_at"])
+        gaps, regapped = gaps_of_new(conn, chunk["caller_key"], chunk["cat_l2"], chunk["received_at"])
+        _touch_gaps(result, regapped)
         _insert_new(conn, [*stored, gaps], batch_id, result, ("repeat_gap_days",))
         for u, r, c in zip(chunk["unit_id"], chunk["received_day"], chunk["basis_cb_day"]):
             result.touched["r"].add((u, r))
@@ -231,7 +238,7 @@ def undo_batch(conn: Connection, batch_id: int) -> int:
     result = WriteResult()
     _revert(conn, changes, result)
     conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(status="undone"))
-    refresh_repeat_gaps(conn, result.callers)
+    _touch_gaps(result, refresh_repeat_gaps(conn, result.callers))
     refresh_stats(conn, result.touched)
     remove_batch_units(conn, batch_id)
     return len(changes)

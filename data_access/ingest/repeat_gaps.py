@@ -61,43 +61,47 @@ def _computed(rows):
             yield from ((r[0], gap) for r, gap in zip(group, values))
 
 
-def refresh_repeat_gaps(conn: Connection, callers: set) -> int:
-    """Recompute the gaps of every case of these callers; returns how many changed."""
-    rows = _cases_of(conn, callers)
-    stored = {r.id: r.repeat_gap_days for r in rows}
-    return _store(conn, {i: gap for i, gap in _computed(rows) if stored[i] != gap})
+def refresh_repeat_gaps(conn: Connection, callers: set) -> dict[str, set]:
+    """Recompute the gaps of every case of these callers; returns the summary keys of the cases whose gap changed
+    ({"r": {(unit_id, received_day)}, "c": {(unit_id, basis_cb_day)}}): a case written earlier than a caller's
+    stored ones changes their gaps, and the repeat summary (stat_unit_day_repeat) of their days with them."""
+    rows = {r.id: r for r in _cases_of(conn, callers)}
+    return _store(conn, rows, {i: gap for i, gap in _computed(rows.values()) if rows[i].repeat_gap_days != gap})
 
 
-def gaps_of_new(conn: Connection, callers: list, cat_l2: list, received: list[datetime]) -> list[int | None]:
-    """The gaps of cases about to be inserted (one list per column), with the same callers' stored cases; a stored
-    case whose gap the new ones change (a new case earlier than it) is updated here. So new cases are written with
-    their gap instead of being updated after."""
-    rows = _cases_of(conn, set(callers))
-    stored = {r.id: r.repeat_gap_days for r in rows}
+def gaps_of_new(conn: Connection, callers: list, cat_l2: list, received: list[datetime]) -> tuple[list, dict]:
+    """The gaps of cases about to be inserted (one list per column), with the same callers' stored cases, and the
+    summary keys of the stored cases whose gap the new ones change (a new case earlier than them: updated here, as
+    refresh_repeat_gaps does). So new cases are written with their gap instead of being updated after."""
+    stored = {r.id: r for r in _cases_of(conn, set(callers))}
     first_new = max(stored, default=0) + 1   # stand-in ids after every stored one, in the order of insertion
-    rows += [(first_new + i, *new) for i, new in enumerate(zip(callers, cat_l2, received))]
+    rows = [*stored.values(), *((first_new + i, *new) for i, new in enumerate(zip(callers, cat_l2, received)))]
     computed = dict(_computed(sorted(rows, key=lambda r: r[1] or "")))
-    _store(conn, {i: computed[i] for i in stored if stored[i] != computed[i]})
-    return [computed[first_new + i] for i in range(len(callers))]
+    changed = _store(conn, stored, {i: computed[i] for i, r in stored.items() if r.repeat_gap_days != computed[i]})
+    return [computed[first_new + i] for i in range(len(callers))], changed
 
 
 def _cases_of(conn: Connection, callers: set) -> list:
-    """(id, caller_key, cat_l2, received_at, repeat_gap_days) of every stored case of these callers, by caller."""
+    """The stored cases of these callers, by caller: (id, caller_key, cat_l2, received_at, repeat_gap_days, unit_id,
+    received_day, basis_cb_day)."""
     callers = sorted(c for c in callers if c)
     rows = []
     for start in range(0, len(callers), CALLERS_PER_QUERY):
-        query = (select(cases.c.id, cases.c.caller_key, cases.c.cat_l2, cases.c.received_at, cases.c.repeat_gap_days)
+        query = (select(cases.c.id, cases.c.caller_key, cases.c.cat_l2, cases.c.received_at, cases.c.repeat_gap_days,
+                        cases.c.unit_id, cases.c.received_day, cases.c.basis_cb_day)
                  .where(one_of(conn, cases.c.caller_key, callers[start:start + CALLERS_PER_QUERY]))
                  .order_by(cases.c.caller_key))
         rows += conn.execute(query).all()
     return rows
 
 
-def _store(conn: Connection, changed: dict[int, int | None]) -> int:
-    if changed:
+def _store(conn: Connection, rows: dict, gaps: dict[int, int | None]) -> dict[str, set]:
+    """Write the changed gaps of stored cases; their summary keys."""
+    if gaps:
         update = cases.update().where(cases.c.id == bindparam("_id")).values(repeat_gap_days=bindparam("gap"))
-        conn.execute(update, [{"_id": i, "gap": gap} for i, gap in changed.items()])
-    return len(changed)
+        conn.execute(update, [{"_id": i, "gap": gap} for i, gap in gaps.items()])
+    return {"r": {(rows[i].unit_id, rows[i].received_day) for i in gaps},
+            "c": {(rows[i].unit_id, rows[i].basis_cb_day) for i in gaps}}
 
 
 def fill_repeat_gaps(conn: Connection, chunk: int = 50_000) -> int:

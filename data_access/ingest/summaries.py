@@ -5,14 +5,16 @@ an undo or a rebuild recomputes exactly what a fresh build would hold.
 """
 from datetime import date, timedelta
 
-from sqlalchemy import Date, String, func, literal, or_, select
+from sqlalchemy import Date, String, and_, case, func, literal, not_, or_, select
 from sqlalchemy.engine import Connection
 
-from data_access.storage.measures import ASSESSED, COUNTS, TIMED, case_flag, provided
+from data_access.storage.measures import (
+    CLOSE_TIMED, COUNTS, RESPONSE_START, STILL_OPEN, TIMED, case_flag, in_histogram,
+)
 from data_access.storage.vocabulary import DEFAULT_CLASS
 from data_access.storage.schema import (
     DISTRICT_TABLES, MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_cell_month, stat_place_day,
-    stat_point_month, stat_unit_day,
+    stat_point_month, stat_unit_day, stat_unit_day_overdue, stat_unit_day_repeat,
 )
 
 
@@ -135,12 +137,26 @@ def _stat_queries(basis: str, day) -> dict:
         klass = func.coalesce(func.nullif(cases.c[t.class_column], ""), DEFAULT_CLASS)
         histograms[t.table] = (select(*key, klass.label(t.class_column), hours.label("hours"),
                                       func.count().label("n"))
-                               .where(ASSESSED, provided(t.field), hours.is_not(None))
+                               .where(in_histogram(t))
                                .group_by(day, cases.c.unit_id, klass, hours))
     category = (cases.c.unit_id, cases.c.cat_l1, cases.c.cat_l2, cases.c.street, cases.c.tags)
+    gap = cases.c.repeat_gap_days
     return {stat_unit_day: unit_day, **histograms, stat_place_day: _place_query(tag, day),
             stat_category_day: select(tag, day.label("day"), *category, func.count().label("n")).group_by(
-                day, *category)}
+                day, *category),
+            stat_unit_day_overdue: _overdue_query(key, day),
+            stat_unit_day_repeat: select(*key, gap, func.count().label("n")).where(gap.is_not(None)).group_by(
+                day, cases.c.unit_id, gap)}
+
+
+def _overdue_query(key, day):
+    """What 超期 counts besides the close histogram: closed cases outside it by class and hours, open ones by class
+    and response start."""
+    hours, klass = cases.c.close_hours, cases.c.deadline_class
+    open_start = case((STILL_OPEN, RESPONSE_START))
+    return (select(*key, klass, hours, open_start.label("open_start"), func.count().label("n"))
+            .where(or_(and_(hours.is_not(None), not_(in_histogram(CLOSE_TIMED))), STILL_OPEN))
+            .group_by(day, cases.c.unit_id, klass, hours, open_start))
 
 
 def _place_query(tag, day):

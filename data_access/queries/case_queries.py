@@ -25,7 +25,7 @@ from sqlalchemy import and_, case, false, func, not_, or_, select, true
 from sqlalchemy.engine import Connection, Engine
 
 from data_access.ingest.h3_cells import from_key, is_stored
-from data_access.storage.measures import count_condition
+from data_access.storage.measures import RESPONSE_START, STILL_OPEN, count_condition
 from data_access.storage.schema import cases, units
 from data_access.storage.vocabulary import DEFAULT_CLASS  # an empty urgency or deadline class counts as 一般
 
@@ -142,18 +142,26 @@ def below_full_credit(column, credits: tuple):
 
 def overdue(limits: Limits, as_of: datetime):
     """Closed past its close limit, or still open with the limit already past at `as_of`."""
-    start = func.coalesce(cases.c.dispatched_at, cases.c.received_at)
-    # Open cases compare their start with as_of − limit: bound datetimes, no dialect date arithmetic.
+    klass = cases.c.deadline_class
+    return or_(closed_late(cases.c.close_hours, klass, limits),
+               open_late(still_open(), RESPONSE_START, klass, limits, as_of))
+
+
+def closed_late(hours, klass, limits: Limits):
+    """Closed in more whole hours than its class's close limit (on the case table or a summary's columns)."""
+    return and_(hours.is_not(None), hours > class_limit(klass, limits.close_hours))
+
+
+def open_late(is_open, start, klass, limits: Limits, as_of: datetime):
+    """Open, and its class's close limit after the response start already past at `as_of`."""
+    # The start compared with as_of − limit: bound datetimes, no dialect date arithmetic.
     deadlines = tuple((k, as_of - timedelta(hours=v)) for k, v in limits.close_hours)
-    closed_late = and_(cases.c.close_hours.is_not(None),
-                       cases.c.close_hours > class_limit(cases.c.deadline_class, limits.close_hours))
-    open_late = and_(still_open(), start < class_limit(cases.c.deadline_class, deadlines))
-    return or_(closed_late, open_late)
+    return and_(is_open, start < class_limit(klass, deadlines))
 
 
 def still_open():
     """Not closed yet. A case from a file without a close column is not "still open": nobody knows."""
-    return and_(cases.c.closed_at.is_(None), cases.c.has_closed_at == true())
+    return STILL_OPEN
 
 
 def at_points(points, t=cases):
@@ -211,7 +219,7 @@ def conditions(conn: Connection, f: CaseFilter, t=cases) -> list:
     if f.overdue:
         where.append(overdue(f.limits, f.as_of or datetime.now().replace(microsecond=0)))
     if f.repeat:
-        where.append(cases.c.repeat_gap_days <= f.limits.repeat_window_days)
+        where.append(t.c.repeat_gap_days <= f.limits.repeat_window_days)
     if f.bbox is not None:
         where.append(in_box(f.bbox, t))
     if f.skip_points:

@@ -18,6 +18,7 @@ from data_access.queries.case_queries import (
 from data_access.storage.measures import case_classes
 from data_access.storage.schema import (
     MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_cell_month, stat_place_day, stat_point_month,
+    stat_unit_day_repeat,
 )
 from data_access.queries.score_queries import whole_months
 
@@ -314,14 +315,15 @@ def loss_by(conn: Connection, f: CaseFilter, costs: CaseCosts, column: str) -> l
 # --- indicators ---
 
 def volumes_by(conn: Connection, f: CaseFilter, column, source: str = "summary") -> list:
-    """(value, n) per value of a case column (name) or expression: streets, categories, days.
+    """(value, n) per value of a case column (name) or expression: streets, categories, units, days.
 
-    Columns of the category summary (cat_l1, cat_l2, street) are counted there when it serves the filter (its
-    whole months by month, the other days by day), else, like expressions, on the case table."""
-    if isinstance(column, str) and column in stat_category_day.c and \
-            _source(f, source, stat_category_day) is not cases:
+    Columns of the volume summary (_volume_summary: the category summary, or for repeats the repeat summary) are
+    counted there when it serves the filter (its whole months by month, the other days by day), else, like
+    expressions, on the case table."""
+    summary = _volume_summary(f)
+    if isinstance(column, str) and column in summary.c and _source(f, source, summary) is not cases:
         parts = [select(t.c[column].label("value"), func.sum(t.c.n).label("n")).where(*where).group_by(t.c[column])
-                 for t, where in _category_parts(conn, f, f.start, f.end)]
+                 for t, where in _summary_parts(conn, f, f.start, f.end, summary)]
         rows = union_all(*parts).subquery()
         return conn.execute(select(rows.c.value, cast(func.sum(rows.c.n), Integer)).group_by(rows.c.value)).all()
     key = cases.c[column] if isinstance(column, str) else column
@@ -331,25 +333,33 @@ def volumes_by(conn: Connection, f: CaseFilter, column, source: str = "summary")
 
 def period_volumes(conn: Connection, f: CaseFilter, ranges: list, source: str = "summary") -> list[int]:
     """The filter's cases in each of the day ranges [start, end) (its own days replaced): one count per range."""
-    if _source(f, source, stat_category_day) is cases:
+    summary = _volume_summary(f)
+    if _source(f, source, summary) is cases:
         parts = [select(literal(i).label("bucket"), func.count().label("n"))
                  .where(*conditions(conn, replace(f, start=start, end=end))) for i, (start, end) in enumerate(ranges)]
     else:
         parts = [select(literal(i).label("bucket"), func.sum(t.c.n).label("n")).where(*where)
-                 for i, (start, end) in enumerate(ranges) for t, where in _category_parts(conn, f, start, end)]
+                 for i, (start, end) in enumerate(ranges)
+                 for t, where in _summary_parts(conn, f, start, end, summary)]
     rows = union_all(*parts).subquery()
     counted = dict(conn.execute(select(rows.c.bucket, func.sum(rows.c.n)).group_by(rows.c.bucket)).all())
     return [int(counted.get(i) or 0) for i in range(len(ranges))]
 
 
-def _category_parts(conn: Connection, f: CaseFilter, start, end) -> list:
-    """(table, where) of the category summary for the days [start, end): whole months by month, the rest by day
-    (an open range by day alone)."""
+def _volume_summary(f: CaseFilter):
+    """The day summary whose rows add up to case volumes under the filter: the repeat summary (cases with a gap,
+    by gap) for repeats, the category summary otherwise."""
+    return stat_unit_day_repeat if f.repeat else stat_category_day
+
+
+def _summary_parts(conn: Connection, f: CaseFilter, start, end, days) -> list:
+    """(table, where) of a day summary and its month table for the days [start, end): whole months by month, the
+    rest by day (an open range by day alone)."""
     day_part = replace(f, start=start, end=end)
     if start is None or end is None:
-        return [(stat_category_day, conditions(conn, day_part, stat_category_day))]
+        return [(days, conditions(conn, day_part, days))]
     first, last = whole_months(start, end)
-    month_table, days = MONTH_TABLES[stat_category_day], stat_category_day
+    month_table = MONTH_TABLES[days]
     other_days = or_(and_(days.c.day >= start, days.c.day < first), and_(days.c.day >= last, days.c.day < end))
     return [(month_table, conditions(conn, replace(f, start=first, end=last), month_table)),
             (days, [*conditions(conn, replace(f, start=None, end=None), days), other_days])]

@@ -11,7 +11,7 @@ and whole hours, and compared with the limits when read.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, literal_column, not_, true
+from sqlalchemy import and_, case, func, literal_column, not_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from data_access.storage.case_tables import PROVIDED_FIELDS, cases, stat_unit_day_close, stat_unit_day_resp
@@ -87,10 +87,22 @@ assert set(COUNT_COLUMNS) == ({c.name for c in COUNTS} - {col for r in RATED for
                               | {t.name for t in TIMED}), "COUNT_COLUMNS must list every declared count once"
 
 
+def in_histogram(t: Timed) -> ColumnElement:
+    """The cases a timed count's histogram holds: assessed, from a file with its input, with whole hours."""
+    return and_(ASSESSED, provided(t.field), cases.c[t.hours].is_not(None))
+
+
+# 超期 (overdue, METRICS.md §7 按时办结's limits applied to every case, 特例剔除 included): counted from the close
+# histogram and from stat_unit_day_overdue, which holds the cases it needs and the histogram does not.
+CLOSE_TIMED = next(t for t in TIMED if t.name == CLOSE)
+RESPONSE_START = func.coalesce(cases.c.dispatched_at, cases.c.received_at)
+# Not closed yet; a case from a file without a close column is not "still open": nobody knows.
+STILL_OPEN = and_(cases.c.closed_at.is_(None), provided("closed_at"))
+
+
 def timed_condition(t: Timed, limit) -> ColumnElement:
     """The case-level condition of a timed count, given the SQL of the case's hour limit."""
-    hours = cases.c[t.hours]
-    return and_(ASSESSED, provided(t.field), hours.is_not(None), hours <= limit)
+    return and_(in_histogram(t), cases.c[t.hours] <= limit)
 
 
 def case_flag(condition: ColumnElement | None):

@@ -200,13 +200,44 @@ def _copy(column: Column) -> Column:
                   server_default=default)
 
 
+# 超期 (overdue, data_access.queries.case_queries.overdue) counts every case closed past its class's limit, or still
+# open with the limit passed at a given moment. The close histogram (stat_unit_day_close) holds the assessed closed
+# cases of files with a close time; this table the rest overdue needs (migration 0023): the other closed cases
+# (特例剔除, or no close time provided) by deadline class as stored and whole hours, and the still-open cases by
+# class and response start (open_start; null on a closed row), so that a limit passed is decided when read.
+stat_unit_day_overdue = Table(
+    "stat_unit_day_overdue", metadata,
+    Column("basis", String(1), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("unit_id", Integer, nullable=False),
+    Column("deadline_class", String(8)),
+    Column("close_hours", Integer),
+    Column("open_start", DateTime),
+    Column("n", Integer, nullable=False),
+)
+Index("ix_stat_unit_day_overdue", stat_unit_day_overdue.c.basis, stat_unit_day_overdue.c.day,
+      stat_unit_day_overdue.c.unit_id)
+
+# 重复诉求: the cases with a repeat gap (cases.repeat_gap_days) by the gap's whole days, so that the repeats under any
+# window of the rules are SUM(n) WHERE repeat_gap_days <= window (migration 0023).
+stat_unit_day_repeat = Table(
+    "stat_unit_day_repeat", metadata,
+    Column("basis", String(1), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("unit_id", Integer, primary_key=True),
+    Column("repeat_gap_days", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
 stat_unit_month = _by_month(stat_unit_day)
 stat_unit_month_resp = _by_month(stat_unit_day_resp)
 stat_unit_month_close = _by_month(stat_unit_day_close)
 stat_category_month = _by_month(stat_category_day)
+stat_unit_month_repeat = _by_month(stat_unit_day_repeat)
 Index("ix_stat_category_month", stat_category_month.c.basis, stat_category_month.c.day, stat_category_month.c.unit_id)
 MONTH_TABLES = {stat_unit_day: stat_unit_month, stat_unit_day_resp: stat_unit_month_resp,
-                stat_unit_day_close: stat_unit_month_close, stat_category_day: stat_category_month}
+                stat_unit_day_close: stat_unit_month_close, stat_category_day: stat_category_month,
+                stat_unit_day_repeat: stat_unit_month_repeat}
 
 
 def _whole_district(month_table: Table) -> Table:
@@ -223,7 +254,8 @@ DISTRICT_TABLES = {stat_unit_month: stat_district_month, stat_unit_month_resp: s
                    stat_unit_month_close: stat_district_month_close}
 
 STAT_TABLES = (*STAT_TABLES, stat_place_day, stat_category_day, *MONTH_TABLES.values(), stat_address_month,
-               stat_point_month, stat_cell_month, *DISTRICT_TABLES.values())
+               stat_point_month, stat_cell_month, *DISTRICT_TABLES.values(), stat_unit_day_overdue,
+               stat_unit_day_repeat)
 
 # --- access (ACCESS engineer): the app's users, their role and own unit ---
 # Every mode maps a signed-in name to a row here (header: the proxy's user name, oidc: the e-mail or subject,
