@@ -25,7 +25,7 @@ from data_access.ingest.batches import find_done_batch, finish_batch, start_batc
 from data_access.ingest.case_fields import ImportRefused
 from data_access.ingest.case_rows import RowParser
 from data_access.ingest.case_store import WriteResult, write_cases
-from data_access.ingest.summaries import refresh_stats
+from data_access.ingest.summaries import refresh_batch
 from data_access.ingest.column_mappings import Mapping, load_mapping
 from data_access.ingest.coords import CRS_NAMES
 from data_access.ingest.file_reader import RowProblem, Scan, Source, open_table, scan, sources_from_paths, \
@@ -280,7 +280,7 @@ class _Run:
         res = self.result
         if not res.rows:
             raise ImportRefused(f"{res.file_name} 只有表头，没有数据行 ({res.file_name} has no data rows)")
-        refresh_stats(self.conn, self.touched)
+        refresh_batch(self.conn, self.batch_id, self.touched, all_new=not res.updated)
         record_missing(self.conn, self.batch_id, res.not_provided)
         finish_batch(self.conn, self.batch_id, n_rows=res.rows, n_new=res.new, n_updated=res.updated,
                      n_unchanged=res.unchanged, n_rejected=res.rejected, warnings=dict(res.notes))
