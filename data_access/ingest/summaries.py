@@ -15,8 +15,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from data_access.storage.measures import ASSESSED, COUNTS, TIMED, case_flag, provided
 from data_access.storage.vocabulary import DEFAULT_CLASS
 from data_access.storage.schema import (
-    DISTRICT_TABLES, MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_cell_month, stat_place_day,
-    stat_point_month, stat_unit_day, stat_unit_month,
+    DISTRICT_TABLES, MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_cell_month,
+    stat_district_month, stat_place_day, stat_point_month, stat_unit_day, stat_unit_month,
 )
 
 PLACE_MONTH_TABLES = (stat_address_month, stat_point_month, stat_cell_month)
@@ -88,9 +88,7 @@ def _replace_stats(conn: Connection, basis: str, unit_ids: list | None, first: d
     for month, following in _months(first, last):
         for day_table in MONTH_TABLES:
             _replace_month(conn, day_table, basis, unit_ids, month, following)
-        for table in PLACE_MONTH_TABLES:
-            conn.execute(table.delete().where(table.c.basis == basis, table.c.day == month))
-            conn.execute(_insert(table, _place_month_query(table, basis, month, following)))
+        _replace_place_months(conn, basis, month)
         _replace_district(conn, basis, month)
 
 
@@ -127,44 +125,51 @@ def _add_batch(conn: Connection, basis: str, mine, keys: set) -> None:
     """Add the batch's cases (`mine`: their condition) to one basis's summaries; `keys`: their (unit, day)s.
 
     Whether a key already has rows is read before anything is written, from stat_unit_day and stat_unit_month
-    (every case counts there, so a key without a row there has none in any day or month table). A month without
-    rows yet is summed from its new day rows, as refresh_stats does (they are fewer than the batch's cases);
-    the district months, a few rows, likewise."""
+    (every case counts there, so a key without a row there has none in any day or month table). The months
+    take the batch's own totals only when they already hold as many cases as the batch: else summing their
+    day rows anew reads less (a first load, a new month's export). The district months, a few rows, always."""
     day = _day_column(basis)
     month_keys = {(u, d.replace(day=1)) for u, d in keys}
     months = sorted({m for _, m in month_keys})
     had_days = _had(conn, stat_unit_day, basis, keys)
     had_months = _had(conn, stat_unit_month, basis, month_keys)
+    by_delta = _volume(conn, stat_district_month.c.basis == basis, stat_district_month.c.day.in_(months)) >= \
+        conn.execute(select(func.count()).where(mine)).scalar()
     for table, query in _stat_queries(basis, day).items():
         _merge(conn, table, query.where(mine), had_days, day,
                lambda units, first, last, t=table, q=query: _replace_days(conn, t, q, day, basis, units, first, last))
-    if had_months:
+    if by_delta:
         month = _MonthStart(day)
         for day_table, query in _stat_queries(basis, month).items():
             if day_table in MONTH_TABLES:
                 _merge(conn, MONTH_TABLES[day_table], query.where(mine), had_months, month,
                        lambda units, first, last, t=day_table: _replace_months(conn, t, basis, units, first, last))
-    else:
-        for first in months:
+        _add_place_months(conn, basis, mine, months)
+    for first in months:
+        if not by_delta:
             units = sorted({u for u, m in month_keys if m == first})
             for day_table in MONTH_TABLES:
-                _replace_month(conn, day_table, basis, units, first, _following(first), had=False)
-    _add_place_months(conn, basis, mine, months)
-    for first in months:
+                _replace_month(conn, day_table, basis, units, first, _following(first), had=bool(had_months))
+            _replace_place_months(conn, basis, first)
         _replace_district(conn, basis, first)
 
 
+def _volume(conn: Connection, *where) -> int:
+    return conn.execute(select(func.coalesce(func.sum(stat_district_month.c.volume), 0)).where(*where)).scalar()
+
+
 def _add_place_months(conn: Connection, basis: str, mine, months: list) -> None:
-    """The batch's cases added to the address, point and cell months: by an upsert of their own totals where
-    the month has rows, else summed from the month's place rows (then all the batch's)."""
+    """The batch's cases added to the address, point and cell months: inserted, or upserted where the months
+    have rows."""
     places = _place_query(literal(basis, String(1)).label("basis"), _MonthStart(_day_column(basis))).where(mine)
-    delta = _place_month_queries(places.subquery("places"))
+    for table, query in _place_month_queries(places.subquery("places")).items():
+        conn.execute(_upsert(conn, table, query) if _any_row(conn, table, basis, months) else _insert(table, query))
+
+
+def _replace_place_months(conn: Connection, basis: str, month: date) -> None:
     for table in PLACE_MONTH_TABLES:
-        if _any_row(conn, table, basis, months):
-            conn.execute(_upsert(conn, table, delta[table]))
-        else:
-            for first in months:
-                conn.execute(_insert(table, _place_month_query(table, basis, first, _following(first))))
+        conn.execute(table.delete().where(table.c.basis == basis, table.c.day == month))
+        conn.execute(_insert(table, _place_month_query(table, basis, month, _following(month))))
 
 
 def _replace_months(conn: Connection, day_table, basis: str, unit_ids: list, first: date, last: date) -> None:
