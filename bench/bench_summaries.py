@@ -4,15 +4,18 @@ the same database in the same run, each in a transaction rolled back afterwards.
 
     .venv/bin/python bench/bench_summaries.py [--rows 100000] [--backends sqlite,postgresql,mariadb] [--statements]
 
-Per backend, in a fresh database, three all-new batches of bench_import's canonical CSV are imported with the
+Per backend, in a fresh database, four all-new batches of bench_import's canonical CSV are imported with the
 summary step held back (the cases are written and committed; the summaries of the earlier batches are kept
 current), and for each batch both ways of refreshing are timed:
-  1. March, into an empty database (the first load);
-  2. the same March cases under other case numbers (every day, unit and month already has rows: the upsert path);
-  3. April (a new month's export; by callback day its first days overlap March's).
+  1. March 1-30, into an empty database (the first load);
+  2. March 31 (the next day's load: new days of a month that has rows);
+  3. March 15's cases again under other case numbers (late cases of a day that has rows: upserts, rectangles);
+  4. April (a new month's export; by callback day its first days overlap March's).
 Wall and CPU are the best of two; `--statements`: the slowest statements of each way.
 """
 import argparse
+import csv
+import io
 import sys
 import tempfile
 import time
@@ -51,14 +54,23 @@ def fresh_engine(backend: str, workdir: Path):
 
 
 def files(rows: int, folder: Path) -> list[tuple[str, Path]]:
-    march = make_csv(rows, 1)
+    march = list(csv.reader(io.StringIO(make_csv(rows, 1).decode("utf-8"))))
+    header, body = march[0], march[1:]
+    day = lambda d: [r for r in body if r[1].startswith(f"2025-03-{d}")]  # noqa: E731
+    renamed = lambda rs, prefix: [[prefix + r[0][2:], *r[1:]] for r in rs]  # noqa: E731
     # April: every date a month later (31 March is then no date: those rows are rejected, as bad rows are).
-    april = march.replace(b"2025-04-", b"2025-05-").replace(b"2025-03-", b"2025-04-")
+    april = make_csv(rows, 1).replace(b"2025-04-", b"2025-05-").replace(b"2025-03-", b"2025-04-")
+    batches = (("1 March 1-30, empty database", [r for r in body if not r[1].startswith("2025-03-31")]),
+               ("2 March 31, the next day", day(31)),
+               ("3 late cases of March 15, other case numbers", renamed(day(15), "BK")),
+               ("4 April, a new month", april.replace(b"BJ", b"BL")))
     out = []
-    for label, data in (("1 March, empty database", march), ("2 March again, other case numbers",
-                                                               march.replace(b"BJ", b"BK")),
-                        ("3 April, new month", april.replace(b"BJ", b"BL"))):
+    for label, data in batches:
         path = folder / f"{label[0]}.csv"
+        if isinstance(data, list):
+            text_out = io.StringIO()
+            csv.writer(text_out).writerows([header, *data])
+            data = text_out.getvalue().encode("utf-8")
         path.write_bytes(data)
         out.append((label, path))
     return out
