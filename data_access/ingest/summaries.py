@@ -44,10 +44,11 @@ def refresh_batch(conn: Connection, batch_id: int, touched: dict, all_new: bool)
     """The summaries after a batch was written: `touched` as for refresh_stats; `all_new` when the batch inserted
     cases and changed none (then its cases are exactly those with cases.batch_id = batch_id).
 
-    A batch of new cases adds to every summary row what it would add to a fresh build: the day and month GROUP BYs
-    over its own cases (read by ix_cases_batch, not by the rectangle), inserted where its keys have no row yet
-    (the first load, a new month), added to the rows by an upsert where they have. A batch that changed cases
-    takes refresh_stats' exact rectangle: the old versions' counts are no longer in the case table to subtract.
+    A batch of new cases adds to every summary row what it would add to a fresh build: the day GROUP BYs over its
+    own cases (read by ix_cases_batch, not by the rectangle), inserted where its keys have no row yet (the first
+    load, a new day), added to the rows by an upsert where they have; its months likewise when they hold more
+    cases than the batch (a day's load), else summed anew from their day rows. A batch that changed cases takes
+    refresh_stats' exact rectangle: the old versions' counts are no longer in the case table to subtract.
     """
     if not all_new:
         refresh_stats(conn, touched)
@@ -133,8 +134,7 @@ def _add_batch(conn: Connection, basis: str, mine, keys: set) -> None:
     months = sorted({m for _, m in month_keys})
     had_days = _had(conn, stat_unit_day, basis, keys)
     had_months = _had(conn, stat_unit_month, basis, month_keys)
-    by_delta = _volume(conn, stat_district_month.c.basis == basis, stat_district_month.c.day.in_(months)) >= \
-        conn.execute(select(func.count()).where(mine)).scalar()
+    by_delta = _month_volume(conn, basis, months) >= conn.execute(select(func.count()).where(mine)).scalar()
     for table, query in _stat_queries(basis, day).items():
         _merge(conn, table, query.where(mine), had_days, day,
                lambda units, first, last, t=table, q=query: _replace_days(conn, t, q, day, basis, units, first, last))
@@ -154,8 +154,11 @@ def _add_batch(conn: Connection, basis: str, mine, keys: set) -> None:
         _replace_district(conn, basis, first)
 
 
-def _volume(conn: Connection, *where) -> int:
-    return conn.execute(select(func.coalesce(func.sum(stat_district_month.c.volume), 0)).where(*where)).scalar()
+def _month_volume(conn: Connection, basis: str, months: list) -> int:
+    """The cases the months hold (their district rows: a row per month)."""
+    t = stat_district_month
+    return conn.execute(select(func.coalesce(func.sum(t.c.volume), 0)).where(t.c.basis == basis,
+                                                                             t.c.day.in_(months))).scalar()
 
 
 def _add_place_months(conn: Connection, basis: str, mine, months: list) -> None:
