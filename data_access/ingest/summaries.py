@@ -6,7 +6,7 @@ an undo or a rebuild recomputes exactly what a fresh build would hold. A batch o
 """
 from datetime import date, timedelta
 
-from sqlalchemy import Date, String, and_, func, literal, not_, or_, select
+from sqlalchemy import Date, String, and_, exists, func, literal, or_, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
@@ -136,20 +136,17 @@ def _add_batch(conn: Connection, basis: str, mine, keys: set) -> None:
     had_months = _had(conn, stat_unit_month, basis, month_keys)
     by_delta = _month_volume(conn, basis, months) >= conn.execute(select(func.count()).where(mine)).scalar()
     for table, query in _stat_queries(basis, day).items():
-        _merge(conn, table, query.where(mine), had_days, day,
-               lambda units, first, last, t=table, q=query: _replace_days(conn, t, q, day, basis, units, first, last))
+        _merge(conn, table, query.where(mine), had_days)
     if by_delta:
-        month = _MonthStart(day)
-        for day_table, query in _stat_queries(basis, month).items():
+        for day_table, query in _stat_queries(basis, _MonthStart(day)).items():
             if day_table in MONTH_TABLES:
-                _merge(conn, MONTH_TABLES[day_table], query.where(mine), had_months, month,
-                       lambda units, first, last, t=day_table: _replace_months(conn, t, basis, units, first, last))
+                _merge(conn, MONTH_TABLES[day_table], query.where(mine), had_months)
         _add_place_months(conn, basis, mine, months)
     for first in months:
         if not by_delta:
             units = sorted({u for u, m in month_keys if m == first})
             for day_table in MONTH_TABLES:
-                _replace_month(conn, day_table, basis, units, first, _following(first), had=bool(had_months))
+                _replace_month(conn, day_table, basis, units, first, _following(first), had=had_months)
             _replace_place_months(conn, basis, first)
         _replace_district(conn, basis, first)
 
@@ -175,34 +172,31 @@ def _replace_place_months(conn: Connection, basis: str, month: date) -> None:
         conn.execute(_insert(table, _place_month_query(table, basis, month, _following(month))))
 
 
-def _replace_months(conn: Connection, day_table, basis: str, unit_ids: list, first: date, last: date) -> None:
-    for month, following in _months(first, last):
-        _replace_month(conn, day_table, basis, unit_ids, month, following)
+def _merge(conn: Connection, table, delta, had: bool) -> None:
+    """Add a batch's rows (`delta`) to a table; `had`: whether any of their keys has a row there.
 
-
-def _merge(conn: Connection, table, delta, had: set, day, replace) -> None:
-    """Add a batch's rows (`delta`, keyed by unit and `day`) to a table; `had`: the batch's keys with rows there.
-
-    No such key: a plain insert. A table with a primary key: an upsert adding the counts. Nullable keys (no
-    upsert can match them): the rectangle around the keys that had rows is recomputed by `replace(units, first,
-    last)`, and the batch's rows outside it are inserted."""
+    None: a plain insert. A table with a primary key: an upsert adding the counts. Nullable keys, which no
+    upsert matches: the counts added to the rows whose every key equals the batch row's (NULL equal to NULL),
+    then the batch's other rows inserted."""
     if not had:
         conn.execute(_insert(table, delta))
     elif table.primary_key:
         conn.execute(_upsert(conn, table, delta))
     else:
-        units, first, last = sorted({u for u, _ in had}), min(d for _, d in had), max(d for _, d in had)
-        replace(units, first, last)
-        conn.execute(_insert(table, delta.where(not_(and_(cases.c.unit_id.in_(units), day.between(first, last))))))
+        batch = delta.subquery("batch")
+        match = and_(*(table.c[c.name].is_not_distinct_from(c) if table.c[c.name].nullable else table.c[c.name] == c
+                       for c in batch.c if c.name != "n"))
+        conn.execute(table.update().where(match).values(n=table.c.n + batch.c.n))
+        conn.execute(_insert(table, select(*batch.c).where(~exists().where(match))))
 
 
-def _had(conn: Connection, table, basis: str, keys: set) -> set:
-    """The (unit, day) keys that already have a row in the table."""
+def _had(conn: Connection, table, basis: str, keys: set) -> bool:
+    """Whether any of the (unit, day) keys already has a row in the table."""
     units = sorted({u for u, _ in keys})
     found = conn.execute(select(table.c.unit_id, table.c.day).distinct().where(
         table.c.basis == basis, table.c.unit_id.in_(units),
         table.c.day.between(min(d for _, d in keys), max(d for _, d in keys))))
-    return keys & {tuple(r) for r in found}
+    return bool(keys & {tuple(r) for r in found})
 
 
 def _any_row(conn: Connection, table, basis: str, months: list) -> bool:
