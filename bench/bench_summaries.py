@@ -9,13 +9,14 @@ summary step held back (the cases are written and committed; the summaries of th
 current), and for each batch both ways of refreshing are timed:
   1. March 1-30, into an empty database (the first load);
   2. March 31 (the next day's load: new days of a month that has rows);
-  3. March 15's cases again under other case numbers (late cases of a day that has rows: upserts, rectangles);
+  3. March 15's cases again under other case numbers (late cases of a day that has rows: upserts and merges);
   4. April (a new month's export; by callback day its first days overlap March's).
 Wall and CPU are the best of two; `--statements`: the slowest statements of each way.
 """
 import argparse
 import csv
 import io
+import os
 import sys
 import tempfile
 import time
@@ -167,8 +168,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql,mariadb")
     parser.add_argument("--statements", action="store_true")
     args = parser.parse_args()
-    import os
-    os.environ.update(CHILD_ENV)
+    os.environ.update(CHILD_ENV)  # a bench database is not the demo: its import needs a caller hash key
     with tempfile.TemporaryDirectory() as tmp:
         sources = files(args.rows, Path(tmp))
         for backend in args.backends.split(","):

@@ -240,17 +240,16 @@ _UPSERT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert, "my
 
 def _upsert(conn: Connection, table, query):
     """_insert, adding the counts to the row with the same primary key where there is one."""
+    _insert(table, query)  # raises on a column the table lacks
     names = [c.name for c in query.selected_columns]
-    _insert(table, query)  # the names' check
-    keys = {c.name for c in table.primary_key.columns}
+    keys = [c.name for c in table.primary_key.columns]
+    added = [n for n in names if n not in {*keys, *CARRIED}]
     dialect = conn.dialect.name
     statement = _UPSERT_INSERTS[dialect](table).from_select(names, query)
     if dialect == "mysql":
-        return statement.on_duplicate_key_update(
-            {n: table.c[n] + statement.inserted[n] for n in names if n not in keys | CARRIED})
-    return statement.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={n: table.c[n] + statement.excluded[n] for n in names if n not in keys | CARRIED})
+        return statement.on_duplicate_key_update({n: table.c[n] + statement.inserted[n] for n in added})
+    return statement.on_conflict_do_update(index_elements=[table.c[k] for k in keys],
+                                           set_={n: table.c[n] + statement.excluded[n] for n in added})
 
 
 def _district_query(month_table, basis: str, month: date):
