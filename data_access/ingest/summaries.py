@@ -6,7 +6,7 @@ an undo or a rebuild recomputes exactly what a fresh build would hold. A batch o
 """
 from datetime import date, timedelta
 
-from sqlalchemy import Date, String, and_, exists, func, literal, or_, select
+from sqlalchemy import Date, String, and_, exists, func, literal, not_, or_, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
@@ -136,17 +136,18 @@ def _add_batch(conn: Connection, basis: str, mine, keys: set) -> None:
     had_months = _had(conn, stat_unit_month, basis, month_keys)
     by_delta = _month_volume(conn, basis, months) >= conn.execute(select(func.count()).where(mine)).scalar()
     for table, query in _stat_queries(basis, day).items():
-        _merge(conn, table, query.where(mine), had_days)
+        _merge(conn, table, query.where(mine), had_days, day)
     if by_delta:
-        for day_table, query in _stat_queries(basis, _MonthStart(day)).items():
+        month = _MonthStart(day)
+        for day_table, query in _stat_queries(basis, month).items():
             if day_table in MONTH_TABLES:
-                _merge(conn, MONTH_TABLES[day_table], query.where(mine), had_months)
+                _merge(conn, MONTH_TABLES[day_table], query.where(mine), had_months, month)
         _add_place_months(conn, basis, mine, months)
     for first in months:
         if not by_delta:
             units = sorted({u for u, m in month_keys if m == first})
             for day_table in MONTH_TABLES:
-                _replace_month(conn, day_table, basis, units, first, _following(first), had=had_months)
+                _replace_month(conn, day_table, basis, units, first, _following(first), had=bool(had_months))
             _replace_place_months(conn, basis, first)
         _replace_district(conn, basis, first)
 
@@ -172,31 +173,36 @@ def _replace_place_months(conn: Connection, basis: str, month: date) -> None:
         conn.execute(_insert(table, _place_month_query(table, basis, month, _following(month))))
 
 
-def _merge(conn: Connection, table, delta, had: bool) -> None:
-    """Add a batch's rows (`delta`) to a table; `had`: whether any of their keys has a row there.
+def _merge(conn: Connection, table, delta, had: set, day) -> None:
+    """Add a batch's rows (`delta`, keyed by the case's unit and `day`) to a table; `had`: those of their (unit,
+    day) keys that have rows there.
 
-    None: a plain insert. A table with a primary key: an upsert adding the counts. Nullable keys, which no
-    upsert matches: the counts added to the rows whose every key equals the batch row's (NULL equal to NULL),
-    then the batch's other rows inserted."""
+    Outside the rectangle around those keys, a plain insert. Inside, with a primary key: an upsert adding the
+    counts; with nullable keys, which no upsert matches: the counts added to the rows whose every key equals the
+    batch row's (NULL equal to NULL), then the batch's other rows inserted."""
     if not had:
         conn.execute(_insert(table, delta))
-    elif table.primary_key:
-        conn.execute(_upsert(conn, table, delta))
-    else:
-        batch = delta.subquery("batch")
-        match = and_(*(table.c[c.name].is_not_distinct_from(c) if table.c[c.name].nullable else table.c[c.name] == c
-                       for c in batch.c if c.name != "n"))
-        conn.execute(table.update().where(match).values(n=table.c.n + batch.c.n))
-        conn.execute(_insert(table, select(*batch.c).where(~exists().where(match))))
+        return
+    inside = and_(cases.c.unit_id.in_(sorted({u for u, _ in had})),
+                  day.between(min(d for _, d in had), max(d for _, d in had)))
+    conn.execute(_insert(table, delta.where(not_(inside))))
+    if table.primary_key:
+        conn.execute(_upsert(conn, table, delta.where(inside)))
+        return
+    batch = delta.where(inside).subquery("batch")
+    match = and_(*(table.c[c.name].is_not_distinct_from(c) if table.c[c.name].nullable else table.c[c.name] == c
+                   for c in batch.c if c.name != "n"))
+    conn.execute(table.update().where(match).values(n=table.c.n + batch.c.n))
+    conn.execute(_insert(table, select(*batch.c).where(~exists().where(match))))
 
 
-def _had(conn: Connection, table, basis: str, keys: set) -> bool:
-    """Whether any of the (unit, day) keys already has a row in the table."""
+def _had(conn: Connection, table, basis: str, keys: set) -> set:
+    """The (unit, day) keys that already have a row in the table."""
     units = sorted({u for u, _ in keys})
     found = conn.execute(select(table.c.unit_id, table.c.day).distinct().where(
         table.c.basis == basis, table.c.unit_id.in_(units),
         table.c.day.between(min(d for _, d in keys), max(d for _, d in keys))))
-    return bool(keys & {tuple(r) for r in found})
+    return keys & {tuple(r) for r in found}
 
 
 def _any_row(conn: Connection, table, basis: str, months: list) -> bool:
