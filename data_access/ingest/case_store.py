@@ -43,6 +43,9 @@ class WriteResult:
     updated: int = 0
     unchanged: int = 0
     touched: dict = field(default_factory=lambda: {"r": set(), "c": set()})
+    # (unit, day) keys of stored cases of other batches whose repeat gap the write changed: a batch's own delta
+    # does not hold them, so their summaries are recomputed (summaries.refresh_stats) whatever else is done
+    regapped: dict = field(default_factory=lambda: {"r": set(), "c": set()})
     callers: set = field(default_factory=set)  # whose repeat gaps may have changed
 
 
@@ -114,7 +117,12 @@ def _touch(result: WriteResult, row: dict) -> None:
 def _touch_gaps(result: WriteResult, changed: dict) -> None:
     """The summary keys of other cases whose repeat gap the write changed."""
     for basis, keys in changed.items():
-        result.touched[basis] |= keys
+        result.regapped[basis] |= keys
+
+
+def every_key(result: WriteResult) -> dict:
+    """The touched and the regapped keys together: what a rectangle refresh of the write covers."""
+    return {basis: result.touched[basis] | result.regapped[basis] for basis in result.touched}
 
 
 def _json_default(value):
@@ -135,7 +143,8 @@ def write_columns(conn: Connection, columns: dict[str, list], batch_id: int, pro
 
     `columns` maps names of INPUT_COLUMNS to equal-length lists (a name left out is empty in every row); case_no
     must be unique. `progress(done, total)` is called after every chunk. A caller writing one batch in several
-    calls passes refresh=False and hands the merged `touched` to refresh_stats once at the end.
+    calls passes refresh=False and refreshes the merged keys once at the end (summaries.refresh_batch, then
+    refresh_stats of the merged `regapped`).
     """
     result = WriteResult()
     total = len(columns["case_no"])
@@ -149,7 +158,7 @@ def write_columns(conn: Connection, columns: dict[str, list], batch_id: int, pro
     analyze_if_outgrown(conn)
     _touch_gaps(result, refresh_repeat_gaps(conn, result.callers))
     if refresh:
-        refresh_stats(conn, result.touched)
+        refresh_stats(conn, every_key(result))
     return result
 
 
@@ -239,7 +248,7 @@ def undo_batch(conn: Connection, batch_id: int) -> int:
     _revert(conn, changes, result)
     conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(status="undone"))
     _touch_gaps(result, refresh_repeat_gaps(conn, result.callers))
-    refresh_stats(conn, result.touched)
+    refresh_stats(conn, every_key(result))
     remove_batch_units(conn, batch_id)
     return len(changes)
 

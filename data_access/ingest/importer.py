@@ -25,7 +25,7 @@ from data_access.ingest.batches import find_done_batch, finish_batch, start_batc
 from data_access.ingest.case_fields import ImportRefused
 from data_access.ingest.case_rows import RowParser
 from data_access.ingest.case_store import WriteResult, write_cases
-from data_access.ingest.summaries import refresh_stats
+from data_access.ingest.summaries import refresh_batch, refresh_stats
 from data_access.ingest.column_mappings import Mapping, load_mapping
 from data_access.ingest.coords import CRS_NAMES
 from data_access.ingest.file_reader import RowProblem, Scan, Source, open_table, scan, sources_from_paths, \
@@ -213,7 +213,7 @@ class _Run:
         self.missing: tuple[str, ...] = ()
         self.units = unit_index(conn)
         self.seen: dict[str, int] = {}
-        self.touched = WriteResult().touched
+        self.touched, self.regapped = WriteResult().touched, WriteResult().regapped
 
     def start_file(self, parser: RowParser, file_name: str | None, missing: tuple[str, ...] = ()) -> None:
         """The next file of the batch; `missing`: the rate inputs it lacks (its cases are marked so)."""
@@ -238,8 +238,9 @@ class _Run:
                 notes.update(row_notes)
         mark_rows(good, self.missing)
         written = write_cases(self.conn, good, self.batch_id, refresh=False)
-        for basis, keys in written.touched.items():
-            self.touched[basis] |= keys
+        for basis in self.touched:
+            self.touched[basis] |= written.touched[basis]
+            self.regapped[basis] |= written.regapped[basis]
         store_rejects(self.conn, self.batch_id, rejects)
         res = self.result
         res.rows += len(chunk)
@@ -280,7 +281,8 @@ class _Run:
         res = self.result
         if not res.rows:
             raise ImportRefused(f"{res.file_name} 只有表头，没有数据行 ({res.file_name} has no data rows)")
-        refresh_stats(self.conn, self.touched)
+        refresh_batch(self.conn, self.batch_id, self.touched, all_new=not res.updated)
+        refresh_stats(self.conn, self.regapped)   # after the batch's own rows: a rectangle from the case table
         record_missing(self.conn, self.batch_id, res.not_provided)
         finish_batch(self.conn, self.batch_id, n_rows=res.rows, n_new=res.new, n_updated=res.updated,
                      n_unchanged=res.unchanged, n_rejected=res.rejected, warnings=dict(res.notes))

@@ -1,21 +1,29 @@
 """The summary tables kept current with the cases (DESIGN.md: pages read summaries, never all cases).
 
 Every summary row is a GROUP BY of the case table declared once here (the counts by storage.measures), so a write,
-an undo or a rebuild recomputes exactly what a fresh build would hold.
+an undo or a rebuild recomputes exactly what a fresh build would hold. A batch of new cases only is added instead
+(refresh_batch): the same GROUP BYs over the batch's own cases, merged into the rows already there.
 """
 from datetime import date, timedelta
 
-from sqlalchemy import Date, String, and_, case, func, literal, not_, or_, select
+from sqlalchemy import Date, String, and_, case, exists, func, literal, not_, or_, select
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from data_access.storage.measures import (
     CLOSE_TIMED, COUNTS, RESPONSE_START, STILL_OPEN, TIMED, case_flag, in_histogram,
 )
 from data_access.storage.vocabulary import DEFAULT_CLASS
 from data_access.storage.schema import (
-    DISTRICT_TABLES, MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_cell_month, stat_place_day,
-    stat_point_month, stat_unit_day, stat_unit_day_overdue, stat_unit_day_repeat,
+    DISTRICT_TABLES, MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_cell_month,
+    stat_district_month, stat_place_day, stat_point_month, stat_unit_day, stat_unit_day_overdue,
+    stat_unit_day_repeat, stat_unit_month,
 )
+
+PLACE_MONTH_TABLES = (stat_address_month, stat_point_month, stat_cell_month)
+CARRIED = {"h3_cell"}  # a point's cell: the same in every row of the point, carried along rather than summed
 
 
 def _day_column(basis: str):
@@ -35,6 +43,24 @@ def refresh_stats(conn: Connection, touched: dict) -> None:
                            max(d for _, d in keys))
 
 
+def refresh_batch(conn: Connection, batch_id: int, touched: dict, all_new: bool) -> None:
+    """The summaries after a batch was written: `touched` as for refresh_stats; `all_new` when the batch inserted
+    cases and changed none (then its cases are exactly those with cases.batch_id = batch_id).
+
+    A batch of new cases adds to every summary row what it would add to a fresh build: the day GROUP BYs over its
+    own cases (read by ix_cases_batch, not by the rectangle), inserted where its keys have no row yet (the first
+    load, a new day), added to the rows by an upsert where they have; its months likewise when they hold more
+    cases than the batch (a day's load), else summed anew from their day rows. A batch that changed cases takes
+    refresh_stats' exact rectangle: the old versions' counts are no longer in the case table to subtract.
+    """
+    if not all_new:
+        refresh_stats(conn, touched)
+        return
+    for basis, keys in touched.items():
+        if keys:
+            _add_batch(conn, basis, cases.c.batch_id == batch_id, keys)
+
+
 def rebuild_stats(conn: Connection, day_from: date, day_to: date) -> None:
     """Recompute every summary row of the days [day_from, day_to) from the case table, for all units and both
     bases: for a database filled without the write path, or summary tables added by a later migration."""
@@ -42,32 +68,171 @@ def rebuild_stats(conn: Connection, day_from: date, day_to: date) -> None:
         _replace_stats(conn, basis, None, day_from, day_to - timedelta(days=1))
 
 
-def _replace_stats(conn: Connection, basis: str, unit_ids: list | None, first: date, last: date) -> None:
-    """The summaries of the units (None: all) and the days first…last, from the cases; then their months."""
-    def scope(unit_id, day, lo, hi):
-        return (*(() if unit_ids is None else (unit_id.in_(unit_ids),)), day.between(lo, hi))
+def _scope(unit_id, day, unit_ids: list | None, first: date, last: date) -> tuple:
+    return (*(() if unit_ids is None else (unit_id.in_(unit_ids),)), day.between(first, last))
 
-    day = _day_column(basis)
-    queries = _stat_queries(basis, day)
-    for table in queries:
-        conn.execute(table.delete().where(table.c.basis == basis, *scope(table.c.unit_id, table.c.day, first, last)))
-    for table, query in queries.items():
-        conn.execute(_insert(table, query.where(*scope(cases.c.unit_id, day, first, last))))
+
+def _months(first: date, last: date):
+    """(month's first day, next month's first day) of every month from first's to last's."""
     month = first.replace(day=1)
     while month <= last:
-        following = (month + timedelta(days=32)).replace(day=1)
-        for day_table, month_table in MONTH_TABLES.items():
-            conn.execute(month_table.delete().where(month_table.c.basis == basis,
-                                                    *scope(month_table.c.unit_id, month_table.c.day, month, month)))
-            where = (day_table.c.basis == basis,
-                     *scope(day_table.c.unit_id, day_table.c.day, month, following - timedelta(days=1)))
-            conn.execute(_insert(month_table, _month_query(day_table, basis, month).where(*where)))
-        _replace_place_month(conn, basis, month, following)
-        for month_table, district_table in DISTRICT_TABLES.items():
-            conn.execute(district_table.delete().where(district_table.c.basis == basis,
-                                                       district_table.c.day == month))
-            conn.execute(_insert(district_table, _district_query(month_table, basis, month)))
-        month = following
+        yield month, _following(month)
+        month = _following(month)
+
+
+def _following(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def _replace_stats(conn: Connection, basis: str, unit_ids: list | None, first: date, last: date) -> None:
+    """The summaries of the units (None: all) and the days first…last, from the cases; then their months."""
+    day = _day_column(basis)
+    for table, query in _stat_queries(basis, day).items():
+        _replace_days(conn, table, query, day, basis, unit_ids, first, last)
+    for month, following in _months(first, last):
+        for day_table in MONTH_TABLES:
+            _replace_month(conn, day_table, basis, unit_ids, month, following)
+        _replace_place_months(conn, basis, month)
+        _replace_district(conn, basis, month)
+
+
+def _replace_days(conn: Connection, table, query, day, basis: str, unit_ids: list | None, first: date,
+                  last: date) -> None:
+    """A day table's rows of the units (None: all) and days first…last, anew from the cases (`day`: the case
+    column of the basis)."""
+    conn.execute(table.delete().where(table.c.basis == basis, *_scope(table.c.unit_id, table.c.day, unit_ids,
+                                                                         first, last)))
+    conn.execute(_insert(table, query.where(*_scope(cases.c.unit_id, day, unit_ids, first, last))))
+
+
+def _replace_month(conn: Connection, day_table, basis: str, unit_ids: list | None, month: date,
+                   following: date, had: bool = True) -> None:
+    """A month table's rows of the units (None: all) and the month, anew from its day table (`had`: False when
+    none of them exists, so there is nothing to delete)."""
+    month_table = MONTH_TABLES[day_table]
+    if had:
+        conn.execute(month_table.delete().where(month_table.c.basis == basis,
+                                                *_scope(month_table.c.unit_id, month_table.c.day, unit_ids,
+                                                        month, month)))
+    where = (day_table.c.basis == basis,
+             *_scope(day_table.c.unit_id, day_table.c.day, unit_ids, month, following - timedelta(days=1)))
+    conn.execute(_insert(month_table, _month_query(day_table, basis, month).where(*where)))
+
+
+def _replace_district(conn: Connection, basis: str, month: date) -> None:
+    for month_table, district_table in DISTRICT_TABLES.items():
+        conn.execute(district_table.delete().where(district_table.c.basis == basis, district_table.c.day == month))
+        conn.execute(_insert(district_table, _district_query(month_table, basis, month)))
+
+
+def _add_batch(conn: Connection, basis: str, mine, keys: set) -> None:
+    """Add the batch's cases (`mine`: their condition) to one basis's summaries; `keys`: their (unit, day)s.
+
+    Whether a key already has rows is read before anything is written, from stat_unit_day and stat_unit_month
+    (every case counts there, so a key without a row there has none in any day or month table). The months
+    take the batch's own totals only when they already hold as many cases as the batch: else summing their
+    day rows anew reads less (a first load, a new month's export). The district months, a few rows, always."""
+    day = _day_column(basis)
+    month_keys = {(u, d.replace(day=1)) for u, d in keys}
+    months = sorted({m for _, m in month_keys})
+    had_days = _had(conn, stat_unit_day, basis, keys)
+    had_months = _had(conn, stat_unit_month, basis, month_keys)
+    by_delta = _month_volume(conn, basis, months) >= conn.execute(select(func.count()).where(mine)).scalar()
+    for table, query in _stat_queries(basis, day).items():
+        _merge(conn, table, query.where(mine), had_days, day)
+    if by_delta:
+        month = _MonthStart(day)
+        for day_table, query in _stat_queries(basis, month).items():
+            if day_table in MONTH_TABLES:
+                _merge(conn, MONTH_TABLES[day_table], query.where(mine), had_months, month)
+        _add_place_months(conn, basis, mine, months)
+    for first in months:
+        if not by_delta:
+            units = sorted({u for u, m in month_keys if m == first})
+            for day_table in MONTH_TABLES:
+                _replace_month(conn, day_table, basis, units, first, _following(first), had=bool(had_months))
+            _replace_place_months(conn, basis, first)
+        _replace_district(conn, basis, first)
+
+
+def _month_volume(conn: Connection, basis: str, months: list) -> int:
+    """The cases the months hold (their district rows: a row per month)."""
+    t = stat_district_month
+    return conn.execute(select(func.coalesce(func.sum(t.c.volume), 0)).where(t.c.basis == basis,
+                                                                             t.c.day.in_(months))).scalar()
+
+
+def _add_place_months(conn: Connection, basis: str, mine, months: list) -> None:
+    """The batch's cases added to the address, point and cell months: inserted, or upserted where the months
+    have rows."""
+    places = _place_query(literal(basis, String(1)).label("basis"), _MonthStart(_day_column(basis))).where(mine)
+    for table, query in _place_month_queries(places.subquery("places")).items():
+        conn.execute(_upsert(conn, table, query) if _any_row(conn, table, basis, months) else _insert(table, query))
+
+
+def _replace_place_months(conn: Connection, basis: str, month: date) -> None:
+    for table in PLACE_MONTH_TABLES:
+        conn.execute(table.delete().where(table.c.basis == basis, table.c.day == month))
+        conn.execute(_insert(table, _place_month_query(table, basis, month, _following(month))))
+
+
+def _merge(conn: Connection, table, delta, had: set, day) -> None:
+    """Add a batch's rows (`delta`, keyed by the case's unit and `day`) to a table; `had`: those of their (unit,
+    day) keys that have rows there.
+
+    Outside the rectangle around those keys, a plain insert. Inside, with a primary key: an upsert adding the
+    counts; with nullable keys, which no upsert matches: the counts added to the rows whose every key equals the
+    batch row's (NULL equal to NULL), then the batch's other rows inserted."""
+    if not had:
+        conn.execute(_insert(table, delta))
+        return
+    inside = and_(cases.c.unit_id.in_(sorted({u for u, _ in had})),
+                  day.between(min(d for _, d in had), max(d for _, d in had)))
+    conn.execute(_insert(table, delta.where(not_(inside))))
+    if table.primary_key:
+        conn.execute(_upsert(conn, table, delta.where(inside)))
+        return
+    batch = delta.where(inside).subquery("batch")
+    match = and_(*(table.c[c.name].is_not_distinct_from(c) if table.c[c.name].nullable else table.c[c.name] == c
+                   for c in batch.c if c.name != "n"))
+    conn.execute(table.update().where(match).values(n=table.c.n + batch.c.n))
+    conn.execute(_insert(table, select(*batch.c).where(~exists().where(match))))
+
+
+def _had(conn: Connection, table, basis: str, keys: set) -> set:
+    """The (unit, day) keys that already have a row in the table."""
+    units = sorted({u for u, _ in keys})
+    found = conn.execute(select(table.c.unit_id, table.c.day).distinct().where(
+        table.c.basis == basis, table.c.unit_id.in_(units),
+        table.c.day.between(min(d for _, d in keys), max(d for _, d in keys))))
+    return keys & {tuple(r) for r in found}
+
+
+def _any_row(conn: Connection, table, basis: str, months: list) -> bool:
+    return conn.execute(select(table.c.day).where(table.c.basis == basis, table.c.day.in_(months)).limit(1)
+                        ).first() is not None
+
+
+class _MonthStart(FunctionElement):
+    """The first day of a date's month."""
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(_MonthStart, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+@compiles(_MonthStart, "postgresql")
+def _month_start_postgresql(element, compiler, **kw):
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(_MonthStart, "mysql")
+def _month_start_mysql(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    return f"DATE_SUB({day}, INTERVAL DAYOFMONTH({day}) - 1 DAY)"
 
 
 def _insert(table, query):
@@ -77,6 +242,23 @@ def _insert(table, query):
     if unknown:
         raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
     return table.insert().from_select(names, query)
+
+
+_UPSERT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert, "mysql": mysql.insert}
+
+
+def _upsert(conn: Connection, table, query):
+    """_insert, adding the counts to the row with the same primary key where there is one."""
+    _insert(table, query)  # raises on a column the table lacks
+    names = [c.name for c in query.selected_columns]
+    keys = [c.name for c in table.primary_key.columns]
+    added = [n for n in names if n not in {*keys, *CARRIED}]
+    dialect = conn.dialect.name
+    statement = _UPSERT_INSERTS[dialect](table).from_select(names, query)
+    if dialect == "mysql":
+        return statement.on_duplicate_key_update({n: table.c[n] + statement.inserted[n] for n in added})
+    return statement.on_conflict_do_update(index_elements=[table.c[k] for k in keys],
+                                           set_={n: table.c[n] + statement.excluded[n] for n in added})
 
 
 def _district_query(month_table, basis: str, month: date):
@@ -89,29 +271,37 @@ def _district_query(month_table, basis: str, month: date):
             .group_by(month_table.c.basis, month_table.c.day, *keys))
 
 
-def _replace_place_month(conn: Connection, basis: str, month: date, following: date) -> None:
-    """The month's totals per address and per point, over all units (so the whole month is summed again)."""
+def _place_month_query(table, basis: str, month: date, following: date):
+    """A month's totals per address or point from its place rows, over all units, or per cell from its points."""
+    if table is stat_cell_month:
+        p = stat_point_month
+        return _cell_query(p, p.c.basis == basis, p.c.day == month)
     t = stat_place_day
-    in_month = (t.c.basis == basis, t.c.day >= month, t.c.day < following)
-    # A point has one cell, so grouping by it too changes nothing but carries it along.
-    for table, keys, extra in ((stat_address_month, (t.c.address_key,), ()),
-                               (stat_point_month, (t.c.lat, t.c.lon), (t.c.h3_cell,))):
-        conn.execute(table.delete().where(table.c.basis == basis, table.c.day == month))
-        query = (select(literal(basis, String(1)).label("basis"), literal(month, Date).label("day"), *keys,
-                        func.sum(t.c.n).label("n"), *extra)
-                 .where(*in_month, keys[0].is_not(None)).group_by(*keys, *extra))
-        conn.execute(_insert(table, query))
-    conn.execute(stat_cell_month.delete().where(stat_cell_month.c.basis == basis, stat_cell_month.c.day == month))
-    conn.execute(_insert(stat_cell_month, _cell_month_query(basis, month)))
+    places = (select(t.c.basis, literal(month, Date).label("day"), t.c.address_key, t.c.lat, t.c.lon, t.c.h3_cell,
+                     t.c.n)
+              .where(t.c.basis == basis, t.c.day >= month, t.c.day < following).subquery("places"))
+    return _place_month_queries(places)[table]
 
 
-def _cell_month_query(basis: str, month: date):
-    """A month's cell totals from its point totals."""
-    p = stat_point_month
-    return (select(p.c.basis, p.c.day, p.c.h3_cell, func.sum(p.c.n).label("n"),
-                   func.sum(p.c.lat * p.c.n).label("lat_n"), func.sum(p.c.lon * p.c.n).label("lon_n"))
-            .where(p.c.basis == basis, p.c.day == month, p.c.h3_cell.is_not(None))
-            .group_by(p.c.basis, p.c.day, p.c.h3_cell))
+def _place_month_queries(places) -> dict:
+    """The address, point and cell month rows of place rows by month (`places`: basis, day = the month's first,
+    address_key, lat, lon, h3_cell, n). A point has one cell, so grouping by it too changes nothing but carries it
+    along."""
+    s = places.c
+    points = (select(s.basis, s.day, s.lat, s.lon, func.sum(s.n).label("n"), s.h3_cell)
+              .where(s.lat.is_not(None)).group_by(s.basis, s.day, s.lat, s.lon, s.h3_cell))
+    return {stat_address_month: select(s.basis, s.day, s.address_key, func.sum(s.n).label("n"))
+            .where(s.address_key.is_not(None)).group_by(s.basis, s.day, s.address_key),
+            stat_point_month: points, stat_cell_month: _cell_query(points.subquery("points"))}
+
+
+def _cell_query(points, *where):
+    """Cell totals of point totals (`points`: basis, day, lat, lon, n, h3_cell), with the sums of the points'
+    coordinates × n for the cell's mean point."""
+    p = points.c
+    return (select(p.basis, p.day, p.h3_cell, func.sum(p.n).label("n"), func.sum(p.lat * p.n).label("lat_n"),
+                   func.sum(p.lon * p.n).label("lon_n"))
+            .where(*where, p.h3_cell.is_not(None)).group_by(p.basis, p.day, p.h3_cell))
 
 
 def _month_query(day_table, basis: str, month: date):
