@@ -6,6 +6,7 @@ parser has one path for both formats and a rejected row's raw values can be save
 A file is read twice, both times as a stream: once to hash it and find its encoding (scan), once for its rows
 (open_table). Rows come lazily; a row the reader itself cannot take (a cell over the limit, a broken quote that
 swallows the next rows, too many cells) comes as a RowProblem with its reason, and the rest of the file still reads.
+The importer takes them in chunks (Table.chunks): runs of plain CSV lines come as CellBlocks, a column at a time.
 """
 import codecs
 import csv
@@ -19,8 +20,12 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator
+
+import pyarrow as pa
 
 from data_access.ingest.case_fields import ImportRefused
 from data_access.ingest.import_limits import MB, Limits
@@ -48,13 +53,59 @@ class RowProblem:
     cells: list[str]
 
 
+@dataclass(frozen=True)
+class CellBlock:
+    """Rows given a column at a time: their numbers and the file's columns (arrow strings, one per header)."""
+    numbers: list[int]
+    columns: list[pa.Array]
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        return zip(self.numbers, self.cells_at(None))
+
+    def cells_at(self, positions: list[int] | None) -> list[list[str]]:
+        """The cells of the rows at these positions (None: all)."""
+        columns = self.columns if positions is None else [c.take(positions) for c in self.columns]
+        return [list(cells) for cells in zip(*(c.to_pylist() for c in columns))]
+
+
+Row = tuple[int, list[str] | RowProblem]  # (row number as a spreadsheet shows it, header = row 1; cells)
+
+
 @dataclass
 class Table:
     headers: list[str]
-    rows: Iterator[tuple[int, list[str] | RowProblem]]  # (row number as a spreadsheet shows it, header = row 1;
-    #                                                     cells); blank rows are left out
+    pieces: Iterator[Row | CellBlock]  # blank rows are left out
     fraction_read: Callable[[], float]                   # for progress bars
     notes: Counter = field(default_factory=Counter)      # counted while reading: formula_no_value, empty_tail
+
+    @cached_property
+    def rows(self) -> Iterator[Row]:
+        """The rows one by one (read either these or chunks, not both)."""
+        return chain.from_iterable(p.rows() if type(p) is CellBlock else (p,) for p in self.pieces)
+
+    def chunks(self, size: int) -> Iterator[list[Row] | CellBlock]:
+        """The rows in lists of at most `size`, a CellBlock as it comes."""
+        chunk = []
+        for piece in self.pieces:
+            if type(piece) is CellBlock:
+                if chunk:
+                    yield chunk
+                    chunk = []
+                yield piece
+                continue
+            chunk.append(piece)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def cell_block(rows: list[tuple[int, list[str]]], width: int) -> CellBlock:
+    """Rows of cells as a CellBlock of `width` columns: a short row padded with empty cells, a long one cut."""
+    cells = [c if len(c) == width else (c + [""] * (width - len(c)))[:width] for _, c in rows]
+    return CellBlock([n for n, _ in rows], [pa.array(column, pa.string()) for column in zip(*cells)]
+                     if cells else [pa.array([], pa.string())] * width)
 
 
 @dataclass(frozen=True)
