@@ -18,7 +18,7 @@ from data_access.ingest.case_fields import FIELD_BY_KEY, FIELDS, FieldError, Imp
 from data_access.ingest.column_checks import shortcut
 from data_access.ingest.column_mappings import Mapping
 from data_access.ingest.coords import OutOfRange, to_wgs84
-from data_access.ingest.privacy import caller_key, mask_phone
+from data_access.ingest.privacy import caller_keys, mask_phone
 
 REQUIRED = tuple(f.key for f in FIELDS if f.required)
 _ECHO_CHARS = 30
@@ -135,7 +135,7 @@ class RowParser:
         if "caller_phone" in cells:
             phone = cells["caller_phone"]
             del values["caller_phone"]
-            values["caller_key"], values["caller_masked"] = phone.derived(self._phone)
+            values["caller_key"], values["caller_masked"] = phone.derived(self._phones)
             present["caller_key"] = present["caller_masked"] = phone.present
         if "lon" in values and self.crs != "wgs84":
             self._convert(values["lon"], values["lat"], np.flatnonzero(plain & present["lon"]), plain)
@@ -254,55 +254,65 @@ class RowParser:
             values["lon"], values["lat"] = to_wgs84(values["lon"], values["lat"], self.crs)
         phone = values.pop("caller_phone", None)
         if phone:
-            values["caller_key"], values["caller_masked"] = self._phone(phone)
+            [values["caller_key"]], [values["caller_masked"]] = self._phones([phone])
         return values
 
-    def _phone(self, phone: str) -> tuple[str | None, str | None]:
-        """(caller_key, caller_masked) of a given phone. A masked phone (a corrected rejected row) keeps its masked
+    def _phones(self, phones: list[str]) -> tuple[list, list]:
+        """caller_key and caller_masked of given phones. A masked phone (a corrected rejected row) keeps its masked
         form but cannot be a repeat caller's key."""
-        return None if "*" in phone else caller_key(phone, self.phone_key) or None, mask_phone(phone) or None
+        keys = caller_keys([p for p in phones if "*" not in p], self.phone_key)[::-1]
+        return [None if "*" in p else keys.pop() or None for p in phones], [mask_phone(p) or None for p in phones]
 
 
 class _Cells:
-    """One field over a block, per row: values (_ABSENT: none), present, clean (no reason, no note). A field with a
-    column_checks shortcut has it prove its cells; every other cell goes through RowParser._cell, each distinct
-    text once (most columns without a shortcut hold few: choices, categories, yes / no; empty cells)."""
+    """One field over a block, per row: values (_ABSENT: none), present, clean (no reason, no note). A column that
+    repeats is read by its distinct texts. A field with a column_checks shortcut has it prove its cells; every
+    other cell goes through RowParser._cell, each distinct text once."""
 
     def __init__(self, parser: RowParser, step: tuple, texts: pa.Array | None, n: int):
         key, parse, translate, default, extract = step
+        fast, by_distinct = shortcut(FIELD_BY_KEY[key].parse, parser.window)
+        if translate or extract:
+            fast = None
+        index = None
         if texts is None:          # a field with only a default: an always-empty cell
-            texts = pa.array([""] * n, pa.string())
-        fast = None if translate or extract else shortcut(FIELD_BY_KEY[key].parse, parser.window)
-        proven, proven_values = fast(texts) if fast else (np.zeros(n, bool), [])
-        self.values = np.empty(n, object)
-        self.values[proven] = proven_values
-        self.present, self.clean = proven.copy(), proven.copy()
-        self.rest = np.flatnonzero(~proven)
-        encoded = (texts.take(self.rest) if len(self.rest) < n else texts).dictionary_encode()
-        self.outcomes = [parser._cell(key, parse, translate, default, extract, text)
-                         for text in encoded.dictionary.to_pylist()]
-        self.rest_index = encoded.indices.to_numpy(zero_copy_only=False)
-        values = np.empty(len(self.outcomes), object)
-        for j, outcome in enumerate(self.outcomes):
-            values[j] = outcome[0]
-        self.values[self.rest] = values[self.rest_index]
-        self.present[self.rest] = np.array([o[0] is not _ABSENT for o in self.outcomes], bool)[self.rest_index]
-        self.clean[self.rest] = np.array([o[1] is None and o[2] is None for o in self.outcomes],
-                                         bool)[self.rest_index]
+            texts, index = pa.array([""], pa.string()), np.zeros(n, np.intp)
+        elif by_distinct or fast is None:
+            encoded = texts.dictionary_encode()
+            texts, index = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False)
+        proven, proven_values = fast(texts) if fast else (np.zeros(len(texts), bool), [])
+        values = np.empty(len(texts), object)
+        values[proven] = proven_values
+        present, clean = proven.copy(), proven.copy()
+        self.outcomes = {}
+        rest = np.flatnonzero(~proven)
+        if len(rest):
+            left = texts if len(rest) == len(texts) else texts.take(rest)
+            if index is None:  # the rows' own texts: each distinct one read once
+                encoded = left.dictionary_encode()
+                left, at = encoded.dictionary, encoded.indices.to_numpy(zero_copy_only=False).tolist()
+            outcomes = [parser._cell(key, parse, translate, default, extract, text) for text in left.to_pylist()]
+            self.outcomes = dict(zip(rest.tolist(), outcomes if index is not None else (outcomes[k] for k in at)))
+            for j, outcome in self.outcomes.items():
+                values[j] = outcome[0]
+                present[j] = outcome[0] is not _ABSENT
+                clean[j] = outcome[1] is None and outcome[2] is None
+        self.index, self.distinct_values = index, values
+        self.values, self.present, self.clean = (values, present, clean) if index is None else \
+            (values[index], present[index], clean[index])
 
     def outcome(self, i: int) -> tuple:
         """Row i's (value, reason, note), as RowParser._cell gives it."""
-        at = np.searchsorted(self.rest, i)
-        if at < len(self.rest) and self.rest[at] == i:
-            return self.outcomes[self.rest_index[at]]
-        return self.values[i], None, None
+        j = i if self.index is None else self.index[i]
+        return self.outcomes.get(j) or (self.distinct_values[j], None, None)
 
     def derived(self, make) -> tuple[np.ndarray, np.ndarray]:
-        """Per row, the two parts of make(value) for its present value (None where it has none)."""
-        made = [make(v) if has else (None, None) for v, has in zip(self.values.tolist(), self.present.tolist())]
-        parts = np.empty((2, len(made)), object)
-        parts[0], parts[1] = [m[0] for m in made], [m[1] for m in made]
-        return parts[0], parts[1]
+        """Per row, the two columns make(present values) gives (None where a row has no value)."""
+        at = np.flatnonzero(self.present if self.index is None else np.fromiter(
+            (v is not _ABSENT for v in self.distinct_values), bool, len(self.distinct_values)))
+        parts = np.full((2, len(self.distinct_values)), None, object)
+        parts[0, at], parts[1, at] = make(self.distinct_values[at].tolist())
+        return (parts[0], parts[1]) if self.index is None else (parts[0][self.index], parts[1][self.index])
 
 
 def _fill_category(values: dict, present: dict, n: int) -> None:

@@ -25,9 +25,13 @@ from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from data_access.ingest.case_fields import ImportRefused
+from data_access.ingest.column_checks import WHITESPACE
 from data_access.ingest.import_limits import MB, Limits
 
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -35,6 +39,10 @@ _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DATA_SUFFIXES = (".csv", ".xlsx")
 _CHUNK = MB
 _SHOWN_CHARS = 1_000  # of each cell of a row the reader rejects: enough to find it, small enough to keep
+BLOCK_LINES = 5_000   # plain CSV lines read at once, a column at a time
+_TEXT_CHUNK = MB      # characters decoded at a time
+_EOL = re.compile(r"\r\n?|\n")
+_LONGEST_SLOW_RUN = 1024  # records read one by one before trying plain lines again, when they keep failing
 
 
 @dataclass(frozen=True)
@@ -315,6 +323,89 @@ def _shown(cells) -> list[str]:
 
 # --- CSV ---
 
+class _Text:
+    """A CSV file's decoded text, read a megabyte at a time: `readline(limit)` gives exactly what TextIOWrapper's
+    readline (newline="") gives, and `plain_lines` whole runs of lines that the csv module would split at each
+    comma and nothing else."""
+
+    def __init__(self, stream: io.TextIOWrapper):
+        self.stream, self.buf, self.pos, self.eof = stream, "", 0, False
+        self.dropped = 0   # characters read before the buffer's start
+
+    def tell(self) -> int:
+        return self.dropped + self.pos
+
+    def _more(self) -> bool:
+        piece = "" if self.eof else self.stream.read(_TEXT_CHUNK)
+        if not piece:
+            self.eof = True
+            return False
+        self.dropped += self.pos
+        self.buf, self.pos = self.buf[self.pos:] + piece, 0
+        return True
+
+    def readline(self, limit: int) -> str:
+        """Up to and including the next \n, \r\n or lone \r; at most `limit` characters."""
+        while True:
+            buf, pos = self.buf, self.pos
+            found = _EOL.search(buf, pos)
+            if found and (found.end() < len(buf) or found.group() != "\r" or self.eof):
+                end = min(found.end(), pos + limit)
+            elif not found and len(buf) - pos >= limit:
+                end = pos + limit
+            elif self._more():
+                continue
+            else:
+                end = len(buf) if not found else found.end()
+            self.pos = end
+            return buf[pos:end]
+
+    def plain_lines(self, max_lines: int, max_chars: int) -> tuple[int, int, bytes]:
+        """(end, lines, UTF-8 bytes) of the run of whole lines from here, at most max_lines and max_chars, with no
+        quote; (here, 0, b"") when the next line has one. Nothing is consumed (skip_to). `lines` counts \n: the
+        reader checks that Arrow finds as many rows (no lone \r, no empty line)."""
+        while len(self.buf) - self.pos < max_chars and self._more():
+            pass
+        buf, pos = self.buf, self.pos
+        end = min(len(buf), pos + max_chars)
+        cut = end if self.eof and end == len(buf) else buf.rfind("\n", pos, end) + 1
+        data = buf[pos:cut].encode() if cut > pos else b""
+        quote = data.find(b'"')
+        lines = data.count(b"\n") + (len(data) > 0 and not data.endswith(b"\n"))
+        if quote >= 0 or lines > max_lines:
+            stop = data.rfind(b"\n", 0, quote) + 1 if quote >= 0 else len(data)
+            if lines > max_lines:
+                stop = min(stop, _after_lines(data, max_lines))
+            data = data[:stop]
+            lines = data.count(b"\n")
+            cut = pos + len(data.decode())
+        return cut, lines, data
+
+    def skip_to(self, end: int) -> None:
+        self.pos = end
+
+
+def _longest_bytes(column: pa.Array) -> int:
+    """The longest cell of a string column, in bytes, from its offsets."""
+    offsets = np.frombuffer(column.buffers()[1], np.int32)[column.offset:column.offset + len(column) + 1]
+    return int(np.diff(offsets).max()) if len(column) else 0
+
+
+def _after_lines(data: bytes, lines: int) -> int:
+    at = 0
+    for _ in range(lines):
+        at = data.index(b"\n", at) + 1
+    return at
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """Plain lines read at once: `lines` records, the non-blank ones' positions and columns."""
+    lines: int
+    kept: list[int]
+    columns: list[pa.Array]
+
+
 class _LineTooLong(Exception):
     pass
 
@@ -327,7 +418,7 @@ class _CsvRecords:
     doubling them).
     """
 
-    def __init__(self, text, name: str, limits: Limits):
+    def __init__(self, text: _Text, name: str, limits: Limits):
         self.text, self.name, self.limits = text, name, limits
         self.lines: list[str] = []   # the physical lines of the row being read
         self.width = 0               # the header's number of cells, once it is read
@@ -347,18 +438,75 @@ class _CsvRecords:
             self.lines_read += 1
             yield line
 
-    def __iter__(self) -> Iterator[list[str] | RowProblem]:
+    def __iter__(self) -> Iterator[list[str] | RowProblem | _Plain]:
+        """The records, as csv.reader reads them with the limits; runs of plain lines (once the header gave the
+        width) at once, by Arrow's CSV reader, which splits such lines exactly as csv.reader does."""
         csv.field_size_limit(self.limits.cell_chars)  # the csv module's own check, before a cell is built whole
+        slow_run = 1
+        while True:
+            end, lines, data = self.text.plain_lines(BLOCK_LINES, self.limits.line_chars - 2) if self.width \
+                else (0, 0, b"")
+            plain = self._plain(data, lines) if lines else None
+            if plain is not None:
+                self.text.skip_to(end)
+                self.lines_read += lines
+                slow_run = 1
+                yield plain
+                continue
+            until = self.text.tell() + (end - self.text.pos if lines else 0)
+            for record in self._records(slow_run, until):
+                if record is None:
+                    return
+                yield record
+            slow_run = min(2 * slow_run, _LONGEST_SLOW_RUN) if not lines else 1
+
+    def _records(self, count: int, until: int) -> Iterator[list[str] | RowProblem | None]:
+        """At least `count` records one by one, and on to the first record end at or past `until`; None at the
+        end of the file."""
         while True:
             try:
                 for cells in csv.reader(self._physical_lines()):
                     lines, self.lines = self.lines, []
                     yield self._checked(cells, lines)
+                    count -= 1
+                    if count <= 0 and self.text.tell() >= until:
+                        return
+                yield None
                 return
             except (csv.Error, _LineTooLong) as exc:
                 lines, self.lines = self.lines, []
                 skipped = self._resync(lines)
                 yield self._broken(exc, lines, skipped)
+                count -= 1
+                if count <= 0 and self.text.tell() >= until:
+                    return
+
+    def _plain(self, data: bytes, lines: int) -> _Plain | None:
+        """Plain lines split by Arrow; None unless every line is one row of the header's number of cells (csv.reader
+        takes any other line, and says what is wrong with it) and no cell is over the limit. Without quotes, both
+        split a line at each comma and nothing else, and end it at \n, \r\n or \r."""
+        names = [str(i) for i in range(self.width)]
+        try:
+            table = pa_csv.read_csv(pa.py_buffer(data), read_options=pa_csv.ReadOptions(
+                column_names=names, use_threads=False, block_size=len(data) + 1), parse_options=_PLAIN,
+                convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                      check_utf8=False))
+        except pa.ArrowInvalid:
+            return None
+        columns = [c.combine_chunks() if c.num_chunks != 1 else c.chunk(0) for c in table.columns]
+        if table.num_rows != lines or any(_longest_bytes(c) >= self.limits.cell_chars and  # characters <= bytes
+                                          pc.max(pc.utf8_length(c)).as_py() >= self.limits.cell_chars
+                                          for c in columns):
+            return None
+        kept = list(range(lines))
+        maybe_blank = np.flatnonzero(pc.equal(pc.utf8_trim(columns[0], WHITESPACE), "").to_numpy(
+            zero_copy_only=False))
+        if len(maybe_blank):
+            cells = [c.take(maybe_blank).to_pylist() for c in columns]
+            blank = {i for k, i in enumerate(maybe_blank.tolist()) if _blank([c[k] for c in cells])}
+            kept = [i for i in kept if i not in blank]
+            columns = [c.take(kept) for c in columns] if blank else columns
+        return _Plain(lines, kept, columns)
 
     def _resync(self, lines: list[str]) -> int:
         inside_quotes = sum(line.count('"') for line in lines) % 2
@@ -409,10 +557,13 @@ def _rows_inside(cells: list[str], width: int) -> int:
                for inner in cell.splitlines()[1:] if inner.count(",") >= needed)
 
 
+_PLAIN = pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False)
+
+
 def _csv(source: Source, scanned: Scan, limits: Limits) -> Table:
     stream = _opened(source)
     text = io.TextIOWrapper(stream, encoding=scanned.encoding, newline="")
-    records = _CsvRecords(text, source.name, limits)
+    records = _CsvRecords(_Text(text), source.name, limits)
 
     done = [0.0]
 
@@ -436,6 +587,11 @@ def _csv(source: Source, scanned: Scan, limits: Limits) -> Table:
         number = 1
         try:
             while (cells := next_record(it)) is not None:
+                if type(cells) is _Plain:
+                    if cells.kept:
+                        yield CellBlock([number + 1 + i for i in cells.kept], cells.columns)
+                    number += cells.lines
+                    continue
                 number += 1
                 if isinstance(cells, RowProblem) or not _blank(cells):
                     yield number, cells

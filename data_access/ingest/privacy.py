@@ -58,15 +58,24 @@ def mask_phone(raw: str) -> str:
 
 
 def caller_key(raw: str, key: bytes) -> str:
-    """HMAC-SHA256 of the number's digits, hex, first 32 characters."""
-    digits = normalize_phone(raw)
-    if not digits:
-        return ""
+    return caller_keys([raw], key)[0]
+
+
+def caller_keys(numbers: list[str], key: bytes) -> list[str]:
+    """caller_key of each number: HMAC-SHA256 of its digits, hex, first 32 characters ("" when it has no digit).
+    HMAC by hand from the key's two SHA-256 states, made once: 3x faster than hmac.new per number."""
     inner, outer = _hmac_pads(key)
-    inner, outer = inner.copy(), outer.copy()  # HMAC by hand from the keyed states: 3x faster than hmac.new per number
-    inner.update(digits.encode())
-    outer.update(inner.digest())
-    return outer.hexdigest()[:32]
+    start_inner, start_outer, keys = inner.copy, outer.copy, []
+    for digits in map(normalize_phone, numbers):
+        if not digits:
+            keys.append("")
+            continue
+        hashed = start_inner()
+        hashed.update(digits.encode())
+        keyed = start_outer()
+        keyed.update(hashed.digest())
+        keys.append(keyed.hexdigest()[:32])
+    return keys
 
 
 @lru_cache(maxsize=4)
