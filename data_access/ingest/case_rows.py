@@ -137,7 +137,7 @@ class RowParser:
             del values["caller_phone"]
             values["caller_key"], values["caller_masked"] = phone.derived(self._phones)
             present["caller_key"] = present["caller_masked"] = phone.present
-        if "lon" in values and self.crs != "wgs84":
+        if "lon" in values and "lat" in values and self.crs != "wgs84":
             self._convert(values["lon"], values["lat"], np.flatnonzero(plain & present["lon"]), plain)
         for key, column in values.items():
             column[~present[key]] = None

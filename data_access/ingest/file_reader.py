@@ -351,12 +351,12 @@ class _Text:
             found = _EOL.search(buf, pos)
             if found and (found.end() < len(buf) or found.group() != "\r" or self.eof):
                 end = min(found.end(), pos + limit)
-            elif not found and len(buf) - pos >= limit:
+            elif len(buf) - pos >= limit:   # no line end, or a \r that may begin \r\n: cut at the limit either way
                 end = pos + limit
             elif self._more():
                 continue
             else:
-                end = len(buf) if not found else found.end()
+                end = min(found.end(), pos + limit) if found else len(buf)
             self.pos = end
             return buf[pos:end]
 
@@ -505,7 +505,7 @@ class _CsvRecords:
             cells = [c.take(maybe_blank).to_pylist() for c in columns]
             blank = {i for k, i in enumerate(maybe_blank.tolist()) if _blank([c[k] for c in cells])}
             kept = [i for i in kept if i not in blank]
-            columns = [c.take(kept) for c in columns] if blank else columns
+            columns = [c.take(pa.array(kept, pa.int64())) for c in columns] if blank else columns
         return _Plain(lines, kept, columns)
 
     def _resync(self, lines: list[str]) -> int:
