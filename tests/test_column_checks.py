@@ -192,7 +192,7 @@ def test_text_readline_is_textiowrapper_readline(text, limit, chunk):
     saved = file_reader._TEXT_CHUNK
     file_reader._TEXT_CHUNK = chunk     # small pieces: line ends and \r\n across the buffer's refills
     try:
-        ours = file_reader._Text(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""))
+        ours = file_reader._Text(io.BytesIO(data), "utf-8")
         got = []
         while line := ours.readline(limit):
             got.append(line)

@@ -39,7 +39,8 @@ _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DATA_SUFFIXES = (".csv", ".xlsx")
 _CHUNK = MB
 _SHOWN_CHARS = 1_000  # of each cell of a row the reader rejects: enough to find it, small enough to keep
-BLOCK_LINES = 5_000   # plain CSV lines read at once, a column at a time
+BLOCK_LINES = 10_000  # plain CSV lines read at once, a column at a time (the importer's chunk)
+_BLOCK_CHARS = 4 * MB
 _TEXT_CHUNK = MB      # characters decoded at a time
 _EOL = re.compile(r"\r\n?|\n")
 _LONGEST_SLOW_RUN = 1024  # records read one by one before trying plain lines again, when they keep failing
@@ -324,21 +325,25 @@ def _shown(cells) -> list[str]:
 # --- CSV ---
 
 class _Text:
-    """A CSV file's decoded text, read a megabyte at a time: `readline(limit)` gives exactly what TextIOWrapper's
-    readline (newline="") gives, and `plain_lines` whole runs of lines that the csv module would split at each
-    comma and nothing else."""
+    """A CSV file's text, decoded a megabyte or more at a time: `readline(limit)` gives exactly what a
+    TextIOWrapper's readline (newline="": line ends kept as they are) gives, and `plain_lines` whole runs of lines
+    that the csv module would split at each comma and nothing else."""
 
-    def __init__(self, stream: io.TextIOWrapper):
-        self.stream, self.buf, self.pos, self.eof = stream, "", 0, False
+    def __init__(self, stream: BinaryIO, encoding: str):
+        self.stream, self.decoder = stream, codecs.getincrementaldecoder(encoding)()
+        self.buf, self.pos, self.eof = "", 0, False
         self.dropped = 0   # characters read before the buffer's start
 
     def tell(self) -> int:
         return self.dropped + self.pos
 
-    def _more(self) -> bool:
-        piece = "" if self.eof else self.stream.read(_TEXT_CHUNK)
+    def _more(self, chars: int = 0) -> bool:
+        piece = ""
+        while not piece and not self.eof:
+            data = self.stream.read(max(chars, _TEXT_CHUNK))   # bytes: no more characters than that
+            self.eof = not data
+            piece = self.decoder.decode(data, final=self.eof)
         if not piece:
-            self.eof = True
             return False
         self.dropped += self.pos
         self.buf, self.pos = self.buf[self.pos:] + piece, 0
@@ -364,7 +369,7 @@ class _Text:
         """(end, lines, UTF-8 bytes) of the run of whole lines from here, at most max_lines and max_chars, with no
         quote; (here, 0, b"") when the next line has one. Nothing is consumed (skip_to). `lines` counts \n: the
         reader checks that Arrow finds as many rows (no lone \r, no empty line)."""
-        while len(self.buf) - self.pos < max_chars and self._more():
+        while len(self.buf) - self.pos < max_chars and self._more(max_chars - (len(self.buf) - self.pos)):
             pass
         buf, pos = self.buf, self.pos
         end = min(len(buf), pos + max_chars)
@@ -385,10 +390,9 @@ class _Text:
         self.pos = end
 
 
-def _longest_bytes(column: pa.Array) -> int:
-    """The longest cell of a string column, in bytes, from its offsets."""
-    offsets = np.frombuffer(column.buffers()[1], np.int32)[column.offset:column.offset + len(column) + 1]
-    return int(np.diff(offsets).max()) if len(column) else 0
+def _offsets(column: pa.Array) -> np.ndarray:
+    """Where each cell of a string column starts in its data buffer, and where the last ends."""
+    return np.frombuffer(column.buffers()[1], np.int32)[column.offset:column.offset + len(column) + 1]
 
 
 def _after_lines(data: bytes, lines: int) -> int:
@@ -444,8 +448,7 @@ class _CsvRecords:
         csv.field_size_limit(self.limits.cell_chars)  # the csv module's own check, before a cell is built whole
         slow_run = 1
         while True:
-            end, lines, data = self.text.plain_lines(BLOCK_LINES, self.limits.line_chars - 2) if self.width \
-                else (0, 0, b"")
+            end, lines, data = self.text.plain_lines(BLOCK_LINES, _BLOCK_CHARS) if self.width else (0, 0, b"")
             plain = self._plain(data, lines) if lines else None
             if plain is not None:
                 self.text.skip_to(end)
@@ -494,9 +497,13 @@ class _CsvRecords:
         except pa.ArrowInvalid:
             return None
         columns = [c.combine_chunks() if c.num_chunks != 1 else c.chunk(0) for c in table.columns]
-        if table.num_rows != lines or any(_longest_bytes(c) >= self.limits.cell_chars and  # characters <= bytes
-                                          pc.max(pc.utf8_length(c)).as_py() >= self.limits.cell_chars
-                                          for c in columns):
+        if table.num_rows != lines or not lines:
+            return None
+        cell_bytes = [np.diff(_offsets(c)) for c in columns]   # characters <= bytes
+        if max(b.max() for b in cell_bytes) >= self.limits.cell_chars and \
+                max(pc.max(pc.utf8_length(c)).as_py() for c in columns) >= self.limits.cell_chars:
+            return None
+        if np.add.reduce(cell_bytes).max() + self.width + 1 >= self.limits.line_chars - 1:  # readline would cut it
             return None
         kept = list(range(lines))
         maybe_blank = np.flatnonzero(pc.equal(pc.utf8_trim(columns[0], WHITESPACE), "").to_numpy(
@@ -562,8 +569,7 @@ _PLAIN = pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False)
 
 def _csv(source: Source, scanned: Scan, limits: Limits) -> Table:
     stream = _opened(source)
-    text = io.TextIOWrapper(stream, encoding=scanned.encoding, newline="")
-    records = _CsvRecords(_Text(text), source.name, limits)
+    records = _CsvRecords(_Text(stream, scanned.encoding), source.name, limits)
 
     done = [0.0]
 
@@ -576,10 +582,10 @@ def _csv(source: Source, scanned: Scan, limits: Limits) -> Table:
     it = iter(records)
     headers = next_record(it)
     if headers is None:
-        text.close()
+        stream.close()
         _refuse(f"{source.name} 是空文件", f"{source.name} is empty")
     if isinstance(headers, RowProblem):
-        text.close()
+        stream.close()
         _refuse(f"{source.name} 的表头行无法读取: {headers.reason}", f"the header row of {source.name} is unreadable")
     records.width = len(headers)
 
@@ -597,7 +603,7 @@ def _csv(source: Source, scanned: Scan, limits: Limits) -> Table:
                     yield number, cells
             done[0] = 1.0
         finally:
-            text.close()
+            stream.close()
 
     return Table(headers, rows(), lambda: done[0] or min(records.lines_read / max(scanned.lines, 1), 1.0))
 

@@ -37,7 +37,7 @@ from data_access.ingest.rejects import store_rejects
 from data_access.storage.schema import PROVIDED_FIELDS
 from data_access.records.units import add_unit, unit_index
 
-CHUNK_ROWS = 5_000
+CHUNK_ROWS = 10_000
 REASON_SEPARATOR = "；"
 FILE_HEADER = "原文件"   # in a rejected row's raw values when the batch has several files
 ATTEMPTS = 3            # a concurrent import of the same cases: the transaction is retried, then refused
