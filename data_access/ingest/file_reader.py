@@ -374,14 +374,13 @@ class _Text:
         buf, pos = self.buf, self.pos
         end = min(len(buf), pos + max_chars)
         cut = end if self.eof and end == len(buf) else buf.rfind("\n", pos, end) + 1
-        data = buf[pos:cut].encode() if cut > pos else b""
+        lines = buf.count("\n", pos, cut) + (cut > pos and buf[cut - 1] != "\n")
+        if lines > max_lines:
+            cut, lines = _after_lines(buf, pos, max_lines), max_lines
+        data = buf[pos:cut].encode()
         quote = data.find(b'"')
-        lines = data.count(b"\n") + (len(data) > 0 and not data.endswith(b"\n"))
-        if quote >= 0 or lines > max_lines:
-            stop = data.rfind(b"\n", 0, quote) + 1 if quote >= 0 else len(data)
-            if lines > max_lines:
-                stop = min(stop, _after_lines(data, max_lines))
-            data = data[:stop]
+        if quote >= 0:
+            data = data[:data.rfind(b"\n", 0, quote) + 1]
             lines = data.count(b"\n")
             cut = pos + len(data.decode())
         return cut, lines, data
@@ -395,11 +394,10 @@ def _offsets(column: pa.Array) -> np.ndarray:
     return np.frombuffer(column.buffers()[1], np.int32)[column.offset:column.offset + len(column) + 1]
 
 
-def _after_lines(data: bytes, lines: int) -> int:
-    at = 0
+def _after_lines(text: str, start: int, lines: int) -> int:
     for _ in range(lines):
-        at = data.index(b"\n", at) + 1
-    return at
+        start = text.index("\n", start) + 1
+    return start
 
 
 @dataclass(frozen=True)
