@@ -39,7 +39,7 @@ _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DATA_SUFFIXES = (".csv", ".xlsx")
 _CHUNK = MB
 _SHOWN_CHARS = 1_000  # of each cell of a row the reader rejects: enough to find it, small enough to keep
-BLOCK_LINES = 10_000  # plain CSV lines read at once, a column at a time (the importer's chunk)
+BLOCK_LINES = 10_000  # plain CSV lines read at once, a column at a time
 _BLOCK_CHARS = 4 * MB
 _TEXT_CHUNK = MB      # characters decoded at a time
 _EOL = re.compile(r"\r\n?|\n")
@@ -304,8 +304,10 @@ def read_table(data: bytes, file_name: str, limits: Limits | None = None) -> Tab
     return open_table(source, scan(source, limits), limits)
 
 
-def open_table(source: Source, scanned: Scan, limits: Limits) -> Table:
-    table = _xlsx(source, limits) if scanned.kind == "xlsx" else _csv(source, scanned, limits)
+def open_table(source: Source, scanned: Scan, limits: Limits, block_lines: int | None = None) -> Table:
+    """`block_lines`: the most lines of a CellBlock (default BLOCK_LINES), e.g. the importer's chunk."""
+    block_lines = BLOCK_LINES if block_lines is None else block_lines
+    table = _xlsx(source, limits) if scanned.kind == "xlsx" else _csv(source, scanned, limits, block_lines)
     if not any(h.strip() for h in table.headers):
         _refuse(f"{source.name} 没有表头行", f"{source.name} has no header row")
     if len(table.headers) > limits.columns:
@@ -420,8 +422,8 @@ class _CsvRecords:
     doubling them).
     """
 
-    def __init__(self, text: _Text, name: str, limits: Limits):
-        self.text, self.name, self.limits = text, name, limits
+    def __init__(self, text: _Text, name: str, limits: Limits, block_lines: int):
+        self.text, self.name, self.limits, self.block_lines = text, name, limits, block_lines
         self.lines: list[str] = []   # the physical lines of the row being read
         self.width = 0               # the header's number of cells, once it is read
         self.lines_read = 0          # for progress: against the line breaks counted by scan
@@ -446,7 +448,7 @@ class _CsvRecords:
         csv.field_size_limit(self.limits.cell_chars)  # the csv module's own check, before a cell is built whole
         slow_run = 1
         while True:
-            end, lines, data = self.text.plain_lines(BLOCK_LINES, _BLOCK_CHARS) if self.width else (0, 0, b"")
+            end, lines, data = self.text.plain_lines(self.block_lines, _BLOCK_CHARS) if self.width else (0, 0, b"")
             plain = self._plain(data, lines) if lines else None
             if plain is not None:
                 self.text.skip_to(end)
@@ -565,9 +567,9 @@ def _rows_inside(cells: list[str], width: int) -> int:
 _PLAIN = pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False)
 
 
-def _csv(source: Source, scanned: Scan, limits: Limits) -> Table:
+def _csv(source: Source, scanned: Scan, limits: Limits, block_lines: int) -> Table:
     stream = _opened(source)
-    records = _CsvRecords(_Text(stream, scanned.encoding), source.name, limits)
+    records = _CsvRecords(_Text(stream, scanned.encoding), source.name, limits, block_lines)
 
     done = [0.0]
 

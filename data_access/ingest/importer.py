@@ -194,7 +194,7 @@ def _import_once(engine: Engine, sources: list[Source], scans: list[Scan], plan:
 
 def _open(source: Source, scanned: Scan, plan: _Plan, conn: Connection, several: bool):
     try:
-        table = open_table(source, scanned, plan.limits)
+        table = open_table(source, scanned, plan.limits, CHUNK_ROWS)
         parser = RowParser(plan.mapping, table.headers, plan.crs, hash_key(conn), plan.limits.date_window())
     except ImportRefused as exc:
         if several and source.name not in str(exc):
