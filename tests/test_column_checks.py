@@ -124,6 +124,8 @@ NEAR = st.one_of(
               st.integers(0, 61), st.booleans()),
     st.builds(lambda sign, whole, frac: f"{sign}{whole}{frac}", st.sampled_from(["", "-", "+"]),
               st.integers(0, 400), st.sampled_from(["", ".", ".5", ".000000000000001", ".1234567890123456789"])),
+    st.builds(lambda whole, frac: f"{whole}.{frac}", st.integers(0, 999), st.text(alphabet="0123456789", min_size=1,
+                                                                                 max_size=17)),
     st.text(max_size=8),
 )
 
