@@ -4,6 +4,8 @@ plain-line blocks against csv.reader. Any cell a shortcut accepts that the rule 
 fails here."""
 import codecs
 import dataclasses
+import hashlib
+import hmac
 import io
 import re
 import sys
@@ -21,6 +23,7 @@ from data_access.ingest.column_checks import WHITESPACE, shortcut
 from data_access.ingest.column_mappings import canonical
 from data_access.ingest.file_reader import CellBlock, RowProblem, read_table
 from data_access.ingest.import_limits import Limits
+from data_access.ingest.privacy import caller_key
 
 WINDOW = (datetime(2000, 1, 1), datetime(2026, 12, 31, 23, 59, 59))
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -202,3 +205,11 @@ def test_text_readline_is_textiowrapper_readline(text, limit, chunk):
         file_reader._TEXT_CHUNK = saved
     assert got == expected
     assert codecs.decode(data, "utf-8") == "".join(got)
+
+
+@pytest.mark.parametrize("key", [b"short-key", b"k" * 64, b"a-key-longer-than-sha256s-block-of-64-bytes-" * 2])
+def test_caller_key_is_hmac_sha256_of_the_digits(key):
+    assert caller_key("+86 138-1234-5678", key) == hmac.new(key, b"13812345678", hashlib.sha256).hexdigest()[:32]
+    assert caller_key("１３８１２３４５６７８", key) == \
+        hmac.new(key, "１３８１２３４５６７８".encode(), hashlib.sha256).hexdigest()[:32]
+    assert caller_key("无", key) == ""

@@ -1,4 +1,4 @@
-"""Proven shortcuts of the row parser: the distinct texts of one column checked at once, in pyarrow.
+"""Proven shortcuts of the row parser: the cells of one column checked at once, in pyarrow.
 
 A shortcut accepts only the cells it can prove the field's own per-cell rule (case_fields) accepts, and gives the
 identical value; it answers "not proven" for every other cell, which then goes through that rule. So the rules of

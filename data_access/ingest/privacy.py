@@ -42,7 +42,8 @@ class HashKeyMissing(ImportRefused):
 
 
 def normalize_phone(raw: str, keep: re.Pattern = _NON_DIGIT) -> str:
-    digits = raw if raw.isascii() and raw.isdigit() else keep.sub("", raw or "")  # the usual number: nothing to drop
+    raw = raw or ""
+    digits = raw if raw.isascii() and raw.isdigit() else keep.sub("", raw)  # the usual number: nothing to drop
     if digits.startswith("86") and len(digits) == 13:  # +86 138…
         digits = digits[2:]
     return digits

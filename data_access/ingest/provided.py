@@ -2,8 +2,8 @@
 
 A field is provided when the mapping finds its column among the file's headers or gives it a default; an empty
 cell in a column that is there is still provided (a case not yet responded to). The importer marks each clean
-row of the batch (`has_<field>` on cases, handed over as columns) and records on the batch what the file lacked, so that the rates that
-read a missing field count none of its cases (null, shown as 无数据, rather than 0 %).
+row of the batch (`has_<field>` on cases, handed over as columns) and records on the batch what the file lacked,
+so that the rates that read a missing field count none of its cases (null, shown as 无数据, rather than 0 %).
 """
 from sqlalchemy.engine import Connection
 
