@@ -6,6 +6,7 @@ parser has one path for both formats and a rejected row's raw values can be save
 A file is read twice, both times as a stream: once to hash it and find its encoding (scan), once for its rows
 (open_table). Rows come lazily; a row the reader itself cannot take (a cell over the limit, a broken quote that
 swallows the next rows, too many cells) comes as a RowProblem with its reason, and the rest of the file still reads.
+The importer takes them in chunks (Table.chunks): runs of plain CSV lines come as CellBlocks, a column at a time.
 """
 import codecs
 import csv
@@ -19,10 +20,18 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from itertools import chain
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
 from data_access.ingest.case_fields import ImportRefused
+from data_access.ingest.column_checks import WHITESPACE
 from data_access.ingest.import_limits import MB, Limits
 
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -30,6 +39,11 @@ _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DATA_SUFFIXES = (".csv", ".xlsx")
 _CHUNK = MB
 _SHOWN_CHARS = 1_000  # of each cell of a row the reader rejects: enough to find it, small enough to keep
+BLOCK_LINES = 10_000  # plain CSV lines read at once, a column at a time
+_BLOCK_CHARS = 4 * MB
+_TEXT_CHUNK = MB      # characters decoded at a time
+_EOL = re.compile(r"\r\n?|\n")
+_LONGEST_SLOW_RUN = 1024  # records read one by one before trying plain lines again, when they keep failing
 
 
 @dataclass(frozen=True)
@@ -48,13 +62,59 @@ class RowProblem:
     cells: list[str]
 
 
+@dataclass(frozen=True)
+class CellBlock:
+    """Rows given a column at a time: their numbers and the file's columns (arrow strings, one per header)."""
+    numbers: list[int]
+    columns: list[pa.Array]
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        return zip(self.numbers, self.cells_at(None))
+
+    def cells_at(self, positions: list[int] | None) -> list[list[str]]:
+        """The cells of the rows at these positions (None: all)."""
+        columns = self.columns if positions is None else [c.take(positions) for c in self.columns]
+        return [list(cells) for cells in zip(*(c.to_pylist() for c in columns))]
+
+
+Row = tuple[int, list[str] | RowProblem]  # (row number as a spreadsheet shows it, header = row 1; cells)
+
+
 @dataclass
 class Table:
     headers: list[str]
-    rows: Iterator[tuple[int, list[str] | RowProblem]]  # (row number as a spreadsheet shows it, header = row 1;
-    #                                                     cells); blank rows are left out
+    pieces: Iterator[Row | CellBlock]  # blank rows are left out
     fraction_read: Callable[[], float]                   # for progress bars
     notes: Counter = field(default_factory=Counter)      # counted while reading: formula_no_value, empty_tail
+
+    @cached_property
+    def rows(self) -> Iterator[Row]:
+        """The rows one by one (read either these or chunks, not both)."""
+        return chain.from_iterable(p.rows() if type(p) is CellBlock else (p,) for p in self.pieces)
+
+    def chunks(self, size: int) -> Iterator[list[Row] | CellBlock]:
+        """The rows in lists of at most `size`, a CellBlock as it comes."""
+        chunk = []
+        for piece in self.pieces:
+            if type(piece) is CellBlock:
+                if chunk:
+                    yield chunk
+                    chunk = []
+                yield piece
+                continue
+            chunk.append(piece)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def cell_block(rows: list[tuple[int, list[str]]], width: int) -> CellBlock:
+    """Rows of cells as a CellBlock of `width` columns: a short row padded with empty cells, a long one cut."""
+    cells = [c if len(c) == width else (c + [""] * (width - len(c)))[:width] for _, c in rows]
+    return CellBlock([n for n, _ in rows], [pa.array(column, pa.string()) for column in zip(*cells)]
+                     if cells else [pa.array([], pa.string())] * width)
 
 
 @dataclass(frozen=True)
@@ -244,8 +304,10 @@ def read_table(data: bytes, file_name: str, limits: Limits | None = None) -> Tab
     return open_table(source, scan(source, limits), limits)
 
 
-def open_table(source: Source, scanned: Scan, limits: Limits) -> Table:
-    table = _xlsx(source, limits) if scanned.kind == "xlsx" else _csv(source, scanned, limits)
+def open_table(source: Source, scanned: Scan, limits: Limits, block_lines: int | None = None) -> Table:
+    """`block_lines`: the most lines of a CellBlock (default BLOCK_LINES), e.g. the importer's chunk."""
+    block_lines = BLOCK_LINES if block_lines is None else block_lines
+    table = _xlsx(source, limits) if scanned.kind == "xlsx" else _csv(source, scanned, limits, block_lines)
     if not any(h.strip() for h in table.headers):
         _refuse(f"{source.name} 没有表头行", f"{source.name} has no header row")
     if len(table.headers) > limits.columns:
@@ -264,6 +326,90 @@ def _shown(cells) -> list[str]:
 
 # --- CSV ---
 
+class _Text:
+    """A CSV file's text, decoded a megabyte or more at a time: `readline(limit)` gives exactly what a
+    TextIOWrapper's readline (newline="": line ends kept as they are) gives, and `plain_lines` whole runs of lines
+    that the csv module would split at each comma and nothing else."""
+
+    def __init__(self, stream: BinaryIO, encoding: str):
+        self.stream, self.decoder = stream, codecs.getincrementaldecoder(encoding)()
+        self.buf, self.pos, self.eof = "", 0, False
+        self.dropped = 0   # characters read before the buffer's start
+
+    def tell(self) -> int:
+        return self.dropped + self.pos
+
+    def _more(self, chars: int = 0) -> bool:
+        piece = ""
+        while not piece and not self.eof:
+            data = self.stream.read(max(chars, _TEXT_CHUNK))   # bytes: no more characters than that
+            self.eof = not data
+            piece = self.decoder.decode(data, final=self.eof)
+        if not piece:
+            return False
+        self.dropped += self.pos
+        self.buf, self.pos = self.buf[self.pos:] + piece, 0
+        return True
+
+    def readline(self, limit: int) -> str:
+        """Up to and including the next \n, \r\n or lone \r; at most `limit` characters."""
+        while True:
+            buf, pos = self.buf, self.pos
+            found = _EOL.search(buf, pos)
+            if found and (found.end() < len(buf) or found.group() != "\r" or self.eof):
+                end = min(found.end(), pos + limit)
+            elif len(buf) - pos >= limit:   # no line end, or a \r that may begin \r\n: cut at the limit either way
+                end = pos + limit
+            elif self._more():
+                continue
+            else:
+                end = min(found.end(), pos + limit) if found else len(buf)
+            self.pos = end
+            return buf[pos:end]
+
+    def plain_lines(self, max_lines: int, max_chars: int) -> tuple[int, int, bytes]:
+        """(end, lines, UTF-8 bytes) of the run of whole lines from here, at most max_lines and max_chars, with no
+        quote; (here, 0, b"") when the next line has one. Nothing is consumed (skip_to). `lines` counts \n: the
+        reader checks that Arrow finds as many rows (no lone \r, no empty line)."""
+        while len(self.buf) - self.pos < max_chars and self._more(max_chars - (len(self.buf) - self.pos)):
+            pass
+        buf, pos = self.buf, self.pos
+        end = min(len(buf), pos + max_chars)
+        cut = end if self.eof and end == len(buf) else buf.rfind("\n", pos, end) + 1
+        lines = buf.count("\n", pos, cut) + (cut > pos and buf[cut - 1] != "\n")
+        if lines > max_lines:
+            cut, lines = _after_lines(buf, pos, max_lines), max_lines
+        data = buf[pos:cut].encode()
+        quote = data.find(b'"')
+        if quote >= 0:
+            data = data[:data.rfind(b"\n", 0, quote) + 1]
+            lines = data.count(b"\n")
+            cut = pos + len(data.decode())
+        return cut, lines, data
+
+    def skip_to(self, end: int) -> None:
+        self.pos = end
+
+
+def _offsets(column: pa.Array) -> np.ndarray:
+    """Where each cell of a string column starts in its data buffer, and where the last ends."""
+    return np.frombuffer(column.buffers()[1], np.int32)[column.offset:column.offset + len(column) + 1]
+
+
+def _after_lines(text: str, start: int, lines: int) -> int:
+    for _ in range(lines):
+        start = text.index("\n", start) + 1
+    return start
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """Plain lines read at once: `lines` records, the non-blank ones' positions and columns."""
+    lines: int
+    kept: list[int]
+    columns: list[pa.Array]
+
+
 class _LineTooLong(Exception):
     pass
 
@@ -276,8 +422,8 @@ class _CsvRecords:
     doubling them).
     """
 
-    def __init__(self, text, name: str, limits: Limits):
-        self.text, self.name, self.limits = text, name, limits
+    def __init__(self, text: _Text, name: str, limits: Limits, block_lines: int):
+        self.text, self.name, self.limits, self.block_lines = text, name, limits, block_lines
         self.lines: list[str] = []   # the physical lines of the row being read
         self.width = 0               # the header's number of cells, once it is read
         self.lines_read = 0          # for progress: against the line breaks counted by scan
@@ -296,18 +442,78 @@ class _CsvRecords:
             self.lines_read += 1
             yield line
 
-    def __iter__(self) -> Iterator[list[str] | RowProblem]:
+    def __iter__(self) -> Iterator[list[str] | RowProblem | _Plain]:
+        """The records, as csv.reader reads them with the limits; runs of plain lines (once the header gave the
+        width) at once, by Arrow's CSV reader, which splits such lines exactly as csv.reader does."""
         csv.field_size_limit(self.limits.cell_chars)  # the csv module's own check, before a cell is built whole
+        slow_run = 1
+        while True:
+            end, lines, data = self.text.plain_lines(self.block_lines, _BLOCK_CHARS) if self.width else (0, 0, b"")
+            plain = self._plain(data, lines) if lines else None
+            if plain is not None:
+                self.text.skip_to(end)
+                self.lines_read += lines
+                slow_run = 1
+                yield plain
+                continue
+            until = self.text.tell() + (end - self.text.pos if lines else 0)
+            for record in self._records(slow_run, until):
+                if record is None:
+                    return
+                yield record
+            slow_run = min(2 * slow_run, _LONGEST_SLOW_RUN) if not lines else 1
+
+    def _records(self, count: int, until: int) -> Iterator[list[str] | RowProblem | None]:
+        """At least `count` records one by one, and on to the first record end at or past `until`; None at the
+        end of the file."""
         while True:
             try:
                 for cells in csv.reader(self._physical_lines()):
                     lines, self.lines = self.lines, []
                     yield self._checked(cells, lines)
+                    count -= 1
+                    if count <= 0 and self.text.tell() >= until:
+                        return
+                yield None
                 return
             except (csv.Error, _LineTooLong) as exc:
                 lines, self.lines = self.lines, []
                 skipped = self._resync(lines)
                 yield self._broken(exc, lines, skipped)
+                count -= 1
+                if count <= 0 and self.text.tell() >= until:
+                    return
+
+    def _plain(self, data: bytes, lines: int) -> _Plain | None:
+        """Plain lines split by Arrow; None unless every line is one row of the header's number of cells (csv.reader
+        takes any other line, and says what is wrong with it) and no cell is over the limit. Without quotes, both
+        split a line at each comma and nothing else, and end it at \n, \r\n or \r."""
+        names = [str(i) for i in range(self.width)]
+        try:
+            table = pa_csv.read_csv(pa.py_buffer(data), read_options=pa_csv.ReadOptions(
+                column_names=names, use_threads=False, block_size=len(data) + 1), parse_options=_PLAIN,
+                convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                      check_utf8=False))
+        except pa.ArrowInvalid:
+            return None
+        columns = [c.combine_chunks() if c.num_chunks != 1 else c.chunk(0) for c in table.columns]
+        if table.num_rows != lines or not lines:
+            return None
+        cell_bytes = [np.diff(_offsets(c)) for c in columns]   # characters <= bytes
+        if max(b.max() for b in cell_bytes) >= self.limits.cell_chars and \
+                max(pc.max(pc.utf8_length(c)).as_py() for c in columns) >= self.limits.cell_chars:
+            return None
+        if np.add.reduce(cell_bytes).max() + self.width + 1 >= self.limits.line_chars - 1:  # readline would cut it
+            return None
+        kept = list(range(lines))
+        maybe_blank = np.flatnonzero(pc.equal(pc.utf8_trim(columns[0], WHITESPACE), "").to_numpy(
+            zero_copy_only=False))
+        if len(maybe_blank):
+            cells = [c.take(maybe_blank).to_pylist() for c in columns]
+            blank = {i for k, i in enumerate(maybe_blank.tolist()) if _blank([c[k] for c in cells])}
+            kept = [i for i in kept if i not in blank]
+            columns = [c.take(pa.array(kept, pa.int64())) for c in columns] if blank else columns
+        return _Plain(lines, kept, columns)
 
     def _resync(self, lines: list[str]) -> int:
         inside_quotes = sum(line.count('"') for line in lines) % 2
@@ -358,10 +564,12 @@ def _rows_inside(cells: list[str], width: int) -> int:
                for inner in cell.splitlines()[1:] if inner.count(",") >= needed)
 
 
-def _csv(source: Source, scanned: Scan, limits: Limits) -> Table:
+_PLAIN = pa_csv.ParseOptions(quote_char=False, ignore_empty_lines=False)
+
+
+def _csv(source: Source, scanned: Scan, limits: Limits, block_lines: int) -> Table:
     stream = _opened(source)
-    text = io.TextIOWrapper(stream, encoding=scanned.encoding, newline="")
-    records = _CsvRecords(text, source.name, limits)
+    records = _CsvRecords(_Text(stream, scanned.encoding), source.name, limits, block_lines)
 
     done = [0.0]
 
@@ -374,10 +582,10 @@ def _csv(source: Source, scanned: Scan, limits: Limits) -> Table:
     it = iter(records)
     headers = next_record(it)
     if headers is None:
-        text.close()
+        stream.close()
         _refuse(f"{source.name} 是空文件", f"{source.name} is empty")
     if isinstance(headers, RowProblem):
-        text.close()
+        stream.close()
         _refuse(f"{source.name} 的表头行无法读取: {headers.reason}", f"the header row of {source.name} is unreadable")
     records.width = len(headers)
 
@@ -385,12 +593,17 @@ def _csv(source: Source, scanned: Scan, limits: Limits) -> Table:
         number = 1
         try:
             while (cells := next_record(it)) is not None:
+                if type(cells) is _Plain:
+                    if cells.kept:
+                        yield CellBlock([number + 1 + i for i in cells.kept], cells.columns)
+                    number += cells.lines
+                    continue
                 number += 1
                 if isinstance(cells, RowProblem) or not _blank(cells):
                     yield number, cells
             done[0] = 1.0
         finally:
-            text.close()
+            stream.close()
 
     return Table(headers, rows(), lambda: done[0] or min(records.lines_read / max(scanned.lines, 1), 1.0))
 

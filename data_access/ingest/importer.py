@@ -1,8 +1,9 @@
 """The work-order importer (DATA_FORMAT.md §1): one batch — one file, several, a folder or a zip — written in one
 transaction.
 
-Good rows go through case_store (new case_no inserted, known ones updated, identical rows left alone); bad rows
-are kept in rejected_rows with row number, reasons and raw values, and the rest of the batch still imports.
+Good rows go through case_store (new case_no inserted, known ones updated, identical rows left alone), handed over a
+column at a time; bad rows are kept in rejected_rows with row number, reasons and raw values, and the rest of the
+batch still imports.
 Files are streamed and written in chunks, within the limits of import_limits; the summary tables are refreshed
 once, at the end. Every leniency (a date without a time, clock skew, optional text cut to fit, …) is counted and
 kept with the batch. A batch already imported the same way (the files' bytes and the mapping's content, the
@@ -13,7 +14,6 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Callable
 
@@ -24,20 +24,20 @@ from data_access.records import audit
 from data_access.ingest.batches import find_done_batch, finish_batch, start_batch
 from data_access.ingest.case_fields import ImportRefused
 from data_access.ingest.case_rows import RowParser
-from data_access.ingest.case_store import WriteResult, write_cases
+from data_access.ingest.case_store import INPUT_COLUMNS, WriteResult, write_columns
 from data_access.ingest.summaries import refresh_batch, refresh_stats
 from data_access.ingest.column_mappings import Mapping, load_mapping
 from data_access.ingest.coords import CRS_NAMES
-from data_access.ingest.file_reader import RowProblem, Scan, Source, open_table, scan, sources_from_paths, \
-    sources_from_uploads
+from data_access.ingest.file_reader import CellBlock, Row, RowProblem, Scan, Source, cell_block, open_table, scan, \
+    sources_from_paths, sources_from_uploads
 from data_access.ingest.import_limits import Limits, limits_from_env
 from data_access.ingest.privacy import hash_key
-from data_access.ingest.provided import mark_rows, missing_inputs, record_missing
+from data_access.ingest.provided import missing_inputs, provided_columns, record_missing
 from data_access.ingest.rejects import store_rejects
 from data_access.storage.schema import PROVIDED_FIELDS
 from data_access.records.units import add_unit, unit_index
 
-CHUNK_ROWS = 5_000
+CHUNK_ROWS = 10_000
 REASON_SEPARATOR = "；"
 FILE_HEADER = "原文件"   # in a rejected row's raw values when the batch has several files
 ATTEMPTS = 3            # a concurrent import of the same cases: the transaction is retried, then refused
@@ -180,7 +180,7 @@ def _import_once(engine: Engine, sources: list[Source], scans: list[Scan], plan:
             table, parser = _open(source, scanned, plan, conn, several=len(sources) > 1)
             run.start_file(parser, source.name if len(sources) > 1 else None,
                            missing_inputs(plan.mapping, table.headers))
-            while chunk := list(islice(table.rows, CHUNK_ROWS)):
+            for chunk in table.chunks(CHUNK_ROWS):
                 run.add(chunk)
                 if run.result.rows > plan.limits.rows:
                     raise ImportRefused(f"这批文件超过 {plan.limits.rows} 行上限，未做任何改动 "
@@ -194,7 +194,7 @@ def _import_once(engine: Engine, sources: list[Source], scans: list[Scan], plan:
 
 def _open(source: Source, scanned: Scan, plan: _Plan, conn: Connection, several: bool):
     try:
-        table = open_table(source, scanned, plan.limits)
+        table = open_table(source, scanned, plan.limits, CHUNK_ROWS)
         parser = RowParser(plan.mapping, table.headers, plan.crs, hash_key(conn), plan.limits.date_window())
     except ImportRefused as exc:
         if several and source.name not in str(exc):
@@ -221,33 +221,63 @@ class _Run:
         self.result.not_provided = tuple(f for f in PROVIDED_FIELDS if f in {*self.result.not_provided, *missing})
         self.result.ignored_columns += [c for c in parser.ignored if c not in self.result.ignored_columns]
 
-    def add(self, chunk: list[tuple[int, list[str] | RowProblem]]) -> None:
-        good, rejects, notes = [], [], self.result.notes
-        parsed = iter(self.parser.parse_many([cells for _, cells in chunk if type(cells) is not RowProblem]))
-        for number, cells in chunk:
-            if type(cells) is RowProblem:
-                rejects.append((number, cells.reason, self._raw(cells.cells)))
-                continue
-            row, reasons, row_notes = next(parsed)
-            if row is not None:
-                reasons = self._accept(row, number)
-            if reasons:
-                rejects.append((number, REASON_SEPARATOR.join(reasons), self._raw(cells)))
-            else:
-                good.append(row)
-                notes.update(row_notes)
-        mark_rows(good, self.missing)
-        written = write_cases(self.conn, good, self.batch_id, refresh=False)
+    def add(self, chunk: list[Row] | CellBlock) -> None:
+        """One chunk of the file: its rows parsed a column at a time, accepted in order, written as columns."""
+        rejects, n_rows = [], len(chunk.numbers) if type(chunk) is CellBlock else len(chunk)
+        if type(chunk) is not CellBlock:
+            rejects = [(n, cells.reason, self._raw(cells.cells)) for n, cells in chunk if type(cells) is RowProblem]
+            chunk = cell_block([r for r in chunk if type(r[1]) is not RowProblem], len(self.parser.headers))
+        parsed = self.parser.parse_columns(chunk.columns)
+        reasons = dict(parsed.rejected)
+        keep, unit_ids = self._accept_all(parsed, chunk.numbers, reasons)
+        if reasons:
+            at = sorted(reasons)
+            rejects += [(chunk.numbers[i], REASON_SEPARATOR.join(reasons[i]), self._raw(cells))
+                        for i, cells in zip(at, chunk.cells_at(at))]
+            rejects.sort(key=lambda r: r[0])
+        for pos in keep if parsed.notes else ():
+            self.result.notes.update(parsed.notes.get(parsed.good[pos], ()))
+        written = write_columns(self.conn, self._columns(parsed, keep, unit_ids), self.batch_id, refresh=False)
         for basis in self.touched:
             self.touched[basis] |= written.touched[basis]
             self.regapped[basis] |= written.regapped[basis]
         store_rejects(self.conn, self.batch_id, rejects)
         res = self.result
-        res.rows += len(chunk)
+        res.rows += n_rows
         res.rejected += len(rejects)
         res.new += written.new
         res.updated += written.updated
         res.unchanged += written.unchanged
+
+    def _accept_all(self, parsed, numbers: list[int], reasons: dict) -> tuple[list[int], list[int]]:
+        """_accept for each clean row in order (a known unit and a case number not seen before take the short way);
+        the block positions kept and their unit ids. Refused rows get their reasons in `reasons`."""
+        keep, unit_ids, seen, known = [], [], self.seen, self.units
+        columns = parsed.columns
+        unit_types = columns.get("unit_type") or [None] * len(parsed.good)
+        for pos, (i, case_no, unit) in enumerate(zip(parsed.good, columns["case_no"], columns["unit"])):
+            unit_id = known.get(unit)
+            if unit_id is None or case_no in seen:
+                row = {"case_no": case_no, "unit": unit, "unit_type": unit_types[pos]}
+                refused = self._accept(row, numbers[i])
+                if refused:
+                    reasons[i] = refused
+                    continue
+                unit_id = row["unit_id"]
+            else:
+                seen[case_no] = numbers[i]
+            keep.append(pos)
+            unit_ids.append(unit_id)
+        return keep, unit_ids
+
+    def _columns(self, parsed, keep: list[int], unit_ids: list[int]) -> dict[str, list]:
+        """The kept rows' columns as write_columns takes them, has_<field> marked (data_access.ingest.provided)."""
+        everyone = len(keep) == len(parsed.good)
+        columns = {k: v if everyone else [v[p] for p in keep]
+                   for k, v in parsed.columns.items() if k in INPUT_COLUMNS}
+        columns["unit_id"] = unit_ids
+        columns.update(provided_columns(self.missing, len(keep)))
+        return columns
 
     def _raw(self, cells: list[str]) -> dict[str, str]:
         raw = self.parser.raw(cells)
