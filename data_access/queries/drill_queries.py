@@ -153,28 +153,37 @@ def _top_address_keys(conn: Connection, f: CaseFilter, top: int) -> list:
     return _month_top_keys(conn, f.basis, f.start, top)
 
 
-def _month_top_keys(conn: Connection, basis: str, month, top: int, at_least: int | None = None) -> list:
-    """A month's addresses at or above its top-th total (ties included), or at or above `at_least` cases."""
+def _month_top_keys(conn: Connection, basis: str, month, top: int) -> list:
+    """A month's addresses at or above its top-th total (ties included)."""
     t = stat_address_month
     where = (t.c.basis == basis, t.c.day == month)
-    cut = at_least if at_least is not None else conn.execute(
-        select(t.c.n).where(*where).order_by(t.c.n.desc()).limit(1).offset(top - 1)).scalar()
+    cut = conn.execute(select(t.c.n).where(*where).order_by(t.c.n.desc()).limit(1).offset(top - 1)).scalar()
     query = select(t.c.address_key).where(*where, *(() if cut is None else (t.c.n >= cut,)))
     return list(conn.execute(query).scalars())
 
 
+# More candidates than this and counting the days' rows whole is as quick as looking each address up.
+MAX_CANDIDATES = 5000
+
+
 def _address_candidates(conn: Connection, f: CaseFilter, top: int) -> list | None:
-    """For days that are not whole months (a week) without other filters: addresses among which are all those at
-    or above the days' top-th volume. The top of each month the days touch, counted over the days, give a volume
-    v that the top-th reaches; an address reaching v has at least v / k cases in one of the k months, and the
-    index on the months' totals finds those. None when fewer than `top` addresses are found (count them all)."""
+    """For days that are not one whole month (a week) without other filters: addresses among which are all those
+    at or above the days' top-th volume. The top of each month the days touch, counted over the days, give a
+    volume v that the top-th reaches; an address reaching v has at least v cases in those k months together, so
+    at least v / k in one of them, which the index on the months' totals finds. None (count every address) when
+    fewer than `top` addresses are found or more than MAX_CANDIDATES."""
     months = _months_touched(f)
     first = sorted({key for month in months for key in _month_top_keys(conn, f.basis, month, top)})
     volumes = sorted(address_totals(conn, f, first).values(), reverse=True) if first else []
     if len(volumes) < top:
         return None
-    at_least = -(-volumes[top - 1] // len(months))
-    return sorted({key for month in months for key in _month_top_keys(conn, f.basis, month, top, at_least)})
+    v, t = volumes[top - 1], stat_address_month
+    in_months = (t.c.basis == f.basis, t.c.day.in_(months))
+    some = select(t.c.address_key).where(*in_months, t.c.n >= -(-v // len(months)))
+    query = (select(t.c.address_key).where(*in_months, t.c.address_key.in_(some))
+             .group_by(t.c.address_key).having(func.sum(t.c.n) >= v).limit(MAX_CANDIDATES + 1))
+    keys = list(conn.execute(query).scalars())
+    return keys if len(keys) <= MAX_CANDIDATES else None
 
 
 def _usable(column, skip_points, t):
