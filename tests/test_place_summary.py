@@ -187,7 +187,7 @@ def test_both_sources_give_the_same_hotspots_on_demo_data(engine):
                                       placeholder_points(engine, p, RULES, source="cases"))
 
 
-@pytest.mark.parametrize("max_candidates", [5000, 1])  # 1: too many candidates, every address counted
+@pytest.mark.parametrize("max_candidates", [5000, 1])  # 1: too many candidates, every address and point counted
 def test_a_week_across_a_month_end_reads_the_months_as_bounds(two_units, monkeypatch, max_candidates):
     """A week (2025-W09: 24 February – 2 March) without filters finds its top addresses and placeholder points
     through the months' totals it touches; the figures are the case table's own. 安定门外大街2号 has the most

@@ -25,6 +25,8 @@ from data_access.queries.score_queries import whole_months
 # --- hotspots: counted on the place summary, or on the case table ---
 
 SOURCES = ("summary", "cases")
+# More candidate places than this (from the months' totals) and counting the days' rows whole is as quick.
+MAX_CANDIDATES = 5000
 Heavy = namedtuple("Heavy", "lat lon volume total")
 
 
@@ -65,11 +67,12 @@ def crowded_points(conn: Connection, f: CaseFilter, share: float, min_addresses:
     then have their distinct addresses counted (COUNT DISTINCT over every point would cost a sort).
     """
     t = places(f, source)
+    heavy = None
     if t is not cases and _months_of(f):
         heavy = _heavy_points_by_month(conn, f, share)
     elif t is not cases and _months_touched(f):
         heavy = _heavy_points_within_months(conn, f, share)
-    else:
+    if heavy is None:
         per_point = (select(t.c.lat, t.c.lon, _count(t).label("volume"), func.sum(_count(t)).over().label("total"))
                      .where(*conditions(conn, f, t), t.c.lat.is_not(None))
                      .group_by(t.c.lat, t.c.lon).subquery())
@@ -131,12 +134,16 @@ def _heavy_points_by_month(conn: Connection, f: CaseFilter, share: float) -> lis
 def _heavy_points_within_months(conn: Connection, f: CaseFilter, share: float) -> list:
     """(lat, lon, volume, total) of the points above share × total for days that are not whole months (a week):
     a point above it has more than share × total / k cases in one of the k months the days touch, so only those
-    points, read from the months' point totals by the index on n, are counted over the days (by their cells)."""
+    points, read from the months' point totals by the index on n, are counted over the days (by their cells).
+    None when there are more than MAX_CANDIDATES such points (a tiny total): every point is counted then."""
     t, p, months = stat_place_day, stat_point_month, _months_touched(f)
     total = int(conn.execute(select(_count(t, t.c.lat)).where(*conditions(conn, f, t))).scalar() or 0)
     cut = int(share * total / len(months))
     points = conn.execute(select(p.c.lat, p.c.lon, p.c.h3_cell)
-                          .where(p.c.basis == f.basis, p.c.day.in_(months), p.c.n > cut).distinct()).all()
+                          .where(p.c.basis == f.basis, p.c.day.in_(months), p.c.n > cut).distinct()
+                          .limit(MAX_CANDIDATES + 1)).all()
+    if len(points) > MAX_CANDIDATES:
+        return None
     if not points:
         return []
     cells = {r.h3_cell for r in points}
@@ -160,10 +167,6 @@ def _month_top_keys(conn: Connection, basis: str, month, top: int) -> list:
     cut = conn.execute(select(t.c.n).where(*where).order_by(t.c.n.desc()).limit(1).offset(top - 1)).scalar()
     query = select(t.c.address_key).where(*where, *(() if cut is None else (t.c.n >= cut,)))
     return list(conn.execute(query).scalars())
-
-
-# More candidates than this and counting the days' rows whole is as quick as looking each address up.
-MAX_CANDIDATES = 5000
 
 
 def _address_candidates(conn: Connection, f: CaseFilter, top: int) -> list | None:
