@@ -10,6 +10,7 @@ from alembic import command
 from sqlalchemy import select
 
 from data_access.ingest.case_store import undo_batch
+from data_access.queries import drill_queries
 from demo.seed import seed_demo
 from data_access.storage.migrate import _config, upgrade
 from data_access.storage.schema import case_streets, stat_address_month, stat_place_day, stat_point_month
@@ -184,3 +185,28 @@ def test_both_sources_give_the_same_hotspots_on_demo_data(engine):
     for p in (june, june.previous()):
         pd.testing.assert_frame_equal(placeholder_points(engine, p, RULES, source="summary"),
                                       placeholder_points(engine, p, RULES, source="cases"))
+
+
+@pytest.mark.parametrize("max_candidates", [5000, 1])  # 1: too many candidates, every address and point counted
+def test_a_week_across_a_month_end_reads_the_months_as_bounds(two_units, monkeypatch, max_candidates):
+    """A week (2025-W09: 24 February – 2 March) without filters finds its top addresses and placeholder points
+    through the months' totals it touches; the figures are the case table's own. 安定门外大街2号 has the most
+    cases in the week (3), 和平里东街1号 more in February (2) but none in the week, 和平里西街3号 one in the week
+    and more later in March; ten addresses share point C in the week (10 of the 14 geocoded cases: a placeholder)."""
+    engine, u1, _ = two_units
+    monkeypatch.setattr(drill_queries, "MAX_CANDIDATES", max_candidates)
+    c = (39.90, 116.40)
+    rows = ([_case(f"Y{d}", u1, f"2025-02-{d} 08:00:00", "安定门外大街2号", A) for d in (26, 27, 28)]
+            + [_case(f"X{d}", u1, f"2025-02-0{d} 08:00:00", "和平里东街1号", A) for d in (3, 4)]
+            + [_case(f"Z{d}", u1, f"2025-03-{d:02d} 08:00:00", "和平里西街3号", B) for d in (2, 10, 11)]
+            + [_case(f"C{i}", u1, "2025-02-24 08:00:00", f"北三环{i}号", c) for i in range(10)])
+    write(engine, rows, "week.csv")
+    week = parse_period("2025-W09")
+    for top in (1, 2, 50):
+        found = _assert_same(engine, week, top=top)
+        assert list(zip(found["key"], found["volume"]))[:1] == [("安定门外大街2号", 3)]
+    assert len(found) == 12 and "和平里东街1号" not in set(found["key"])
+    assert found.attrs["placeholder_cases"] == 10
+    points = placeholder_points(engine, week, RULES)
+    assert list(zip(points["lat"], points["lon"], points["volume"], points["addresses"])) == [(*c, 10, 10)]
+    pd.testing.assert_frame_equal(points, placeholder_points(engine, week, RULES, source="cases"))

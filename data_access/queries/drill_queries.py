@@ -25,6 +25,8 @@ from data_access.queries.score_queries import whole_months
 # --- hotspots: counted on the place summary, or on the case table ---
 
 SOURCES = ("summary", "cases")
+# More candidate places than this (from the months' totals) and counting the days' rows whole is as quick.
+MAX_CANDIDATES = 5000
 Heavy = namedtuple("Heavy", "lat lon volume total")
 
 
@@ -65,9 +67,12 @@ def crowded_points(conn: Connection, f: CaseFilter, share: float, min_addresses:
     then have their distinct addresses counted (COUNT DISTINCT over every point would cost a sort).
     """
     t = places(f, source)
+    heavy = None
     if t is not cases and _months_of(f):
         heavy = _heavy_points_by_month(conn, f, share)
-    else:
+    elif t is not cases and _months_touched(f):
+        heavy = _heavy_points_within_months(conn, f, share)
+    if heavy is None:
         per_point = (select(t.c.lat, t.c.lon, _count(t).label("volume"), func.sum(_count(t)).over().label("total"))
                      .where(*conditions(conn, f, t), t.c.lat.is_not(None))
                      .group_by(t.c.lat, t.c.lon).subquery())
@@ -88,11 +93,20 @@ def crowded_points(conn: Connection, f: CaseFilter, share: float, min_addresses:
 def _months_of(f: CaseFilter) -> list:
     """The first days of the months a filter covers when it is whole calendar months and nothing else (no unit,
     category, street or place): the view stat_address_month and stat_point_month answer. Else []."""
-    if f.unit_ids is not None or f.start is None or f.end is None or whole_months(f.start, f.end) != (f.start, f.end):
+    if f.start is None or f.end is None or whole_months(f.start, f.end) != (f.start, f.end):
+        return []
+    return _months_touched(f)
+
+
+def _months_touched(f: CaseFilter) -> list:
+    """The first days of the months a filter's days touch when it has days and nothing else (no unit, category,
+    street or place): the months' address and point totals then bound each place's volume over those days from
+    above. Else []."""
+    if f.unit_ids is not None or f.start is None or f.end is None:
         return []
     if any(getattr(f, name) not in (None, False, ()) for name in FILTER_COLUMNS):
         return []
-    months, month = [], f.start
+    months, month = [], f.start.replace(day=1)
     while month < f.end:
         months.append(month)
         month = (month + timedelta(days=31)).replace(day=1)
@@ -117,14 +131,62 @@ def _heavy_points_by_month(conn: Connection, f: CaseFilter, share: float) -> lis
     return [Heavy(r.lat, r.lon, r.volume, total) for r in rows if r.volume > total * share]
 
 
+def _heavy_points_within_months(conn: Connection, f: CaseFilter, share: float) -> list:
+    """(lat, lon, volume, total) of the points above share × total for days that are not whole months (a week):
+    a point above it has more than share × total / k cases in one of the k months the days touch, so only those
+    points, read from the months' point totals by the index on n, are counted over the days (by their cells).
+    None when there are more than MAX_CANDIDATES such points (a tiny total): every point is counted then."""
+    t, p, months = stat_place_day, stat_point_month, _months_touched(f)
+    total = int(conn.execute(select(_count(t, t.c.lat)).where(*conditions(conn, f, t))).scalar() or 0)
+    cut = int(share * total / len(months))
+    points = conn.execute(select(p.c.lat, p.c.lon, p.c.h3_cell)
+                          .where(p.c.basis == f.basis, p.c.day.in_(months), p.c.n > cut).distinct()
+                          .limit(MAX_CANDIDATES + 1)).all()
+    if len(points) > MAX_CANDIDATES:
+        return None
+    if not points:
+        return []
+    cells = {r.h3_cell for r in points}
+    by_cell = () if None in cells else (t.c.h3_cell.in_(cells),)
+    rows = conn.execute(select(t.c.lat, t.c.lon, _count(t).label("volume"))
+                        .where(*conditions(conn, f, t), *by_cell, at_points([(r.lat, r.lon) for r in points], t))
+                        .group_by(t.c.lat, t.c.lon)).all()
+    return [Heavy(r.lat, r.lon, r.volume, total) for r in rows if r.volume > total * share]
+
+
 def _top_address_keys(conn: Connection, f: CaseFilter, top: int) -> list:
     """The addresses of a one-month view at or above its top-th volume (ties at the cut included), by the
     index on the month's totals; address_volumes then orders and cuts them as the database collates."""
+    return _month_top_keys(conn, f.basis, f.start, top)
+
+
+def _month_top_keys(conn: Connection, basis: str, month, top: int) -> list:
+    """A month's addresses at or above its top-th total (ties included)."""
     t = stat_address_month
-    where = (t.c.basis == f.basis, t.c.day == f.start)
+    where = (t.c.basis == basis, t.c.day == month)
     cut = conn.execute(select(t.c.n).where(*where).order_by(t.c.n.desc()).limit(1).offset(top - 1)).scalar()
     query = select(t.c.address_key).where(*where, *(() if cut is None else (t.c.n >= cut,)))
     return list(conn.execute(query).scalars())
+
+
+def _address_candidates(conn: Connection, f: CaseFilter, top: int) -> list | None:
+    """For days that are not one whole month (a week) without other filters: addresses among which are all those
+    at or above the days' top-th volume. The top of each month the days touch, counted over the days, give a
+    volume v that the top-th reaches; an address reaching v has at least v cases in those k months together, so
+    at least v / k in one of them, which the index on the months' totals finds. None (count every address) when
+    fewer than `top` addresses are found or more than MAX_CANDIDATES."""
+    months = _months_touched(f)
+    first = sorted({key for month in months for key in _month_top_keys(conn, f.basis, month, top)})
+    volumes = sorted(address_totals(conn, f, first).values(), reverse=True) if first else []
+    if len(volumes) < top:
+        return None
+    v, t = volumes[top - 1], stat_address_month
+    in_months = (t.c.basis == f.basis, t.c.day.in_(months))
+    some = select(t.c.address_key).where(*in_months, t.c.n >= -(-v // len(months)))
+    query = (select(t.c.address_key).where(*in_months, t.c.address_key.in_(some))
+             .group_by(t.c.address_key).having(func.sum(t.c.n) >= v).limit(MAX_CANDIDATES + 1))
+    keys = list(conn.execute(query).scalars())
+    return keys if len(keys) <= MAX_CANDIDATES else None
 
 
 def _usable(column, skip_points, t):
@@ -139,6 +201,8 @@ def address_volumes(conn: Connection, f: CaseFilter, skip_points: tuple, top: in
     t = places(f, source)
     if t is not cases and top is not None and keys is None and len(_months_of(f)) == 1:
         keys = _top_address_keys(conn, f, top)
+    elif t is not cases and top is not None and keys is None and _months_touched(f):
+        keys = _address_candidates(conn, f, top)
     lat, lon = _usable(t.c.lat, skip_points, t), _usable(t.c.lon, skip_points, t)
     # IN already leaves NULL out; with IS NOT NULL beside it SQLite would range-scan every non-null address.
     where = [*conditions(conn, f, t), t.c.address_key.is_not(None) if keys is None else t.c.address_key.in_(keys)]
