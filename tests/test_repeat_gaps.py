@@ -6,6 +6,7 @@ from alembic import command
 from sqlalchemy import select
 
 from data_access.ingest import case_store
+from data_access.ingest.batches import start_batch
 from data_access.ingest.case_store import undo_batch
 from data_access.storage.migrate import _config, upgrade
 from data_access.ingest.repeat_gaps import gaps
@@ -64,6 +65,23 @@ def test_new_cases_get_their_gaps_across_chunks_and_from_stored_ones(engine, mon
                    _noise("N2", u, "2025-03-07 20:00:00"), _noise("O", u, "2025-03-08 08:00:00", caller="k2"),
                    _noise("N1", u, "2025-03-01 08:00:00")], "new.csv")
     assert _gaps(engine) == {"S": 3, "N1": None, "N2": 7, "N3": 10, "N4": 10, "O": None}
+
+
+def test_only_other_batches_regapped_cases_are_reported(sqlite_engine, monkeypatch):
+    """A batch's later chunk regapping its own earlier case reports nothing (the batch's summaries are added from its
+    cases at the end); regapping a case of an earlier batch reports that case's summary keys."""
+    monkeypatch.setattr(case_store, "CHUNK", 1)
+    u = units(sqlite_engine, ("建国门街道", "街道"))["建国门街道"]
+    write(sqlite_engine, [_noise("S", u, "2025-03-10 08:00:00")], "stored.csv")
+    rows = [_noise("N2", u, "2025-03-20 08:00:00", caller="k2"), _noise("N1", u, "2025-03-15 08:00:00", caller="k2")]
+    with sqlite_engine.begin() as conn:
+        own = case_store.write_cases(conn, rows, start_batch(conn, "own.csv", "own"), refresh=False)
+        other = case_store.write_cases(conn, [_noise("E", u, "2025-03-02 08:00:00")], start_batch(conn, "e.csv", "e"),
+                                       refresh=False)
+    assert own.regapped == {"r": set(), "c": set()}
+    day = datetime(2025, 3, 10).date()
+    assert other.regapped == {"r": {(u, day)}, "c": {(u, day)}}
+    assert _gaps(sqlite_engine) == {"S": 8, "N1": None, "N2": 5, "E": None}
 
 
 def test_migration_fills_the_gaps_of_an_existing_database(engine):

@@ -168,7 +168,7 @@ def _write_chunk(conn: Connection, chunk: dict[str, list], batch_id: int, result
     existing = {r["case_no"]: dict(r) for r in conn.execute(known).mappings()}
     stored = [chunk[k] for k in STORED_COLUMNS]
     if not existing:  # all new (a first load, a new month): no row by row comparison, gaps written with the rows
-        gaps, regapped = gaps_of_new(conn, chunk["caller_key"], chunk["cat_l2"], chunk["received_at"])
+        gaps, regapped = gaps_of_new(conn, chunk["caller_key"], chunk["cat_l2"], chunk["received_at"], batch_id)
         _touch_gaps(result, regapped)
         _insert_new(conn, [*stored, gaps], batch_id, result, ("repeat_gap_days",))
         for u, r, c in zip(chunk["unit_id"], chunk["received_day"], chunk["basis_cb_day"]):

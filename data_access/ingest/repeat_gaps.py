@@ -69,26 +69,31 @@ def refresh_repeat_gaps(conn: Connection, callers: set) -> dict[str, set]:
     return _store(conn, rows, {i: gap for i, gap in _computed(rows.values()) if rows[i].repeat_gap_days != gap})
 
 
-def gaps_of_new(conn: Connection, callers: list, cat_l2: list, received: list[datetime]) -> tuple[list, dict]:
-    """The gaps of cases about to be inserted (one list per column), with the same callers' stored cases, and the
-    summary keys of the stored cases whose gap the new ones change (a new case earlier than them: updated here, as
-    refresh_repeat_gaps does). So new cases are written with their gap instead of being updated after."""
+def gaps_of_new(conn: Connection, callers: list, cat_l2: list, received: list[datetime],
+                batch_id: int) -> tuple[list, dict]:
+    """The gaps of cases about to be inserted by a batch (one list per column), with the same callers' stored cases,
+    and the summary keys of the stored cases of other batches whose gap the new ones change (a new case earlier
+    than them: updated here, as refresh_repeat_gaps does). So new cases are written with their gap instead of
+    being updated after. A case of this batch's earlier chunks needs no key: the batch's summaries are added from
+    its cases as they stand at the end."""
     stored = {r.id: r for r in _cases_of(conn, set(callers))}
     first_new = max(stored, default=0) + 1   # stand-in ids after every stored one, in the order of insertion
     rows = [*stored.values(), *((first_new + i, *new) for i, new in enumerate(zip(callers, cat_l2, received)))]
     computed = dict(_computed(sorted(rows, key=lambda r: r[1] or "")))
-    changed = _store(conn, stored, {i: computed[i] for i, r in stored.items() if r.repeat_gap_days != computed[i]})
-    return [computed[first_new + i] for i in range(len(callers))], changed
+    changed = {i: computed[i] for i, r in stored.items() if r.repeat_gap_days != computed[i]}
+    _store(conn, stored, changed)
+    others = {i: r for i, r in stored.items() if r.batch_id != batch_id}
+    return [computed[first_new + i] for i in range(len(callers))], _keys(others, changed)
 
 
 def _cases_of(conn: Connection, callers: set) -> list:
     """The stored cases of these callers, by caller: (id, caller_key, cat_l2, received_at, repeat_gap_days, unit_id,
-    received_day, basis_cb_day)."""
+    received_day, basis_cb_day, batch_id)."""
     callers = sorted(c for c in callers if c)
     rows = []
     for start in range(0, len(callers), CALLERS_PER_QUERY):
         query = (select(cases.c.id, cases.c.caller_key, cases.c.cat_l2, cases.c.received_at, cases.c.repeat_gap_days,
-                        cases.c.unit_id, cases.c.received_day, cases.c.basis_cb_day)
+                        cases.c.unit_id, cases.c.received_day, cases.c.basis_cb_day, cases.c.batch_id)
                  .where(one_of(conn, cases.c.caller_key, callers[start:start + CALLERS_PER_QUERY]))
                  .order_by(cases.c.caller_key))
         rows += conn.execute(query).all()
@@ -100,8 +105,13 @@ def _store(conn: Connection, rows: dict, gaps: dict[int, int | None]) -> dict[st
     if gaps:
         update = cases.update().where(cases.c.id == bindparam("_id")).values(repeat_gap_days=bindparam("gap"))
         conn.execute(update, [{"_id": i, "gap": gap} for i, gap in gaps.items()])
-    return {"r": {(rows[i].unit_id, rows[i].received_day) for i in gaps},
-            "c": {(rows[i].unit_id, rows[i].basis_cb_day) for i in gaps}}
+    return _keys(rows, gaps)
+
+
+def _keys(rows: dict, ids) -> dict[str, set]:
+    """The summary keys of those of `ids` that are in `rows`."""
+    mine = [rows[i] for i in ids if i in rows]
+    return {"r": {(r.unit_id, r.received_day) for r in mine}, "c": {(r.unit_id, r.basis_cb_day) for r in mine}}
 
 
 def fill_repeat_gaps(conn: Connection, chunk: int = 50_000) -> int:
