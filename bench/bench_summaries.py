@@ -81,7 +81,7 @@ def import_held_back(engine, path: Path):
     """Import with the summary step held back; returns (batch_id, touched, all_new)."""
     held = {}
 
-    def hold(conn, batch_id, touched, all_new):
+    def hold(conn, batch_id, touched, all_new, regapped=None):
         held.update(batch_id=batch_id, touched=touched, all_new=all_new)
 
     original, importer.refresh_batch = importer.refresh_batch, hold

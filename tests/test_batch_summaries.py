@@ -95,7 +95,8 @@ def rectangles(monkeypatch):
     """The calls of refresh_stats' rectangle recompute (an all-new batch must not need it)."""
     calls = []
     original = summaries.refresh_stats
-    monkeypatch.setattr(summaries, "refresh_stats", lambda conn, touched: calls.append(1) or original(conn, touched))
+    monkeypatch.setattr(summaries, "refresh_stats",
+                        lambda conn, *touched: calls.append(1) or original(conn, *touched))
     return calls
 
 

@@ -32,7 +32,7 @@ def insert_columns(conn: Connection, table: Table, columns: tuple[str, ...], val
 
 def _driver_values(impl, dialect, column):
     """A column's values as the driver takes them: SQLAlchemy's bind processor, or for SQLite's datetime and date
-    text in their default format the same strings made by str() at C speed (tests check they are equal)."""
+    text in their default format the same strings made by isoformat at C speed (tests check they are equal)."""
     kind = next((k for k in _SQLITE_TEXT if isinstance(impl, k)), None)
     if kind is not None and impl._storage_format == kind._storage_format:
         fast = _SQLITE_TEXT[kind]

@@ -43,8 +43,8 @@ class WriteResult:
     updated: int = 0
     unchanged: int = 0
     touched: dict = field(default_factory=lambda: {"r": set(), "c": set()})
-    # (unit, day) keys of stored cases of other batches whose repeat gap the write changed: a batch's own delta
-    # does not hold them, so their summaries are recomputed (summaries.refresh_stats) whatever else is done
+    # (unit, day) keys of stored cases whose repeat gap the write changed, besides the cases it wrote (new cases
+    # skip those of their own batch): a batch's own delta does not hold them, so they are always recomputed
     regapped: dict = field(default_factory=lambda: {"r": set(), "c": set()})
     callers: set = field(default_factory=set)  # whose repeat gaps may have changed
 
@@ -114,15 +114,17 @@ def _touch(result: WriteResult, row: dict) -> None:
     result.callers.add(row["caller_key"])
 
 
-def _touch_gaps(result: WriteResult, changed: dict) -> None:
+def _regap(result: WriteResult, changed: dict) -> None:
     """The summary keys of other cases whose repeat gap the write changed."""
     for basis, keys in changed.items():
         result.regapped[basis] |= keys
 
 
-def every_key(result: WriteResult) -> dict:
-    """The touched and the regapped keys together: what a rectangle refresh of the write covers."""
-    return {basis: result.touched[basis] | result.regapped[basis] for basis in result.touched}
+def merge_keys(into: WriteResult, result: WriteResult) -> None:
+    """Add a write's summary keys to those of earlier writes of the same batch."""
+    for basis in into.touched:
+        into.touched[basis] |= result.touched[basis]
+        into.regapped[basis] |= result.regapped[basis]
 
 
 def _json_default(value):
@@ -143,8 +145,7 @@ def write_columns(conn: Connection, columns: dict[str, list], batch_id: int, pro
 
     `columns` maps names of INPUT_COLUMNS to equal-length lists (a name left out is empty in every row); case_no
     must be unique. `progress(done, total)` is called after every chunk. A caller writing one batch in several
-    calls passes refresh=False and refreshes the merged keys once at the end (summaries.refresh_batch, then
-    refresh_stats of the merged `regapped`).
+    calls passes refresh=False, merges the keys (merge_keys) and hands them to summaries.refresh_batch at the end.
     """
     result = WriteResult()
     total = len(columns["case_no"])
@@ -156,9 +157,9 @@ def write_columns(conn: Connection, columns: dict[str, list], batch_id: int, pro
     _add_categories(conn, columns)
     _add_streets(conn, columns)
     analyze_if_outgrown(conn)
-    _touch_gaps(result, refresh_repeat_gaps(conn, result.callers))
+    _regap(result, refresh_repeat_gaps(conn, result.callers))
     if refresh:
-        refresh_stats(conn, every_key(result))
+        refresh_stats(conn, result.touched, result.regapped)
     return result
 
 
@@ -169,7 +170,7 @@ def _write_chunk(conn: Connection, chunk: dict[str, list], batch_id: int, result
     stored = [chunk[k] for k in STORED_COLUMNS]
     if not existing:  # all new (a first load, a new month): no row by row comparison, gaps written with the rows
         gaps, regapped = gaps_of_new(conn, chunk["caller_key"], chunk["cat_l2"], chunk["received_at"], batch_id)
-        _touch_gaps(result, regapped)
+        _regap(result, regapped)
         _insert_new(conn, [*stored, gaps], batch_id, result, ("repeat_gap_days",))
         for u, r, c in zip(chunk["unit_id"], chunk["received_day"], chunk["basis_cb_day"]):
             result.touched["r"].add((u, r))
@@ -247,8 +248,8 @@ def undo_batch(conn: Connection, batch_id: int) -> int:
     result = WriteResult()
     _revert(conn, changes, result)
     conn.execute(import_batches.update().where(import_batches.c.id == batch_id).values(status="undone"))
-    _touch_gaps(result, refresh_repeat_gaps(conn, result.callers))
-    refresh_stats(conn, every_key(result))
+    _regap(result, refresh_repeat_gaps(conn, result.callers))
+    refresh_stats(conn, result.touched, result.regapped)
     remove_batch_units(conn, batch_id)
     return len(changes)
 

@@ -24,8 +24,8 @@ from data_access.records import audit
 from data_access.ingest.batches import find_done_batch, finish_batch, start_batch
 from data_access.ingest.case_fields import ImportRefused
 from data_access.ingest.case_rows import RowParser
-from data_access.ingest.case_store import INPUT_COLUMNS, WriteResult, write_columns
-from data_access.ingest.summaries import refresh_batch, refresh_stats
+from data_access.ingest.case_store import INPUT_COLUMNS, WriteResult, merge_keys, write_columns
+from data_access.ingest.summaries import refresh_batch
 from data_access.ingest.column_mappings import Mapping, load_mapping
 from data_access.ingest.coords import CRS_NAMES
 from data_access.ingest.file_reader import CellBlock, Row, RowProblem, Scan, Source, cell_block, open_table, scan, \
@@ -213,7 +213,7 @@ class _Run:
         self.missing: tuple[str, ...] = ()
         self.units = unit_index(conn)
         self.seen: dict[str, int] = {}
-        self.touched, self.regapped = WriteResult().touched, WriteResult().regapped
+        self.keys = WriteResult()   # the summary keys of all its chunks
 
     def start_file(self, parser: RowParser, file_name: str | None, missing: tuple[str, ...] = ()) -> None:
         """The next file of the batch; `missing`: the rate inputs it lacks (its cases are marked so)."""
@@ -238,9 +238,7 @@ class _Run:
         for pos in keep if parsed.notes else ():
             self.result.notes.update(parsed.notes.get(parsed.good[pos], ()))
         written = write_columns(self.conn, self._columns(parsed, keep, unit_ids), self.batch_id, refresh=False)
-        for basis in self.touched:
-            self.touched[basis] |= written.touched[basis]
-            self.regapped[basis] |= written.regapped[basis]
+        merge_keys(self.keys, written)
         store_rejects(self.conn, self.batch_id, rejects)
         res = self.result
         res.rows += n_rows
@@ -311,8 +309,8 @@ class _Run:
         res = self.result
         if not res.rows:
             raise ImportRefused(f"{res.file_name} 只有表头，没有数据行 ({res.file_name} has no data rows)")
-        refresh_batch(self.conn, self.batch_id, self.touched, all_new=not res.updated)
-        refresh_stats(self.conn, self.regapped)   # after the batch's own rows: a rectangle from the case table
+        refresh_batch(self.conn, self.batch_id, self.keys.touched, all_new=not res.updated,
+                      regapped=self.keys.regapped)
         record_missing(self.conn, self.batch_id, res.not_provided)
         finish_batch(self.conn, self.batch_id, n_rows=res.rows, n_new=res.new, n_updated=res.updated,
                      n_unchanged=res.unchanged, n_rejected=res.rejected, warnings=dict(res.notes))

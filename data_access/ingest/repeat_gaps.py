@@ -66,7 +66,9 @@ def refresh_repeat_gaps(conn: Connection, callers: set) -> dict[str, set]:
     ({"r": {(unit_id, received_day)}, "c": {(unit_id, basis_cb_day)}}): a case written earlier than a caller's
     stored ones changes their gaps, and the repeat summary (stat_unit_day_repeat) of their days with them."""
     rows = {r.id: r for r in _cases_of(conn, callers)}
-    return _store(conn, rows, {i: gap for i, gap in _computed(rows.values()) if rows[i].repeat_gap_days != gap})
+    changed = {i: gap for i, gap in _computed(rows.values()) if rows[i].repeat_gap_days != gap}
+    _store(conn, changed)
+    return _keys(rows, changed)
 
 
 def gaps_of_new(conn: Connection, callers: list, cat_l2: list, received: list[datetime],
@@ -81,7 +83,7 @@ def gaps_of_new(conn: Connection, callers: list, cat_l2: list, received: list[da
     rows = [*stored.values(), *((first_new + i, *new) for i, new in enumerate(zip(callers, cat_l2, received)))]
     computed = dict(_computed(sorted(rows, key=lambda r: r[1] or "")))
     changed = {i: computed[i] for i, r in stored.items() if r.repeat_gap_days != computed[i]}
-    _store(conn, stored, changed)
+    _store(conn, changed)
     others = {i: r for i, r in stored.items() if r.batch_id != batch_id}
     return [computed[first_new + i] for i in range(len(callers))], _keys(others, changed)
 
@@ -100,12 +102,11 @@ def _cases_of(conn: Connection, callers: set) -> list:
     return rows
 
 
-def _store(conn: Connection, rows: dict, gaps: dict[int, int | None]) -> dict[str, set]:
-    """Write the changed gaps of stored cases; their summary keys."""
+def _store(conn: Connection, gaps: dict[int, int | None]) -> None:
+    """Write the changed gaps of stored cases (id -> gap)."""
     if gaps:
         update = cases.update().where(cases.c.id == bindparam("_id")).values(repeat_gap_days=bindparam("gap"))
         conn.execute(update, [{"_id": i, "gap": gap} for i, gap in gaps.items()])
-    return _keys(rows, gaps)
 
 
 def _keys(rows: dict, ids) -> dict[str, set]:

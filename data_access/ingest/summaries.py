@@ -30,22 +30,25 @@ def _day_column(basis: str):
     return cases.c.received_day if basis == "r" else cases.c.basis_cb_day
 
 
-def refresh_stats(conn: Connection, touched: dict) -> None:
-    """Recompute the summary rows for the touched (unit, day) keys from the case table.
+def refresh_stats(conn: Connection, *touched: dict) -> None:
+    """Recompute the summary rows for the touched (unit, day) keys from the case table: one or more dicts of
+    basis -> keys, taken together.
 
     Touched keys are covered by one rectangle per basis (their units × their day range): a delete and one
     INSERT … SELECT … GROUP BY each, which is simple, exact and portable; then the months of that range are
     summed anew from the day rows.
     """
-    for basis, keys in touched.items():
+    for basis in ("r", "c"):
+        keys = set().union(*(t.get(basis, ()) for t in touched))
         if keys:
             _replace_stats(conn, basis, sorted({u for u, _ in keys}), min(d for _, d in keys),
                            max(d for _, d in keys))
 
 
-def refresh_batch(conn: Connection, batch_id: int, touched: dict, all_new: bool) -> None:
+def refresh_batch(conn: Connection, batch_id: int, touched: dict, all_new: bool, regapped: dict | None = None) -> None:
     """The summaries after a batch was written: `touched` as for refresh_stats; `all_new` when the batch inserted
-    cases and changed none (then its cases are exactly those with cases.batch_id = batch_id).
+    cases and changed none (then its cases are exactly those with cases.batch_id = batch_id); `regapped`: the keys
+    of other batches' cases whose repeat gap the batch changed, which its own rows do not hold.
 
     A batch of new cases adds to every summary row what it would add to a fresh build: the day GROUP BYs over its
     own cases (read by ix_cases_batch, not by the rectangle), inserted where its keys have no row yet (the first
@@ -53,12 +56,15 @@ def refresh_batch(conn: Connection, batch_id: int, touched: dict, all_new: bool)
     cases than the batch (a day's load), else summed anew from their day rows. A batch that changed cases takes
     refresh_stats' exact rectangle: the old versions' counts are no longer in the case table to subtract.
     """
+    regapped = regapped or {}
     if not all_new:
-        refresh_stats(conn, touched)
+        refresh_stats(conn, touched, regapped)
         return
     for basis, keys in touched.items():
         if keys:
             _add_batch(conn, basis, cases.c.batch_id == batch_id, keys)
+    if any(regapped.values()):   # after the batch's own rows: from the case table as it now stands
+        refresh_stats(conn, regapped)
 
 
 def rebuild_stats(conn: Connection, day_from: date, day_to: date) -> None:
