@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from data_access.ingest import summaries
 from data_access.ingest.case_store import undo_batch
 from data_access.ingest.importer import import_bytes
-from data_access.storage.schema import STAT_TABLES, cases, stat_district_month
+from data_access.storage.schema import STAT_TABLES, cases, stat_district_month, stat_unit_day
 
 HEADER = ["工单编号", "受理时间", "承办单位", "单位类型", "问题分类", "所属街道", "诉求地址", "经度", "纬度", "紧急程度",
           "办理时限类别", "派单时间", "响应时间", "办结时间", "回访时间", "解决情况", "满意度", "是否特例", "标签"]
@@ -160,3 +160,20 @@ def test_a_batch_of_new_cases_that_regaps_stored_ones(engine):
         assert dict(conn.execute(select(cases.c.case_no, cases.c.repeat_gap_days)).all()) == {"S1": 15, "N1": None,
                                                                                          "N2": None}
     _assert_as_rebuilt(engine)
+
+
+def test_a_refresh_recomputes_only_the_months_of_its_keys(engine):
+    """Keys in January and April recompute those months' rows, and leave February and March, between them, as
+    they are: a row made wrong on purpose there stays wrong, while one in a touched month is made right."""
+    rows = [_case(f"M{m}{i}", datetime(2025, m, 10, 9 + i), random.Random(m * 10 + i), unit="景山街道")
+            for m in (1, 2, 3, 4) for i in range(2)]
+    _import(engine, rows, "months.csv", new=8)
+    t = stat_unit_day
+    with engine.begin() as conn:
+        unit = conn.execute(select(cases.c.unit_id).limit(1)).scalar()
+        conn.execute(t.update().where(t.c.basis == "r").values(volume=t.c.volume + 100))
+        summaries.refresh_stats(conn, {"r": {(unit, datetime(2025, 1, 10).date()),
+                                             (unit, datetime(2025, 4, 10).date())}})
+    with engine.connect() as conn:
+        volumes = {d.month: v for d, v in conn.execute(select(t.c.day, t.c.volume).where(t.c.basis == "r"))}
+    assert volumes == {1: 2, 2: 102, 3: 102, 4: 2}

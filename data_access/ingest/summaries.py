@@ -34,13 +34,18 @@ def refresh_stats(conn: Connection, *touched: dict) -> None:
     """Recompute the summary rows for the touched (unit, day) keys from the case table: one or more dicts of
     basis -> keys, taken together.
 
-    Touched keys are covered by one rectangle per basis (their units × their day range): a delete and one
-    INSERT … SELECT … GROUP BY each, which is simple, exact and portable; then the months of that range are
-    summed anew from the day rows.
+    Each month's touched keys are covered by one rectangle (their units × their first to last day that month): a
+    delete and one INSERT … SELECT … GROUP BY per day table, which is simple, exact and portable; then that month
+    is summed anew from its day rows. By month, because keys far apart in time (a daily import that changes the
+    repeat gap of a caller's case from last year) would otherwise take every month between them along.
     """
     for basis in ("r", "c"):
-        keys = set().union(*(t.get(basis, ()) for t in touched))
-        if keys:
+        by_month: dict[date, set] = {}
+        for keys in touched:
+            for unit_id, day in keys.get(basis, ()):
+                by_month.setdefault(day.replace(day=1), set()).add((unit_id, day))
+        for month in sorted(by_month):
+            keys = by_month[month]
             _replace_stats(conn, basis, sorted({u for u, _ in keys}), min(d for _, d in keys),
                            max(d for _, d in keys))
 
@@ -54,7 +59,7 @@ def refresh_batch(conn: Connection, batch_id: int, touched: dict, all_new: bool,
     own cases (read by ix_cases_batch, not by the rectangle), inserted where its keys have no row yet (the first
     load, a new day), added to the rows by an upsert where they have; its months likewise when they hold more
     cases than the batch (a day's load), else summed anew from their day rows. A batch that changed cases takes
-    refresh_stats' exact rectangle: the old versions' counts are no longer in the case table to subtract.
+    refresh_stats' exact rectangles: the old versions' counts are no longer in the case table to subtract.
     """
     regapped = regapped or {}
     if not all_new:

@@ -5,7 +5,7 @@ import csv
 import io
 from collections import Counter
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from data_access.ingest.case_store import repoint_previous_unit
@@ -48,7 +48,8 @@ def merge_units(conn: Connection, source_id: int, target_id: int) -> dict:
     if len(found) != 2:
         raise UnitError("要合并的单位不存在 (a unit to merge does not exist)")
     source, target = found[source_id], found[target_id]
-    days = {basis: conn.execute(select(func.min(col), func.max(col)).where(cases.c.unit_id == source_id)).one()
+    days = {basis: conn.execute(select(col).distinct().where(cases.c.unit_id == source_id, col.is_not(None))
+                                ).scalars().all()
             for basis, col in (("r", cases.c.received_day), ("c", cases.c.basis_cb_day))}
     moved = conn.execute(cases.update().where(cases.c.unit_id == source_id).values(unit_id=target_id)).rowcount
     repoint_previous_unit(conn, source_id, target_id)
@@ -71,8 +72,8 @@ def merge_units(conn: Connection, source_id: int, target_id: int) -> dict:
 
 
 def _refresh_unit(conn: Connection, unit_id: int, days: dict) -> None:
-    touched = {basis: {(unit_id, d) for d in span if d is not None} for basis, span in days.items()}
-    refresh_stats(conn, touched)
+    """The unit's summaries on the days (basis -> the moved cases' days) recomputed."""
+    refresh_stats(conn, {basis: {(unit_id, d) for d in found} for basis, found in days.items()})
 
 
 def _checked_name(name: str) -> str:
