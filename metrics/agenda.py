@@ -23,7 +23,7 @@ from data_access.queries.filter_options import data_days
 from data_access.records.units import list_units
 from metrics.hotspots import hotspot_case_filter, hotspots
 from metrics.indicators import category_mix, repeats
-from metrics.lagging import lagging_reading_back
+from metrics.lagging import lagging_reading_back, lookback
 from metrics.periods import Period, last_complete, parse_period, period_of, range_period, shift
 from metrics.registry import format_value, label, metric
 from metrics.rules import Rules
@@ -41,6 +41,7 @@ IMPROVED, WORSE, SAME, UNKNOWN, NOT_MEASURED = "好转", "未好转", "持平", 
 MEASURES = {"unit": ("adjusted_score", "up"), "hotspot": ("volume", "down"), "overdue": ("still_open", "down"),
             "repeat": ("repeats", "down"), "topic": ("volume", "down")}
 TOPIC_TAG = "每月一题"
+READ_AHEAD = 3  # the lagging lookback's periods read with the scores (Figures._frame)
 
 
 # --- periods ---
@@ -97,7 +98,10 @@ class Figures:
         return period, frame, table
 
     def _frame(self, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
-        frame = score_frame(self.engine, period.with_compared(), self.rules, closing=False, changes=[period])
+        """The frame also holds the lagging lookback's first READ_AHEAD periods: one more bucket of this statement
+        costs less than a statement of its own, which most streaks (of two) would need."""
+        periods = [*period.with_compared(), *lookback(period, self.rules)[:READ_AHEAD]]
+        frame = score_frame(self.engine, periods, self.rules, closing=False, changes=[period])
         return frame, unit_scores_from(frame, period, self.rules)
 
     @property
