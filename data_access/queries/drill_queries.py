@@ -15,6 +15,7 @@ from sqlalchemy.types import Double
 from data_access.queries.case_queries import (
     FILTER_COLUMNS, CaseFilter, Limits, at_points, conditions, hour_limit, in_box, on_time_response, summary_serves,
 )
+from data_access.storage.lookups import one_of
 from data_access.storage.measures import case_classes
 from data_access.storage.schema import (
     MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_cell_month, stat_place_day, stat_point_month,
@@ -147,7 +148,7 @@ def _heavy_points_within_months(conn: Connection, f: CaseFilter, share: float) -
     if not points:
         return []
     cells = {r.h3_cell for r in points}
-    by_cell = () if None in cells else (t.c.h3_cell.in_(cells),)
+    by_cell = () if None in cells else (one_of(conn, t.c.h3_cell, sorted(cells)),)
     rows = conn.execute(select(t.c.lat, t.c.lon, _count(t).label("volume"))
                         .where(*conditions(conn, f, t), *by_cell, at_points([(r.lat, r.lon) for r in points], t))
                         .group_by(t.c.lat, t.c.lon)).all()
@@ -205,7 +206,8 @@ def address_volumes(conn: Connection, f: CaseFilter, skip_points: tuple, top: in
         keys = _address_candidates(conn, f, top)
     lat, lon = _usable(t.c.lat, skip_points, t), _usable(t.c.lon, skip_points, t)
     # IN already leaves NULL out; with IS NOT NULL beside it SQLite would range-scan every non-null address.
-    where = [*conditions(conn, f, t), t.c.address_key.is_not(None) if keys is None else t.c.address_key.in_(keys)]
+    where = [*conditions(conn, f, t),
+             t.c.address_key.is_not(None) if keys is None else one_of(conn, t.c.address_key, keys)]
     query = (select(t.c.address_key.label("key"), _count(t).label("volume"), _mean(t, lat).label("lat"),
                     _mean(t, lon).label("lon"), _count(t, t.c.lat).label("geocoded"),
                     _count(t, lat).label("usable"))
@@ -223,12 +225,13 @@ def address_totals(conn: Connection, f: CaseFilter, keys: list, source: str = "s
         return {r.key: r.volume for r in address_volumes(conn, f, (), keys=keys, source=source)}
     t = stat_address_month
     query = (select(t.c.address_key, cast(func.sum(t.c.n), Integer))
-             .where(t.c.basis == f.basis, t.c.day.in_(months), t.c.address_key.in_(keys)).group_by(t.c.address_key))
+             .where(t.c.basis == f.basis, t.c.day.in_(months), one_of(conn, t.c.address_key, keys))
+             .group_by(t.c.address_key))
     return dict(conn.execute(query).all())
 
 
-def _in_cells(cells: list, t):
-    return t.c.h3_cell.in_([int(c) for c in cells])
+def _in_cells(conn: Connection, cells: list, t):
+    return one_of(conn, t.c.h3_cell, [int(c) for c in cells])
 
 
 CellVolume = namedtuple("CellVolume", "cell volume lat lon")
@@ -242,7 +245,7 @@ def cell_volumes(conn: Connection, f: CaseFilter, top: int | None = None, cells:
     if months:
         return _month_cell_volumes(conn, f, months, top, cells)
     t = places(f, source)
-    where = [*conditions(conn, f, t), t.c.h3_cell.is_not(None) if cells is None else _in_cells(cells, t)]
+    where = [*conditions(conn, f, t), t.c.h3_cell.is_not(None) if cells is None else _in_cells(conn, cells, t)]
     query = (select(t.c.h3_cell.label("cell"), _count(t).label("volume"), _mean(t, t.c.lat).label("lat"),
                     _mean(t, t.c.lon).label("lon"))
              .where(*where).group_by(t.c.h3_cell).order_by(desc("volume"), t.c.h3_cell))
@@ -258,7 +261,8 @@ def _month_cell_volumes(conn: Connection, f: CaseFilter, months: list, top: int 
     t = stat_cell_month
     n = func.sum(t.c.n)
     query = (select(t.c.h3_cell, n, func.sum(t.c.lat_n), func.sum(t.c.lon_n))
-             .where(t.c.basis == f.basis, t.c.day.in_(months), *(() if cells is None else (_in_cells(cells, t),)))
+             .where(t.c.basis == f.basis, t.c.day.in_(months),
+                    *(() if cells is None else (_in_cells(conn, cells, t),)))
              .group_by(t.c.h3_cell).order_by(n.desc(), t.c.h3_cell))
     if top is not None:
         query = query.limit(top + len(f.skip_points))
@@ -267,7 +271,7 @@ def _month_cell_volumes(conn: Connection, f: CaseFilter, months: list, top: int 
         p = stat_point_month
         skipped = (select(p.c.h3_cell, func.sum(p.c.n), func.sum(p.c.lat * p.c.n), func.sum(p.c.lon * p.c.n))
                    .where(p.c.basis == f.basis, p.c.day.in_(months), at_points(f.skip_points, p),
-                          p.c.h3_cell.in_(list(sums))).group_by(p.c.h3_cell))
+                          one_of(conn, p.c.h3_cell, list(sums))).group_by(p.c.h3_cell))
         for cell, k, lat_n, lon_n in conn.execute(skipped):
             sums[cell] = [sums[cell][0] - int(k), sums[cell][1] - float(lat_n), sums[cell][2] - float(lon_n)]
     rows = sorted((CellVolume(cell, k, lat_n / k, lon_n / k) for cell, (k, lat_n, lon_n) in sums.items() if k > 0),
@@ -285,7 +289,7 @@ def most_used(conn: Connection, f: CaseFilter, key_column: str, keys: list, colu
     key, parts = t.c[key_column], []
     for name, first in columns.items():
         counted = (select(key.label("key"), t.c[name].label("value"), _count(t).label("n"))
-                   .where(*conditions(conn, f, t), key.in_(keys), t.c[name].is_not(None))
+                   .where(*conditions(conn, f, t), one_of(conn, key, keys), t.c[name].is_not(None))
                    .group_by(key, t.c[name]).subquery())
         ranked = select(counted, func.rank().over(partition_by=counted.c.key, order_by=counted.c.n.desc())
                         .label("place")).subquery()
@@ -446,6 +450,6 @@ def frequent_caller_rows(conn: Connection, f: CaseFilter, min_cases: int) -> lis
 def caller_categories(conn: Connection, f: CaseFilter, keys: list) -> list:
     """(caller_key, cat_l1, n) for the given callers."""
     query = (select(cases.c.caller_key, cases.c.cat_l1, func.count().label("n"))
-             .where(*conditions(conn, f), cases.c.caller_key.in_(keys))
+             .where(*conditions(conn, f), one_of(conn, cases.c.caller_key, keys))
              .group_by(cases.c.caller_key, cases.c.cat_l1))
     return conn.execute(query).all()
