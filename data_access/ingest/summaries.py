@@ -18,8 +18,8 @@ from data_access.storage.measures import (
 from data_access.storage.vocabulary import DEFAULT_CLASS
 from data_access.storage.schema import (
     DISTRICT_TABLES, MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_cell_month,
-    stat_district_month, stat_place_day, stat_point_month, stat_unit_day, stat_unit_day_overdue,
-    stat_unit_day_repeat, stat_unit_month,
+    stat_district_month, stat_place_day, stat_point_month, stat_unit_day, stat_unit_day_geocoded,
+    stat_unit_day_overdue, stat_unit_day_repeat, stat_unit_month,
 )
 
 PLACE_MONTH_TABLES = (stat_address_month, stat_point_month, stat_cell_month)
@@ -347,7 +347,9 @@ def _stat_queries(basis: str, day) -> dict:
                 day, *category),
             stat_unit_day_overdue: _overdue_query(key, day),
             stat_unit_day_repeat: select(*key, gap, func.count().label("n")).where(gap.is_not(None)).group_by(
-                day, cases.c.unit_id, gap)}
+                day, cases.c.unit_id, gap),
+            stat_unit_day_geocoded: select(*key, func.count().label("n")).where(cases.c.lat.is_not(None)).group_by(
+                day, cases.c.unit_id)}
 
 
 def _overdue_query(key, day):

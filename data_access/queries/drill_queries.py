@@ -19,7 +19,7 @@ from data_access.storage.lookups import one_of
 from data_access.storage.measures import case_classes
 from data_access.storage.schema import (
     MONTH_TABLES, cases, stat_address_month, stat_category_day, stat_cell_month, stat_place_day, stat_point_month,
-    stat_unit_day_repeat,
+    stat_unit_day_geocoded, stat_unit_day_repeat,
 )
 from data_access.queries.score_queries import whole_months
 
@@ -136,9 +136,10 @@ def _heavy_points_within_months(conn: Connection, f: CaseFilter, share: float) -
     """(lat, lon, volume, total) of the points above share × total for days that are not whole months (a week):
     a point above it has more than share × total / k cases in one of the k months the days touch, so only those
     points, read from the months' point totals by the index on n, are counted over the days (by their cells).
+    The total of geocoded cases comes from their day counts per unit, not from the days' place rows.
     None when there are more than MAX_CANDIDATES such points (a tiny total): every point is counted then."""
-    t, p, months = stat_place_day, stat_point_month, _months_touched(f)
-    total = int(conn.execute(select(_count(t, t.c.lat)).where(*conditions(conn, f, t))).scalar() or 0)
+    t, p, g, months = stat_place_day, stat_point_month, stat_unit_day_geocoded, _months_touched(f)
+    total = int(conn.execute(select(func.sum(g.c.n)).where(*conditions(conn, f, g))).scalar() or 0)
     cut = int(share * total / len(months))
     points = conn.execute(select(p.c.lat, p.c.lon, p.c.h3_cell)
                           .where(p.c.basis == f.basis, p.c.day.in_(months), p.c.n > cut).distinct()

@@ -229,6 +229,16 @@ stat_unit_day_repeat = Table(
     Column("n", Integer, nullable=False),
 )
 
+# Geocoded cases (a coordinate) per unit and day: the total a placeholder point's share is taken of, for days that
+# are not whole months (a week), without reading the days' place rows (migration 0024).
+stat_unit_day_geocoded = Table(
+    "stat_unit_day_geocoded", metadata,
+    Column("basis", String(1), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("unit_id", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
 stat_unit_month = _by_month(stat_unit_day)
 stat_unit_month_resp = _by_month(stat_unit_day_resp)
 stat_unit_month_close = _by_month(stat_unit_day_close)
@@ -255,7 +265,7 @@ DISTRICT_TABLES = {stat_unit_month: stat_district_month, stat_unit_month_resp: s
 
 STAT_TABLES = (*STAT_TABLES, stat_place_day, stat_category_day, *MONTH_TABLES.values(), stat_address_month,
                stat_point_month, stat_cell_month, *DISTRICT_TABLES.values(), stat_unit_day_overdue,
-               stat_unit_day_repeat)
+               stat_unit_day_repeat, stat_unit_day_geocoded)
 
 # --- access (ACCESS engineer): the app's users, their role and own unit ---
 # Every mode maps a signed-in name to a row here (header: the proxy's user name, oidc: the e-mail or subject,
