@@ -13,7 +13,9 @@ from data_access.ingest.case_store import undo_batch
 from data_access.queries import drill_queries
 from demo.seed import seed_demo
 from data_access.storage.migrate import _config, upgrade
-from data_access.storage.schema import case_streets, stat_address_month, stat_place_day, stat_point_month
+from data_access.storage.schema import (
+    case_streets, stat_address_month, stat_place_day, stat_point_month, stat_unit_day_geocoded,
+)
 from metrics.hotspots import hotspots, placeholder_points
 from metrics.periods import parse_period
 from metrics.rules import load_rules
@@ -122,6 +124,26 @@ def test_migration_builds_the_summary_of_an_existing_database(two_units):
     assert _summary(engine, "r") == _expected(u1, u2)
     assert _streets(engine) == ["和平里街道", "安定门街道"]
     assert _month_totals(engine) == MARCH_TOTALS
+
+
+def _geocoded(engine) -> dict:
+    t = stat_unit_day_geocoded.c
+    with engine.connect() as conn:
+        return {(r.basis, r.day, r.unit_id): r.n for r in conn.execute(select(t.basis, t.day, t.unit_id, t.n))}
+
+
+def test_geocoded_day_counts_are_written_and_built_for_an_existing_database(two_units):
+    """The cases with a point per unit and day (P1–P3 at A on 1 March, P5 at B on 2 March; P4 and P6 have none),
+    kept by the write path and built by migration 0024 from the place summary alike."""
+    engine, u1, u2 = two_units
+    write(engine, _rows(u1, u2), "march.csv")
+    written = _geocoded(engine)
+    assert {k[1:]: n for k, n in written.items() if k[0] == "r"} == {(date(2025, 3, 1), u1): 3,
+                                                                      (date(2025, 3, 2), u1): 1}
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), "0023")
+    upgrade(engine)
+    assert _geocoded(engine) == written
 
 
 def test_migration_gives_the_points_of_an_existing_database_their_cells(two_units):
