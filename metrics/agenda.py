@@ -98,8 +98,8 @@ class Figures:
         return period, frame, table
 
     def _frame(self, period: Period) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The frame also holds the lagging lookback's first READ_AHEAD periods: one more bucket of this statement
-        costs less than a statement of its own, which most streaks (of two) would need."""
+        """The frame also holds the lagging lookback's first READ_AHEAD periods: when a lagging unit's streak is two
+        periods long, one more bucket of this statement costs less than the statement of its own it would need."""
         periods = [*period.with_compared(), *lookback(period, self.rules)[:READ_AHEAD]]
         frame = score_frame(self.engine, periods, self.rules, closing=False, changes=[period])
         return frame, unit_scores_from(frame, period, self.rules)
