@@ -109,11 +109,7 @@ def write_floor(backend: str, engine, workdir: Path) -> tuple[float, float]:
         values = [list(c) for c in zip(*conn.execute(select(*(cases.c[k] for k in names))))]
         unit_rows = [dict(r) for r in conn.execute(select(units)).mappings()]
         batch_rows = [dict(r) for r in conn.execute(select(import_batches)).mappings()]
-    floor = fresh_engine(backend, workdir, "jsjb_bench_floor")
-    upgrade(floor)
-    with floor.begin() as conn:
-        conn.execute(units.insert(), unit_rows)
-        conn.execute(import_batches.insert(), batch_rows)
+    floor = _empty_copy(backend, workdir, "jsjb_bench_floor", unit_rows, batch_rows)
     t0 = time.perf_counter()
     with floor.begin() as conn:
         insert_columns(conn, cases, names, values)
@@ -127,16 +123,22 @@ def write_floor(backend: str, engine, workdir: Path) -> tuple[float, float]:
     return wall, inside
 
 
+def _empty_copy(backend: str, workdir: Path, name: str, unit_rows: list, batch_rows: list):
+    """A fresh migrated database holding the import's units and batch but no case."""
+    engine = fresh_engine(backend, workdir, name)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(units.insert(), unit_rows)
+        conn.execute(import_batches.insert(), batch_rows)
+    return engine
+
+
 def _copy_inside(backend: str, floor, workdir: Path, unit_rows: list, batch_rows: list) -> float:
     """The floor's cases copied by the database itself into an empty `cases` with the same indexes (SQLite: a
     fresh migrated file that attaches the floor's; the servers: a table LIKE cases beside it), timed."""
     columns = ", ".join(cases.c.keys())
     if backend == "sqlite":
-        target = fresh_engine(backend, workdir, "jsjb_bench_inside")
-        upgrade(target)
-        with target.begin() as conn:
-            conn.execute(units.insert(), unit_rows)
-            conn.execute(import_batches.insert(), batch_rows)
+        target = _empty_copy(backend, workdir, "jsjb_bench_inside", unit_rows, batch_rows)
         with target.connect() as conn:
             conn.exec_driver_sql(f"ATTACH DATABASE '{workdir / 'jsjb_bench_floor.db'}' AS floor")
             conn.commit()

@@ -5,7 +5,7 @@ import csv
 import io
 import math
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -172,8 +172,7 @@ def test_a_refresh_recomputes_only_the_months_of_its_keys(engine):
     with engine.begin() as conn:
         unit = conn.execute(select(cases.c.unit_id).limit(1)).scalar()
         conn.execute(t.update().where(t.c.basis == "r").values(volume=t.c.volume + 100))
-        summaries.refresh_stats(conn, {"r": {(unit, datetime(2025, 1, 10).date()),
-                                             (unit, datetime(2025, 4, 10).date())}})
+        summaries.refresh_stats(conn, {"r": {(unit, date(2025, 1, 10)), (unit, date(2025, 4, 10))}})
     with engine.connect() as conn:
         volumes = {d.month: v for d, v in conn.execute(select(t.c.day, t.c.volume).where(t.c.basis == "r"))}
     assert volumes == {1: 2, 2: 102, 3: 102, 4: 2}

@@ -125,24 +125,17 @@ Index("ix_cases_caller", cases.c.caller_key, cases.c.received_at)
 Index("ix_cases_address", cases.c.address_key, cases.c.received_day)
 Index("ix_cases_batch", cases.c.batch_id)
 
+
+def unit_day_counts(name: str, *keys: Column) -> Table:
+    """A summary of case counts n per basis, day and unit and the further `keys`, all of them the primary key."""
+    return Table(name, metadata, Column("basis", String(1), primary_key=True), Column("day", Date, primary_key=True),
+                 Column("unit_id", Integer, primary_key=True), *keys, Column("n", Integer, nullable=False))
+
+
 # Assessed cases with a response, by urgency (empty = 一般) and whole response hours.
-stat_unit_day_resp = Table(
-    "stat_unit_day_resp", metadata,
-    Column("basis", String(1), primary_key=True),
-    Column("day", Date, primary_key=True),
-    Column("unit_id", Integer, primary_key=True),
-    Column("urgency", String(8), primary_key=True),
-    Column("hours", Integer, primary_key=True),
-    Column("n", Integer, nullable=False),
-)
+stat_unit_day_resp = unit_day_counts("stat_unit_day_resp", Column("urgency", String(8), primary_key=True),
+                                     Column("hours", Integer, primary_key=True))
 
 # Assessed closed cases, by deadline class (empty = 一般) and whole hours to close.
-stat_unit_day_close = Table(
-    "stat_unit_day_close", metadata,
-    Column("basis", String(1), primary_key=True),
-    Column("day", Date, primary_key=True),
-    Column("unit_id", Integer, primary_key=True),
-    Column("deadline_class", String(8), primary_key=True),
-    Column("hours", Integer, primary_key=True),
-    Column("n", Integer, nullable=False),
-)
+stat_unit_day_close = unit_day_counts("stat_unit_day_close", Column("deadline_class", String(8), primary_key=True),
+                                      Column("hours", Integer, primary_key=True))

@@ -10,7 +10,7 @@ from sqlalchemy import (
 
 from data_access.storage.case_tables import (  # noqa: F401 (re-exported: the schema is one namespace for its readers)
     PROVIDED_FIELDS, BigId, app_settings, cases, categories, import_batches, metadata, stat_unit_day_close,
-    stat_unit_day_resp, units,
+    stat_unit_day_resp, unit_day_counts, units,
 )
 from data_access.storage.measures import COUNTS
 
@@ -220,24 +220,11 @@ Index("ix_stat_unit_day_overdue", stat_unit_day_overdue.c.basis, stat_unit_day_o
 
 # 重复诉求: the cases with a repeat gap (cases.repeat_gap_days) by the gap's whole days, so that the repeats under any
 # window of the rules are SUM(n) WHERE repeat_gap_days <= window (migration 0023).
-stat_unit_day_repeat = Table(
-    "stat_unit_day_repeat", metadata,
-    Column("basis", String(1), primary_key=True),
-    Column("day", Date, primary_key=True),
-    Column("unit_id", Integer, primary_key=True),
-    Column("repeat_gap_days", Integer, primary_key=True),
-    Column("n", Integer, nullable=False),
-)
+stat_unit_day_repeat = unit_day_counts("stat_unit_day_repeat", Column("repeat_gap_days", Integer, primary_key=True))
 
 # Geocoded cases (a coordinate) per unit and day: the total a placeholder point's share is taken of, for days that
 # are not whole months (a week), without reading the days' place rows (migration 0024).
-stat_unit_day_geocoded = Table(
-    "stat_unit_day_geocoded", metadata,
-    Column("basis", String(1), primary_key=True),
-    Column("day", Date, primary_key=True),
-    Column("unit_id", Integer, primary_key=True),
-    Column("n", Integer, nullable=False),
-)
+stat_unit_day_geocoded = unit_day_counts("stat_unit_day_geocoded")
 
 stat_unit_month = _by_month(stat_unit_day)
 stat_unit_month_resp = _by_month(stat_unit_day_resp)
